@@ -1,0 +1,10 @@
+//! The `pyscaffold` binary: parse arguments, run, turn an error into a message and an exit code.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match pyscaffold::run(std::env::args_os()) {
+        Ok(code) => code,
+        Err(err) => pyscaffold::report(&err),
+    }
+}

@@ -1,0 +1,292 @@
+//! The questions a template set asks: their types, choices, defaults and validation.
+//!
+//! Questions are data (`templates/<set>/questions.yml`), so a template set, and later a preset
+//! pack, declares what it needs without Rust changes. This module turns text and YAML input into
+//! typed [`Value`]s and checks them, so no unchecked user value reaches a template (P27).
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::value::{RawValue, Value};
+
+/// How an answer is typed and prompted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Free text.
+    String,
+    /// A whole number; `validate.min`/`validate.max` bound it.
+    Integer,
+    /// Yes or no.
+    Bool,
+    /// One of `choices`.
+    Choice,
+    /// Any number of `choices` (a multi-select on a terminal; `none` for the empty list).
+    MultiChoice,
+    /// A free list of strings, each checked against `validate` (comma-separated on one line).
+    List,
+}
+
+impl Kind {
+    fn expected(self) -> &'static str {
+        match self {
+            Kind::String => "a string",
+            Kind::Integer => "an integer",
+            Kind::Bool => "a boolean (true or false)",
+            Kind::Choice => "one of the choices",
+            Kind::MultiChoice | Kind::List => "a list",
+        }
+    }
+}
+
+/// One allowed value of a choice question, with the label shown in prompts.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// Checks on an answer; `message` is shown when one fails.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validation {
+    /// A regular expression the whole value (each item, for lists) must match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub min: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+    /// A regular expression that refuses a value the pattern lets through (e.g. `:latest`).
+    #[serde(default)]
+    pub forbid: Option<String>,
+    /// Values that match the pattern but are refused (e.g. names that shadow a dependency).
+    #[serde(default)]
+    pub not_in: Vec<String>,
+    pub message: String,
+}
+
+/// One question of a template set.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    pub prompt: String,
+    /// One line shown under `--help` and in error messages.
+    #[serde(default)]
+    pub help: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    #[serde(default)]
+    pub choices: Vec<Choice>,
+    /// The default; a string may use Tera (`{{ name }}`) to depend on earlier answers.
+    #[serde(default)]
+    pub default: Option<Value>,
+    #[serde(default)]
+    pub validate: Option<Validation>,
+    /// A Tera condition over earlier answers; the question is not asked when it is false.
+    #[serde(default)]
+    pub when: Option<String>,
+}
+
+impl Question {
+    /// Parses text from a flag, `--set` or a prompt into a checked value.
+    pub fn parse_text(&self, text: &str) -> Result<Value, String> {
+        let text = text.trim();
+        let value = match self.kind {
+            Kind::String | Kind::Choice => Value::Str(text.to_string()),
+            Kind::Integer => Value::Int(
+                text.parse()
+                    .map_err(|_| format!("not {}", self.kind.expected()))?,
+            ),
+            Kind::Bool => Value::Bool(
+                parse_bool(text).ok_or_else(|| format!("not {}", self.kind.expected()))?,
+            ),
+            Kind::MultiChoice | Kind::List => Value::List(split_list(text)),
+        };
+        self.check(&value)?;
+        Ok(value)
+    }
+
+    /// Converts a YAML value (answers file, preset) into a checked value.
+    pub fn from_raw(&self, raw: &RawValue) -> Result<Value, String> {
+        let wrong = || format!("expected {}, found {}", self.kind.expected(), raw.kind());
+        let value = match (self.kind, raw) {
+            (Kind::String | Kind::Choice, RawValue::Str(s)) => Value::Str(s.clone()),
+            (Kind::Integer, RawValue::Int(i)) => Value::Int(*i),
+            (Kind::Bool, RawValue::Bool(b)) => Value::Bool(*b),
+            (Kind::MultiChoice | Kind::List, RawValue::Str(s)) => Value::List(split_list(s)),
+            (Kind::MultiChoice | Kind::List, RawValue::List(items)) => Value::List(
+                items
+                    .iter()
+                    .map(|item| match item {
+                        RawValue::Str(s) => Ok(s.clone()),
+                        other => Err(format!(
+                            "list items must be strings, found {}",
+                            other.kind()
+                        )),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            _ => return Err(wrong()),
+        };
+        self.check(&value)?;
+        Ok(value)
+    }
+
+    /// Checks a value of the right type against choices and validation.
+    pub fn check(&self, value: &Value) -> Result<(), String> {
+        match (self.kind, value) {
+            (Kind::String, Value::Str(s)) => self.check_item(s),
+            (Kind::Choice, Value::Str(s)) => self.check_choice(s),
+            (Kind::Integer, Value::Int(i)) => self.check_range(*i),
+            (Kind::Bool, Value::Bool(_)) => Ok(()),
+            (Kind::MultiChoice, Value::List(items)) => {
+                items.iter().try_for_each(|item| {
+                    self.check_choice(item)
+                        .map_err(|e| format!("`{item}`: {e}"))
+                })?;
+                check_unique(items)
+            }
+            (Kind::List, Value::List(items)) => {
+                items.iter().try_for_each(|item| {
+                    self.check_item(item).map_err(|e| format!("`{item}`: {e}"))
+                })?;
+                check_unique(items)
+            }
+            (kind, other) => Err(format!("expected {}, found `{other}`", kind.expected())),
+        }
+    }
+
+    /// The allowed values, for help and error messages.
+    pub fn choice_values(&self) -> Vec<&str> {
+        self.choices.iter().map(|c| c.value.as_str()).collect()
+    }
+
+    fn check_choice(&self, s: &str) -> Result<(), String> {
+        if self.choices.iter().any(|c| c.value == s) {
+            Ok(())
+        } else {
+            Err(format!("not one of: {}", self.choice_values().join(", ")))
+        }
+    }
+
+    fn check_item(&self, s: &str) -> Result<(), String> {
+        let Some(rule) = &self.validate else {
+            return Ok(());
+        };
+        if let Some(pattern) = &rule.pattern {
+            // Patterns are checked when the template set loads, so this compiles.
+            let re = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| e.to_string())?;
+            if !re.is_match(s) {
+                return Err(rule.message.clone());
+            }
+        }
+        if let Some(forbid) = &rule.forbid {
+            let re = Regex::new(&format!("^(?:{forbid})$")).map_err(|e| e.to_string())?;
+            if re.is_match(s) {
+                return Err(rule.message.clone());
+            }
+        }
+        if rule.not_in.iter().any(|refused| refused == s) {
+            return Err(rule.message.clone());
+        }
+        Ok(())
+    }
+
+    fn check_range(&self, i: i64) -> Result<(), String> {
+        let Some(rule) = &self.validate else {
+            return Ok(());
+        };
+        let low = rule.min.is_some_and(|min| i < min);
+        let high = rule.max.is_some_and(|max| i > max);
+        if low || high {
+            return Err(rule.message.clone());
+        }
+        Ok(())
+    }
+
+    /// Checks the question's own definition (used when a template set loads).
+    pub fn check_definition(&self) -> Result<(), String> {
+        let rule = self.validate.as_ref();
+        for pattern in [
+            rule.and_then(|v| v.pattern.as_ref()),
+            rule.and_then(|v| v.forbid.as_ref()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            Regex::new(pattern).map_err(|e| format!("invalid pattern `{pattern}`: {e}"))?;
+        }
+        let needs_choices = matches!(self.kind, Kind::Choice | Kind::MultiChoice);
+        if needs_choices == self.choices.is_empty() {
+            return Err(if needs_choices {
+                "a choice question needs `choices`".to_string()
+            } else {
+                "only choice questions take `choices`".to_string()
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `true`/`false` and the usual yes/no spellings, typed on a command line.
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "on" | "1" => Some(true),
+        "false" | "no" | "n" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Splits `a, b,c` into items; `none` or an empty string is the empty list.
+pub fn split_list(text: &str) -> Vec<String> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("none") {
+        return Vec::new();
+    }
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn check_unique(items: &[String]) -> Result<(), String> {
+    for (i, item) in items.iter().enumerate() {
+        if items[..i].contains(item) {
+            return Err(format!("`{item}` is listed twice"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn port() -> Question {
+        serde_saphyr::from_str(
+            "id: port\nprompt: Port\ntype: integer\ndefault: 8000\nvalidate: {min: 1024, max: 65535, message: out of range}\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn integers_are_parsed_and_bounded() {
+        let q = port();
+        assert_eq!(q.parse_text("8080"), Ok(Value::Int(8080)));
+        assert_eq!(q.parse_text("80"), Err("out of range".to_string()));
+        assert_eq!(q.parse_text("70000"), Err("out of range".to_string()));
+        assert_eq!(q.parse_text("http"), Err("not an integer".to_string()));
+        assert!(q.from_raw(&RawValue::Str("8000".into())).is_err());
+    }
+
+    #[test]
+    fn lists_split_on_commas_and_none_is_empty() {
+        assert_eq!(split_list(" a, b ,,c"), vec!["a", "b", "c"]);
+        assert!(split_list("none").is_empty());
+        assert!(split_list("").is_empty());
+    }
+}

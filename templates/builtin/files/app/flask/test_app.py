@@ -1,0 +1,15 @@
+"""Tests for the example app: `pip install -r requirements.txt -r requirements-dev.txt`, then
+`pytest` (pytest.ini puts the project root on the import path)."""
+
+from {{ module }}.app import app
+
+
+def test_health_answers_ok():
+    response = app.test_client().get("{{ health_path }}")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_index_names_the_service():
+    response = app.test_client().get("/")
+    assert response.get_json()["service"] == "{{ name }}"

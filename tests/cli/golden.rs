@@ -1,0 +1,119 @@
+//! Golden trees: the exact files `new` writes for a few answer sets.
+//!
+//! Expected trees live in `tests/golden/<case>/`. After an intended template change, run
+//! `PYSCAFFOLD_BLESS=1 cargo test --test cli golden` and review the diff in git.
+
+use std::path::{Path, PathBuf};
+
+use similar::TextDiff;
+
+use crate::support::{generate, read_tree};
+
+/// (case, project name, arguments after the name)
+pub const CASES: &[(&str, &str, &[&str])] = &[
+    ("default", "demo", &["-y"]),
+    (
+        "custom",
+        "billing-api",
+        &[
+            "-y",
+            "--port",
+            "9000",
+            "--python",
+            "3.12",
+            "--set",
+            "debian_release=bookworm",
+            "--system-package",
+            "libpq5",
+            "--build-package",
+            "build-essential,libpq-dev",
+            "--image",
+            "registry.example.com/team/billing-api",
+            "--health-path",
+            "/livez",
+            "--set",
+            "git_ssh=true",
+            "--set",
+            "uid=20001",
+            "--set",
+            "base_digest=sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        ],
+    ),
+    (
+        "preset-small",
+        "tiny",
+        &["--preset", "flask-small", "--ci", "none", "-y"],
+    ),
+];
+
+fn golden_dir(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(case)
+}
+
+#[test]
+fn generated_trees_match_the_golden_trees() {
+    let bless = std::env::var_os("PYSCAFFOLD_BLESS").is_some();
+    let mut failures = Vec::new();
+    for (case, name, args) in CASES {
+        let (_tmp, root) = generate(name, args);
+        let actual = read_tree(&root);
+        let dir = golden_dir(case);
+        if bless {
+            let _ = std::fs::remove_dir_all(&dir);
+            for (path, text) in &actual {
+                let target = dir.join(path);
+                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                std::fs::write(target, text).unwrap();
+            }
+            continue;
+        }
+        let expected = read_tree(&dir);
+        let paths: std::collections::BTreeSet<&String> =
+            actual.keys().chain(expected.keys()).collect();
+        for path in paths {
+            let old = expected.get(path).map(String::as_str).unwrap_or("");
+            let new = actual.get(path).map(String::as_str).unwrap_or("");
+            if old != new || expected.contains_key(path) != actual.contains_key(path) {
+                let diff = TextDiff::from_lines(old, new)
+                    .unified_diff()
+                    .header(
+                        &format!("golden/{case}/{path}"),
+                        &format!("generated/{path}"),
+                    )
+                    .to_string();
+                failures.push(diff);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "generated files differ from tests/golden (PYSCAFFOLD_BLESS=1 to accept):\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_record_hashes_every_generated_file_exactly() {
+    let (_tmp, root) = generate("demo", &["-y"]);
+    let record_text = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    let record = pyscaffold::record::Record::from_yaml(&record_text).unwrap();
+    let tree = read_tree(&root);
+    let listed: Vec<&str> = record.files.iter().map(|f| f.path.as_str()).collect();
+    let on_disk: Vec<&str> = tree
+        .keys()
+        .map(String::as_str)
+        .filter(|p| *p != ".pyscaffold.yml")
+        .collect();
+    assert_eq!(
+        listed, on_disk,
+        "the record must list every generated file, sorted"
+    );
+    for file in &record.files {
+        let hash = pyscaffold::record::sha256_hex(tree[&file.path].as_bytes());
+        assert_eq!(hash, file.sha256, "hash of {}", file.path);
+    }
+    assert_eq!(record.template.id, "builtin");
+    assert_eq!(record.answers["port"], pyscaffold::value::Value::Int(8000));
+}

@@ -1,0 +1,19 @@
+//! pyscaffold's integration tests: one binary, shared helpers in `support`.
+//!
+//! Generated projects are checked against golden trees, by the real tools that consume them
+//! (installed by `scripts/install-validators.sh`), by serving the example app with the generated
+//! gunicorn config, and through a real terminal.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly on a broken fixture"
+)]
+
+mod errors;
+mod golden;
+mod interactive;
+mod new_cmd;
+mod serve;
+mod support;
+mod validators;

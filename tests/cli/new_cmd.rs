@@ -1,0 +1,204 @@
+//! `new` options and the other commands: dry runs, --force, presets, versions, answers reuse.
+
+use assert_fs::TempDir;
+
+use crate::support::{generate, read_tree, run, stderr, stdout};
+
+#[test]
+fn dry_run_lists_the_files_and_writes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    let out = run(tmp.path(), &["new", "demo", "-y", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stdout(&out);
+    for path in [
+        "demo/Dockerfile",
+        "demo/.pyscaffold.yml",
+        "demo/.github/workflows/docker.yml",
+    ] {
+        assert!(
+            listed.lines().any(|l| l == path),
+            "{path} not listed:\n{listed}"
+        );
+    }
+    assert!(stderr(&out).contains("nothing written"));
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+
+    let verbose = run(tmp.path(), &["new", "demo", "-y", "--dry-run", "--verbose"]);
+    assert!(stdout(&verbose).contains("==> demo/Dockerfile <==\n# demo: the production image"));
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn dry_run_diff_shows_what_would_change_in_an_existing_project() {
+    let (tmp, root) = generate("demo", &["-y"]);
+    let dockerfile = root.join("Dockerfile");
+    let original = std::fs::read_to_string(&dockerfile).unwrap();
+    std::fs::write(&dockerfile, original.replace("EXPOSE 8000", "EXPOSE 9999")).unwrap();
+    let out = run(
+        tmp.path(),
+        &["new", "demo", "-y", "--force", "--dry-run", "--diff"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(
+        diff.contains("--- a/Dockerfile\n+++ b/Dockerfile"),
+        "{diff}"
+    );
+    assert!(diff.contains("-EXPOSE 9999\n+EXPOSE 8000"), "{diff}");
+    assert!(diff.contains("unchanged demo/compose.yaml"), "{diff}");
+    // Still a dry run: the edit is untouched.
+    assert!(
+        std::fs::read_to_string(&dockerfile)
+            .unwrap()
+            .contains("EXPOSE 9999")
+    );
+}
+
+#[test]
+fn force_overwrites_generated_files_and_keeps_the_users_own() {
+    let (tmp, root) = generate("demo", &["-y"]);
+    std::fs::write(root.join("NOTES.md"), "mine\n").unwrap();
+    let out = run(
+        tmp.path(),
+        &["new", "demo", "-y", "--force", "--port", "9000"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tree = read_tree(&root);
+    assert_eq!(tree["NOTES.md"], "mine\n");
+    assert!(tree["Dockerfile"].contains("EXPOSE 9000"));
+    assert!(tree[".pyscaffold.yml"].contains("port: 9000"));
+}
+
+#[test]
+fn force_stops_before_writing_when_something_is_in_the_way() {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path().join("demo");
+    std::fs::create_dir_all(root.join("Dockerfile")).unwrap();
+    let out = run(tmp.path(), &["new", "demo", "-y", "--force"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is in the way of the generated `Dockerfile`"));
+    let names: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Dockerfile"],
+        "files were written before the conflict was found"
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "staging folder left behind"
+    );
+}
+
+#[test]
+fn precedence_is_defaults_preset_answers_file_set_then_flags() {
+    let tmp = TempDir::new().unwrap();
+    std::fs::write(
+        tmp.path().join("answers.yml"),
+        "port: 9001\nhealth_path: /from-file\nuid: 30001\n",
+    )
+    .unwrap();
+    let out = run(
+        tmp.path(),
+        &[
+            "new",
+            "demo",
+            "-y",
+            "--preset",
+            "flask-small",
+            "--answers",
+            "answers.yml",
+            "--set",
+            "port=9002",
+            "--set",
+            "health_path=/from-set",
+            "--health-path",
+            "/from-flag",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let record = std::fs::read_to_string(tmp.path().join("demo/.pyscaffold.yml")).unwrap();
+    assert!(
+        record.contains("compile_bytecode: false"),
+        "preset over defaults:\n{record}"
+    );
+    assert!(record.contains("uid: 30001"), "answers file over defaults");
+    assert!(record.contains("port: 9002"), "--set over answers file");
+    assert!(
+        record.contains("health_path: /from-flag"),
+        "flag over --set"
+    );
+}
+
+#[test]
+fn a_projects_record_seeds_another_project() {
+    let (tmp, first) = generate(
+        "first",
+        &["-y", "--port", "9100", "--system-package", "libpq5"],
+    );
+    let record = first.join(".pyscaffold.yml");
+    let out = run(
+        tmp.path(),
+        &["new", "second", "--answers", record.to_str().unwrap(), "-y"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let second = read_tree(&tmp.path().join("second"));
+    assert!(second["Dockerfile"].contains("EXPOSE 9100"));
+    assert!(second["Dockerfile"].contains("tini libpq5"));
+    // The directory name wins over the recorded name: it is a flag-level answer.
+    assert!(second[".pyscaffold.yml"].contains("name: second"));
+    assert!(second.contains_key("second/app.py"));
+}
+
+#[test]
+fn ci_none_writes_no_pipeline() {
+    let (_tmp, root) = generate("demo", &["-y", "--ci", "none"]);
+    let tree = read_tree(&root);
+    assert!(!tree.keys().any(|p| p.starts_with(".github/")));
+    assert!(tree[".pyscaffold.yml"].contains("ci: []"));
+}
+
+#[test]
+fn presets_are_listed_with_descriptions() {
+    let tmp = TempDir::new().unwrap();
+    let out = run(tmp.path(), &["presets"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(names, vec!["flask", "flask-small"]);
+    assert!(text.contains("no compilers in the build stage"));
+}
+
+#[test]
+fn version_names_the_template_set() {
+    let tmp = TempDir::new().unwrap();
+    let out = run(tmp.path(), &["--version"]);
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out).trim(),
+        format!(
+            "pyscaffold {} (templates builtin 0.1.0)",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
+#[test]
+fn help_lists_choices_and_examples() {
+    let tmp = TempDir::new().unwrap();
+    let out = run(tmp.path(), &["new", "--help"]);
+    let help = stdout(&out);
+    assert!(help.contains("[choices: flask]"), "{help}");
+    assert!(help.contains("[default: 8000]"), "{help}");
+    assert!(help.contains("pyscaffold new billing-api -y"), "{help}");
+    assert!(
+        help.contains("Exit status: 0 done, 1 failed (I/O), 2 bad input"),
+        "{help}"
+    );
+}
