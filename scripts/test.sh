@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
 # Runs pyscaffold's whole test suite: installs the pinned validators once (into .tools/, or
-# $PYSCAFFOLD_TOOLS), puts them on PATH, then runs cargo test. Extra arguments go to cargo test.
+# $PYSCAFFOLD_TOOLS), starts a Docker engine with a local base image for the end-to-end tests
+# (scripts/docker-e2e.sh; needs root), runs cargo test, and stops the engine again.
+# PYSCAFFOLD_E2E=off skips the engine. Extra arguments go to cargo test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin_dir="$(scripts/install-validators.sh)"
 export PYSCAFFOLD_TOOLS_BIN="$bin_dir"
 export PATH="$bin_dir:$PATH"
+
+ci=false
+[[ -n "${CI:-}" && "${CI}" != false && "${CI}" != 0 ]] && ci=true
+
+if [[ "${PYSCAFFOLD_E2E:-on}" != off ]]; then
+  if engine="$(scripts/docker-e2e.sh start)"; then
+    export "${engine?}"
+    trap 'scripts/docker-e2e.sh stop' EXIT
+  elif [[ "$ci" == true ]]; then
+    echo "error: the Docker engine for the end-to-end tests could not be set up (see above)" >&2
+    exit 1
+  else
+    echo "note: no Docker engine; the end-to-end tests will be skipped" >&2
+  fi
+fi
 
 cargo test --locked "$@"

@@ -4,23 +4,27 @@
 //! question's validation message.
 
 use anyhow::{Context as _, Result};
-use dialoguer::theme::ColorfulTheme;
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, MultiSelect, Select};
 
 use crate::questions::{Kind, Question};
 use crate::resolve::Prompter;
 use crate::value::Value;
 
-/// Asks with dialoguer on the process's terminal.
+/// Asks with dialoguer on the process's terminal; plain text when `NO_COLOR` is set.
 pub struct TerminalPrompter {
-    theme: ColorfulTheme,
+    theme: Box<dyn Theme>,
 }
 
 impl TerminalPrompter {
     pub fn new() -> Self {
-        Self {
-            theme: ColorfulTheme::default(),
-        }
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let theme: Box<dyn Theme> = if no_color {
+            Box::new(SimpleTheme)
+        } else {
+            Box::new(ColorfulTheme::default())
+        };
+        Self { theme }
     }
 }
 
@@ -43,7 +47,7 @@ impl Prompter for TerminalPrompter {
                             .position(|c| Value::Str(c.value.clone()) == *d)
                     })
                     .unwrap_or(0);
-                let picked = Select::with_theme(&self.theme)
+                let picked = Select::with_theme(self.theme.as_ref())
                     .with_prompt(&q.prompt)
                     .items(&labels)
                     .default(index)
@@ -62,7 +66,7 @@ impl Prompter for TerminalPrompter {
                     .iter()
                     .map(|c| chosen.contains(&c.value))
                     .collect();
-                let picked = MultiSelect::with_theme(&self.theme)
+                let picked = MultiSelect::with_theme(self.theme.as_ref())
                     .with_prompt(format!("{} (space toggles, enter accepts)", q.prompt))
                     .items(&labels)
                     .defaults(&defaults)
@@ -77,7 +81,7 @@ impl Prompter for TerminalPrompter {
             }
             Kind::Bool => {
                 let default = matches!(default, Some(Value::Bool(true)));
-                let answer = Confirm::with_theme(&self.theme)
+                let answer = Confirm::with_theme(self.theme.as_ref())
                     .with_prompt(&q.prompt)
                     .default(default)
                     .interact()
@@ -86,7 +90,7 @@ impl Prompter for TerminalPrompter {
             }
             Kind::String | Kind::Integer | Kind::List => {
                 let default_text = default.map(Value::to_text).unwrap_or_default();
-                let mut input = Input::<String>::with_theme(&self.theme)
+                let mut input = Input::<String>::with_theme(self.theme.as_ref())
                     .with_prompt(&q.prompt)
                     .allow_empty(matches!(q.kind, Kind::List) || default.is_some())
                     .validate_with(|text: &String| q.parse_text(text).map(|_| ()));

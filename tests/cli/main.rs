@@ -10,6 +10,8 @@
     reason = "test helpers fail loudly on a broken fixture"
 )]
 
+mod docker_e2e;
+mod docker_secrets;
 mod errors;
 mod golden;
 mod interactive;

@@ -15,6 +15,7 @@ import argparse
 import http.client
 import os
 import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -57,6 +58,13 @@ def docker(*args, check=True):
     return result.stdout.strip()
 
 
+def free_port():
+    """A port nobody listens on now, for a server on the host network."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def container_url(name, network, port, path):
     if network == "host":
         return f"http://127.0.0.1:{port}{path}"
@@ -77,6 +85,9 @@ def process_uid(name):
 
 def check_image(args):
     name = f"smoke-{uuid.uuid4().hex[:12]}"
+    if args.port is None:
+        # On the host network the server's port is the host's: pick a free one.
+        args.port = free_port() if args.network == "host" else DEFAULT_PORT
     run = [
         "run", "--detach", "--name", name,
         "--read-only", "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m",
@@ -122,7 +133,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("image", nargs="?", help="image to test, e.g. {{ name }}:main-abc1234")
     parser.add_argument("--probe-url", help="only poll this URL until healthy")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--port", type=int, help=f"port the server listens on (default {DEFAULT_PORT}; "
+                        "a free one with --network host)")
     parser.add_argument("--health-path", default=DEFAULT_HEALTH_PATH)
     parser.add_argument("--timeout", type=float, default=60, help="seconds to become healthy")
     parser.add_argument("--max-stop-seconds", type=float, default=3)

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# A real Docker Engine and a Python base image for pyscaffold's end-to-end tests, with no image
+# registry: the base image is made with debootstrap and `docker import`.
+#
+#   scripts/docker-e2e.sh start    install what is missing, start dockerd, import the base image
+#   scripts/docker-e2e.sh stop     stop the dockerd this script started
+#   scripts/docker-e2e.sh status   exit 0 when the daemon answers
+#
+# `start` prints `DOCKER_HOST=unix://...` on stdout (everything else goes to stderr). It is
+# idempotent: a running daemon and an imported image are reused, and the base rootfs tarball is
+# cached under $PYSCAFFOLD_E2E_CACHE, keyed by its recipe, so only the first run debootstraps.
+# The daemon has no bridge network and no iptables rules: containers use `--network host` and
+# all traffic stays on this machine's loopback.
+set -euo pipefail
+
+state="${PYSCAFFOLD_E2E_ROOT:-/var/lib/pyscaffold-e2e}"
+cache="${PYSCAFFOLD_E2E_CACHE:-/var/cache/pyscaffold-e2e}"
+socket="$state/docker.sock"
+pidfile="$state/dockerd.pid"
+# Debian's client: a newer client earlier on PATH may lack BuildKit support.
+docker=(/usr/bin/docker -H "unix://$socket")
+
+suite=bookworm
+packages=python3,python3-venv,python3-pip,ca-certificates
+# Every tag a generated Dockerfile may ask for; the image's Python is Debian's 3.11.
+tags=()
+for py in 3.11 3.12 3.13 3.14; do
+  for release in bookworm trixie; do tags+=("python:$py-slim-$release"); done
+done
+
+fail() {
+  echo "error: $1" >&2
+  echo "help: $2" >&2
+  exit 1
+}
+
+say() { echo "docker-e2e: $*" >&2; }
+
+install_packages() {
+  local missing=()
+  for pkg in docker.io buildah debootstrap; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return
+  [[ $(id -u) -eq 0 ]] || fail "missing packages: ${missing[*]}" "run as root, or install them with apt-get"
+  say "installing ${missing[*]}"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+    || fail "apt-get could not install ${missing[*]}" "check that Debian's package archive is reachable"
+}
+
+daemon_up() { "${docker[@]}" info >/dev/null 2>&1; }
+
+start_daemon() {
+  daemon_up && return
+  mkdir -p "$state"
+  say "starting dockerd (data root $state/data)"
+  # setsid: the daemon outlives this script; `stop` ends it by its pid file.
+  setsid dockerd --data-root "$state/data" --exec-root "$state/exec" --pidfile "$pidfile" \
+    -H "unix://$socket" --bridge=none --iptables=false --ip6tables=false \
+    >"$state/dockerd.log" 2>&1 </dev/null &
+  for _ in $(seq 1 120); do
+    daemon_up && return
+    sleep 0.5
+  done
+  tail -n 20 "$state/dockerd.log" >&2 || true
+  fail "dockerd did not answer within 60 s" "see $state/dockerd.log"
+}
+
+base_image() {
+  local recipe key tarball rootfs
+  recipe="debootstrap --variant=minbase --include=$packages $suite; python symlinks; no EXTERNALLY-MANAGED; host CA; v1"
+  key="$(printf '%s' "$recipe" | sha256sum | cut -c1-16)"
+  if "${docker[@]}" image inspect "pyscaffold-e2e-base:$key" >/dev/null 2>&1; then
+    return
+  fi
+  tarball="$cache/python-$suite-$key.tar"
+  if [[ ! -s "$tarball" ]]; then
+    mkdir -p "$cache"
+    rootfs="$(mktemp -d "$cache/rootfs.XXXXXX")"
+    say "debootstrap $suite into $rootfs (first run only, 1-2 minutes)"
+    debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" http://deb.debian.org/debian >&2 \
+      || fail "debootstrap failed" "check that Debian's package archive is reachable"
+    # Behave like the official python image: python on /usr/local/bin, pip allowed.
+    ln -sf /usr/bin/python3 "$rootfs/usr/local/bin/python"
+    ln -sf /usr/bin/python3 "$rootfs/usr/local/bin/python3"
+    rm -f "$rootfs"/usr/lib/python3*/EXTERNALLY-MANAGED
+    # This machine reaches package indexes through a certificate authority only the host trusts.
+    cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
+    rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+    tar -C "$rootfs" -cf "$tarball.partial" .
+    mv "$tarball.partial" "$tarball"
+    rm -rf "$rootfs"
+  fi
+  say "importing the base image"
+  "${docker[@]}" import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
+    --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
+    --change 'ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt' \
+    --change 'CMD ["python3"]' \
+    "$tarball" "pyscaffold-e2e-base:$key" >&2
+  for tag in "${tags[@]}"; do
+    "${docker[@]}" tag "pyscaffold-e2e-base:$key" "$tag"
+  done
+}
+
+case "${1:-}" in
+  start)
+    install_packages
+    start_daemon
+    base_image
+    echo "DOCKER_HOST=unix://$socket"
+    ;;
+  stop)
+    if [[ -f "$pidfile" ]]; then
+      pid="$(cat "$pidfile")"
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 60); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+      done
+      say "dockerd stopped"
+    fi
+    ;;
+  status)
+    daemon_up
+    ;;
+  *)
+    fail "usage: scripts/docker-e2e.sh start|stop|status" "pick one of the three"
+    ;;
+esac

@@ -1,0 +1,406 @@
+//! End-to-end: generated projects built by their own build script on a real Docker Engine and
+//! run as a user runs them. `scripts/docker-e2e.sh start` provides the engine (no bridge
+//! network: everything runs with `--network host`, on loopback) and the base image.
+//!
+//! Outside CI, without an engine, these tests skip with one line saying how to enable them.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{generate, in_ci, stderr, stdout, tool};
+
+/// The engine set up by scripts/docker-e2e.sh, reached through DOCKER_HOST.
+pub struct Engine {
+    docker: PathBuf,
+}
+
+impl Engine {
+    pub fn get() -> Option<Self> {
+        let docker = PathBuf::from("/usr/bin/docker");
+        let up = std::env::var_os("DOCKER_HOST").is_some()
+            && docker.is_file()
+            && Command::new(&docker)
+                .arg("info")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+        if !up {
+            let why = "no Docker engine: run `eval \"$(scripts/docker-e2e.sh start)\"` \
+                       (as root; it installs and starts one) to run the end-to-end tests";
+            assert!(!in_ci(), "{why}");
+            eprintln!("SKIPPED: {why}");
+            return None;
+        }
+        Some(Self { docker })
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(&self.docker)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("docker runs")
+    }
+
+    /// Runs docker and returns stdout, failing the test with `what` on a non-zero exit.
+    pub fn ok(&self, what: &str, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{what}: docker {args:?} failed:\n{}",
+            stderr(&out)
+        );
+        stdout(&out).trim().to_string()
+    }
+
+    pub fn inspect(&self, format: &str, target: &str) -> String {
+        self.ok("inspect", &["inspect", "--format", format, target])
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn git(root: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.name=e2e", "-c", "user.email=e2e@localhost"])
+        .args(args)
+        .current_dir(root)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+/// Runs the project's own build script; returns (runtime tag, combined output).
+pub fn build(root: &Path, image: &str, extra_env: &[(&str, &str)]) -> (String, String) {
+    let python = tool("python3").expect("python3");
+    let out = Command::new(python)
+        .args(["docker/build.py", "--network", "host"])
+        .current_dir(root)
+        .env("DOCKER", "/usr/bin/docker")
+        .env("IMAGE", image)
+        .env("HADOLINT", "0")
+        .envs(extra_env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(out.status.success(), "docker/build.py failed:\n{text}");
+    let tag = text
+        .lines()
+        .find_map(|l| l.strip_prefix("built "))
+        .expect("build.py names the image it built")
+        .to_string();
+    (tag, text)
+}
+
+/// A generated project in a git repository with a commit, as CI would check it out.
+pub fn project(name: &str, args: &[&str]) -> (assert_fs::TempDir, PathBuf) {
+    let (tmp, root) = generate(name, args);
+    git(&root, &["init", "-q", "-b", "main"]);
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-q", "-m", "generated"]);
+    (tmp, root)
+}
+
+/// Polls `url` from the host until it answers 2xx.
+fn wait_http(url: &str, timeout: Duration) -> Result<(), String> {
+    let python = tool("python3").expect("python3");
+    let script = format!(
+        "import sys, urllib.request\n\
+         opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))\n\
+         sys.exit(0 if opener.open('{url}', timeout=2).status < 300 else 1)"
+    );
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        let ok = Command::new(&python)
+            .args(["-c", &script])
+            .stderr(Stdio::null())
+            .status();
+        if ok.is_ok_and(|s| s.success()) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err(format!("{url} did not answer 2xx within {timeout:?}"))
+}
+
+/// What one stack is expected to do.
+pub struct Expect<'a> {
+    pub uid: u32,
+    pub health_path: &'a str,
+    /// The Python module of the example app, for the code-only edit.
+    pub code_file: &'a str,
+}
+
+/// Every runtime check of issue "prove the images", each with its own message.
+pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'_>) {
+    let (_tmp, root) = project(name, args);
+    // Setup scripts for the P18 check: one sourced (exports), one run.
+    let dev = root.join("docker/env/development");
+    std::fs::write(
+        dev.join("20-e2e.sh"),
+        "# shellcheck shell=bash\nexport E2E_DEV_MARKER=sourced\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dev.join("30-e2e.py"),
+        "print('e2e python setup ran', flush=True)\n",
+    )
+    .unwrap();
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-q", "-m", "e2e setup scripts"]);
+
+    let image = format!("pyscaffold-e2e/{name}");
+    let (tag, log) = build(&root, &image, &[]);
+    assert!(
+        log.contains("smoke: docker stop took"),
+        "the build script did not run the smoke test:\n{log}"
+    );
+
+    // Served, non-root, hardened, healthy, fast to stop.
+    let port = free_port();
+    let container = format!("e2e-{name}-{port}");
+    engine.ok(
+        "hardened run",
+        &[
+            "run",
+            "--detach",
+            "--name",
+            &container,
+            "--network",
+            "host",
+            "--read-only",
+            "--tmpfs",
+            "/tmp",
+            "--cap-drop=ALL",
+            "--security-opt=no-new-privileges",
+            "--env",
+            &format!("PORT={port}"),
+            "--health-interval=1s",
+            "--health-start-period=0s",
+            &tag,
+        ],
+    );
+    let served = wait_http(
+        &format!("http://127.0.0.1:{port}{}", expect.health_path),
+        Duration::from_secs(60),
+    );
+    let logs =
+        || stdout(&engine.run(&["logs", &container])) + &stderr(&engine.run(&["logs", &container]));
+    if let Err(e) = served {
+        let text = logs();
+        engine.run(&["rm", "-f", &container]);
+        panic!("{name}: the container does not serve its health endpoint: {e}\n{text}");
+    }
+    let status = engine.ok(
+        "pid 1 status",
+        &["exec", &container, "cat", "/proc/1/status"],
+    );
+    let uid: u32 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|u| u.parse().ok())
+        .expect("Uid line");
+    let health_started = Instant::now();
+    let health = loop {
+        let health = engine.inspect("{{.State.Health.Status}}", &container);
+        if health != "starting" || health_started.elapsed() > Duration::from_secs(30) {
+            break health;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let stop_started = Instant::now();
+    engine.ok("docker stop", &["stop", "--time", "10", &container]);
+    let stop = stop_started.elapsed();
+    let exit_code = engine.inspect("{{.State.ExitCode}}", &container);
+    engine.run(&["rm", "-f", &container]);
+    eprintln!("e2e {name}: docker stop took {:.2}s", stop.as_secs_f64());
+    assert_eq!(
+        uid, expect.uid,
+        "{name}: PID 1 runs as uid {uid}, not the configured {}",
+        expect.uid
+    );
+    assert_eq!(health, "healthy", "{name}: HEALTHCHECK reports `{health}`");
+    assert!(
+        stop < Duration::from_secs(3),
+        "{name}: docker stop took {stop:?} (limit 3 s)"
+    );
+    assert!(
+        exit_code == "0" || exit_code == "143",
+        "{name}: exit code {exit_code} after docker stop"
+    );
+
+    // P08: any other command runs instead of the server, through the same entrypoint.
+    let out = engine.run(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        &tag,
+        "python",
+        "-c",
+        "import os; print('p08', os.getuid())",
+    ]);
+    assert!(
+        out.status.success(),
+        "{name}: `docker run IMAGE python -c` failed:\n{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("p08 {}", expect.uid),
+        "{name}: P08 command output"
+    );
+    assert!(
+        !stderr(&out).contains("Booting worker"),
+        "{name}: the server started instead of the command"
+    );
+
+    // P18: setup scripts run outside production, none in production.
+    let probe = "import os; print(os.environ.get('E2E_DEV_MARKER'))";
+    let dev = engine.run(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--read-only",
+        "--tmpfs",
+        "/tmp",
+        "--env",
+        "APP_ENV=development",
+        &tag,
+        "python",
+        "-c",
+        probe,
+    ]);
+    let dev_out = stdout(&dev);
+    assert!(
+        dev.status.success(),
+        "{name}: development run failed:\n{}",
+        stderr(&dev)
+    );
+    assert!(
+        dev_out.contains("e2e python setup ran"),
+        "{name}: the *.py setup script did not run:\n{dev_out}"
+    );
+    assert_eq!(
+        dev_out.lines().last(),
+        Some("sourced"),
+        "{name}: the *.sh setup script was not sourced"
+    );
+    assert!(stderr(&dev).contains("entrypoint: sourcing /app/docker/env/development/20-e2e.sh"));
+    let prod = engine.run(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        &tag,
+        "python",
+        "-c",
+        probe,
+    ]);
+    assert_eq!(
+        stdout(&prod).trim(),
+        "None",
+        "{name}: production ran a setup script"
+    );
+    assert!(
+        !stderr(&prod).contains("entrypoint:"),
+        "{name}: production ran a setup script:\n{}",
+        stderr(&prod)
+    );
+
+    // P03: a code-only edit rebuilds without reinstalling dependencies.
+    let layers = |t: &str| -> Vec<String> {
+        engine
+            .inspect("{{range .RootFS.Layers}}{{println .}}{{end}}", t)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let before = layers(&tag);
+    let code = root.join(expect.code_file);
+    let mut text = std::fs::read_to_string(&code).unwrap();
+    text.push_str("\n\n# a code-only change\n");
+    std::fs::write(&code, text).unwrap();
+    git(&root, &["commit", "-q", "-am", "code-only change"]);
+    let (tag2, log2) = build(&root, &image, &[]);
+    let after = layers(&tag2);
+    let install_step = log2
+        .lines()
+        .find(|l| {
+            l.contains("[build ")
+                && (l.contains(" install ") || l.contains(" sync "))
+                && l.contains("RUN")
+        })
+        .and_then(|l| l.split_whitespace().next())
+        .map(|step| format!("{step} CACHED"))
+        .expect("the build log shows the dependency install step");
+    assert!(
+        log2.contains(&install_step),
+        "{name}: the dependency install step was not cached after a code-only edit:\n{log2}"
+    );
+    let shared = before
+        .iter()
+        .zip(&after)
+        .take_while(|(a, b)| a == b)
+        .count();
+    assert!(
+        shared >= 3 && shared < after.len(),
+        "{name}: {shared} of {} layers reused; expected base, packages and venv reused and the code layer rebuilt",
+        after.len()
+    );
+}
+
+#[test]
+fn flask_pip_defaults() {
+    let Some(engine) = Engine::get() else { return };
+    check_stack(
+        &engine,
+        "e2e-flask",
+        &["-y"],
+        &Expect {
+            uid: 10001,
+            health_path: "/healthz",
+            code_file: "e2e_flask/app.py",
+        },
+    );
+}
+
+#[test]
+fn flask_pip_custom_uid_packages_no_bytecode() {
+    let Some(engine) = Engine::get() else { return };
+    check_stack(
+        &engine,
+        "e2e-custom",
+        &[
+            "-y",
+            "--set",
+            "uid=20001",
+            "--health-path",
+            "/livez",
+            "--system-package",
+            "libexpat1",
+            "--build-package",
+            "none",
+            "--set",
+            "compile_bytecode=false",
+        ],
+        &Expect {
+            uid: 20001,
+            health_path: "/livez",
+            code_file: "e2e_custom/app.py",
+        },
+    );
+}

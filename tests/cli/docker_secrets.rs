@@ -1,0 +1,256 @@
+//! Build secrets (P13) and the daemonless builder (P14), end to end.
+//!
+//! A real package index (pypiserver, password-protected) on 127.0.0.1 serves a private
+//! dependency; the build reaches it only through the `pip_conf` BuildKit secret, and the
+//! password must then be nowhere in the images, their history, config or saved layers.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::docker_e2e::{Engine, build, free_port, project};
+use crate::support::{run_tool, stderr, stdout, tool};
+
+const MAKE_WHEEL: &str = r#"
+import base64, hashlib, sys, zipfile
+out = sys.argv[1]
+files = {
+    "e2e_private_dep/__init__.py": "VALUE = 'from the private index'\n",
+    "e2e_private_dep-1.0.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: e2e-private-dep\nVersion: 1.0.0\n",
+    "e2e_private_dep-1.0.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: e2e\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+record = []
+with zipfile.ZipFile(out + "/e2e_private_dep-1.0.0-py3-none-any.whl", "w") as whl:
+    for name, text in files.items():
+        data = text.encode()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(data)}")
+        whl.writestr(name, data)
+    record.append("e2e_private_dep-1.0.0.dist-info/RECORD,,")
+    whl.writestr("e2e_private_dep-1.0.0.dist-info/RECORD", "\n".join(record) + "\n")
+"#;
+
+const MAKE_HTPASSWD: &str = r#"
+import sys
+from passlib.apache import HtpasswdFile
+ht = HtpasswdFile(sys.argv[1], new=True)
+ht.set_password("builder", sys.argv[2])
+ht.save()
+"#;
+
+struct Index(Child);
+
+impl Drop for Index {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn private_index_password_reaches_the_install_step_and_no_layer() {
+    let Some(engine) = Engine::get() else { return };
+    let (Some(python), Some(pypi_server)) = (tool("python3"), tool("pypi-server")) else {
+        return;
+    };
+    let (_tmp, root) = project("e2e-secret", &["-y", "--build-package", "none"]);
+    let index_dir = root.parent().unwrap().join("index");
+    let packages = index_dir.join("packages");
+    std::fs::create_dir_all(&packages).unwrap();
+    let password = format!("pw-{}-{}", std::process::id(), free_port());
+    let (ok, text) = run_tool(
+        &python,
+        &["-c", MAKE_WHEEL, packages.to_str().unwrap()],
+        &index_dir,
+    );
+    assert!(ok, "cannot make the private wheel: {text}");
+    let (ok, text) = run_tool(
+        &python,
+        &["-c", MAKE_HTPASSWD, "htpasswd", &password],
+        &index_dir,
+    );
+    assert!(ok, "cannot write htpasswd: {text}");
+
+    let port = free_port();
+    let _index = Index(
+        Command::new(&pypi_server)
+            .args([
+                "run",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-P",
+                "htpasswd",
+                "-a",
+                "download,list,update",
+                "--disable-fallback",
+                "packages",
+            ])
+            .current_dir(&index_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "pypiserver did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The project depends on the private package; pip.conf (git- and docker-ignored) holds
+    // the credentials and goes in as the build secret.
+    let requirements = root.join("requirements.txt");
+    let mut text = std::fs::read_to_string(&requirements).unwrap();
+    text.push_str("e2e-private-dep==1.0.0\n");
+    std::fs::write(&requirements, text).unwrap();
+    let pip_conf = root.join("pip.conf");
+    std::fs::write(
+        &pip_conf,
+        format!("[global]\nindex-url = http://builder:{password}@127.0.0.1:{port}/simple/\nextra-index-url = https://pypi.org/simple\n"),
+    )
+    .unwrap();
+
+    let image = "pyscaffold-e2e/e2e-secret";
+    let (tag, log) = build(
+        &root,
+        image,
+        &[("PIP_CONF_FILE", pip_conf.to_str().unwrap())],
+    );
+    assert!(
+        !log.contains(&password),
+        "the password appears in the build output"
+    );
+    let out = engine.run(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        &tag,
+        "python",
+        "-c",
+        "import e2e_private_dep as d; print(d.VALUE)",
+    ]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "from the private index",
+        "{}",
+        stderr(&out)
+    );
+
+    let build_tag = format!("{image}:build-main");
+    for target in [tag.as_str(), build_tag.as_str()] {
+        let history = engine.ok("history", &["history", "--no-trunc", target]);
+        assert!(
+            !history.contains(&password),
+            "password in `docker history` of {target}"
+        );
+        let config = engine.ok("inspect", &["image", "inspect", target]);
+        assert!(
+            !config.contains(&password),
+            "password in the image config of {target}"
+        );
+        let saved = Command::new("/usr/bin/docker")
+            .args(["save", target])
+            .output()
+            .unwrap();
+        assert!(saved.status.success(), "docker save {target}");
+        // The search works: the private package's own code is in the saved layers.
+        assert!(contains(&saved.stdout, b"from the private index") || target == build_tag);
+        assert!(
+            !contains(&saved.stdout, password.as_bytes()),
+            "password in the saved layers of {target}"
+        );
+    }
+}
+
+#[test]
+fn buildah_builds_the_same_dockerfile_and_the_image_passes_the_smoke_test() {
+    let Some(engine) = Engine::get() else { return };
+    let Some(python) = tool("python3") else {
+        return;
+    };
+    let buildah = Path::new("/usr/bin/buildah");
+    assert!(
+        buildah.is_file(),
+        "buildah is missing: scripts/docker-e2e.sh start installs it"
+    );
+    let (tmp, root) = project("e2e-buildah", &["-y"]);
+    let base = "python:3.13-slim-trixie";
+    let archive = tmp.path().join("base.tar");
+    engine.ok(
+        "save base",
+        &["save", "-o", archive.to_str().unwrap(), base],
+    );
+    let pulled = run_tool(
+        buildah,
+        &[
+            "pull",
+            "-q",
+            &format!("docker-archive:{}", archive.display()),
+        ],
+        &root,
+    );
+    assert!(pulled.0, "buildah pull: {}", pulled.1);
+    let id = pulled.1.lines().last().unwrap().trim().to_string();
+    let tagged = run_tool(
+        buildah,
+        &["tag", &id, &format!("docker.io/library/{base}")],
+        &root,
+    );
+    assert!(tagged.0, "buildah tag: {}", tagged.1);
+
+    let built = run_tool(
+        buildah,
+        &[
+            "bud",
+            "--isolation",
+            "chroot",
+            "--network",
+            "host",
+            "--format",
+            "docker",
+            "-t",
+            "e2e-buildah:built",
+            ".",
+        ],
+        &root,
+    );
+    assert!(built.0, "buildah bud failed:\n{}", built.1);
+    let exported = tmp.path().join("built.tar");
+    let pushed = run_tool(
+        buildah,
+        &[
+            "push",
+            "e2e-buildah:built",
+            &format!("docker-archive:{}:e2e-buildah:built", exported.display()),
+        ],
+        &root,
+    );
+    assert!(pushed.0, "buildah push: {}", pushed.1);
+    engine.ok("load", &["load", "-i", exported.to_str().unwrap()]);
+    let smoke = run_tool(
+        &python,
+        &[
+            "docker/smoke_test.py",
+            "e2e-buildah:built",
+            "--network",
+            "host",
+        ],
+        &root,
+    );
+    assert!(
+        smoke.0,
+        "the buildah-built image fails the smoke test:\n{}",
+        smoke.1
+    );
+    let _ = run_tool(buildah, &["rmi", "-f", "e2e-buildah:built"], &root);
+}
