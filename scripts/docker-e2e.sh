@@ -3,7 +3,8 @@
 # registry: the base image is made with debootstrap and `docker import`.
 #
 #   scripts/docker-e2e.sh start    install what is missing, start dockerd, import the base image
-#   scripts/docker-e2e.sh stop     stop the dockerd this script started
+#   scripts/docker-e2e.sh stop     stop the dockerd this script started and discard its data
+#                                  (images, containers, build cache), so the next run is clean
 #   scripts/docker-e2e.sh status   exit 0 when the daemon answers
 #
 # `start` prints `DOCKER_HOST=unix://...` on stdout (everything else goes to stderr). It is
@@ -123,6 +124,9 @@ case "${1:-}" in
       done
       say "dockerd stopped"
     fi
+    # Each run starts from an empty engine: no build cache from an earlier run can hide a
+    # rebuild. The base rootfs tarball stays cached.
+    rm -rf "$state/data"
     ;;
   status)
     daemon_up

@@ -7,13 +7,20 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::support::{generate, in_ci, stderr, stdout, tool};
 
-/// The engine set up by scripts/docker-e2e.sh, reached through DOCKER_HOST.
+/// One engine test at a time: concurrent builds on one daemon were seen to lose each other's
+/// build cache, which would make the layer-reuse check about the test harness, not the image.
+static ENGINE: Mutex<()> = Mutex::new(());
+
+/// The engine set up by scripts/docker-e2e.sh, reached through DOCKER_HOST; holding it keeps
+/// other engine tests waiting.
 pub struct Engine {
     docker: PathBuf,
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl Engine {
@@ -34,7 +41,14 @@ impl Engine {
             eprintln!("SKIPPED: {why}");
             return None;
         }
-        Some(Self { docker })
+        // A test that failed while holding the lock leaves it poisoned; the engine is fine.
+        let turn = ENGINE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(Self {
+            docker,
+            _turn: turn,
+        })
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
@@ -332,7 +346,9 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
     let before = layers(&tag);
     let code = root.join(expect.code_file);
     let mut text = std::fs::read_to_string(&code).unwrap();
-    text.push_str("\n\n# a code-only change\n");
+    // Unique per run, so the rebuild is real even when an earlier run left a build cache.
+    let token = format!("{}-{}", std::process::id(), free_port());
+    text.push_str(&format!("\n\n# a code-only change {token}\n"));
     std::fs::write(&code, text).unwrap();
     git(&root, &["commit", "-q", "-am", "code-only change"]);
     let (tag2, log2) = build(&root, &image, &[]);
@@ -358,7 +374,7 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
         .count();
     assert!(
         shared >= 3 && shared < after.len(),
-        "{name}: {shared} of {} layers reused; expected base, packages and venv reused and the code layer rebuilt",
+        "{name}: {shared} of {} layers reused; expected base, packages and venv reused and the code layer rebuilt\n{log2}",
         after.len()
     );
 }

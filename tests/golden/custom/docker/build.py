@@ -53,6 +53,14 @@ def current_branch():
     return branch if branch and branch != "HEAD" else "detached"
 
 
+def present_locally(docker, ref):
+    try:
+        found = subprocess.run([docker, "image", "inspect", ref], capture_output=True)
+    except OSError:
+        return False
+    return found.returncode == 0
+
+
 def plan(args):
     """The docker commands to run, in order, as (description, argv) pairs."""
     docker = os.environ.get("DOCKER", "docker")
@@ -78,7 +86,11 @@ def plan(args):
         runtime_cache = build_cache + [f"{image}:{branch}", f"{image}:{default_branch}"]
 
     def cache_from(refs):
-        return [arg for ref in dict.fromkeys(refs) for arg in ("--cache-from", ref)]
+        # Only images that are not here already: local ones are in BuildKit's own cache, and
+        # naming them again trips a known inline-cache bug of Docker 20.10 that can make it
+        # skip the local cache. On a fresh CI runner every ref is remote and warms the cache.
+        remote = [ref for ref in dict.fromkeys(refs) if not present_locally(docker, ref)]
+        return [arg for ref in remote for arg in ("--cache-from", ref)]
 
     labels = [
         "--build-arg", f"GIT_COMMIT={git('rev-parse', 'HEAD') or 'unknown'}",
