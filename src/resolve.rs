@@ -93,6 +93,7 @@ pub fn resolve(
     if !missing.is_empty() {
         return Err(missing_error(&missing, flag_hint));
     }
+    set.check_constraints(&answers)?;
     Ok(Resolved { answers, notes })
 }
 

@@ -1,9 +1,11 @@
 //! Template sets: a manifest, the questions, and the files to render.
 //!
-//! A template set is a folder: `manifest.yml` (id, version, derived values, which file is
-//! rendered to which path under which condition), `questions.yml`, and `files/` with the Tera
-//! templates. The built-in set is embedded in the binary from `templates/builtin`; the same
-//! format is what a preset pack will overlay, file by file.
+//! A template set is a folder: `manifest.yml` (id, version, derived values, constraints across
+//! answers, which file is rendered to which path under which condition), `questions.yml`,
+//! `dependencies.yml` (pinned packages, available to templates as `dependencies`), and `files/`
+//! with the Tera templates; `files/_partials/` holds pieces other templates include. The
+//! built-in set is embedded in the binary from `templates/builtin`; the same format is what a
+//! preset pack will overlay, file by file.
 
 use std::collections::BTreeMap;
 
@@ -30,8 +32,41 @@ pub struct Manifest {
     /// Values computed from the answers (Tera), available to every template after the answers.
     #[serde(default)]
     pub derived: Vec<Derived>,
+    /// Combinations of answers that are refused, checked once every answer is known.
+    #[serde(default)]
+    pub constraints: Vec<Constraint>,
+    /// How to create the installer's lock file after generating, when the installer locks.
+    #[serde(default)]
+    pub locks: Vec<LockRule>,
     pub files: Vec<FileRule>,
 }
+
+/// Commands that write an installer's lock file, run in the new project.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockRule {
+    pub when: String,
+    /// The program that must be on PATH.
+    pub tool: String,
+    pub commands: Vec<Vec<String>>,
+}
+
+/// A rule across answers: when `when` holds, the answers are refused with `message` and `help`
+/// (both Tera over the answers).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constraint {
+    pub when: String,
+    pub message: String,
+    pub help: String,
+}
+
+/// Pinned packages per stack (e.g. framework) and group (`direct`, `closure`, `dev_direct`,
+/// `dev_closure`), as `name==version` strings.
+pub type Dependencies = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// Templates under this folder are only included by others, never written on their own.
+pub const PARTIALS: &str = "_partials/";
 
 /// A value computed from the answers, e.g. the Python module name from the project name.
 #[derive(Debug, Deserialize)]
@@ -66,6 +101,7 @@ pub struct RenderedFile {
 pub struct TemplateSet {
     pub manifest: Manifest,
     pub questions: Vec<Question>,
+    pub dependencies: Dependencies,
     tera: tera::Tera,
 }
 
@@ -85,13 +121,19 @@ impl TemplateSet {
         };
         let mut files = BTreeMap::new();
         collect_files(dir, &format!("{BUILTIN_ID}/files/"), &mut files)?;
-        Self::from_parts(&read("manifest.yml")?, &read("questions.yml")?, files)
+        Self::from_parts(
+            &read("manifest.yml")?,
+            &read("questions.yml")?,
+            &read("dependencies.yml")?,
+            files,
+        )
     }
 
-    /// Builds a set from its manifest, questions and `files/` contents (name → text).
+    /// Builds a set from its manifest, questions, dependencies and `files/` (name → text).
     pub fn from_parts(
         manifest: &str,
         questions: &str,
+        dependencies: &str,
         files: BTreeMap<String, String>,
     ) -> Result<Self> {
         let manifest: Manifest =
@@ -102,12 +144,17 @@ impl TemplateSet {
             q.check_definition()
                 .map_err(|e| anyhow!("question `{}` in questions.yml: {e}", q.id))?;
         }
+        let dependencies: Dependencies =
+            serde_saphyr::from_str(dependencies).context("invalid template dependencies.yml")?;
         let mut tera = tera::Tera::new();
         tera.autoescape_on(Vec::<&str>::new());
-        for (name, text) in &files {
-            tera.add_raw_template(name, text)
-                .with_context(|| format!("template `files/{name}` does not parse"))?;
-        }
+        // All at once: a template may include another one (`files/_partials/`).
+        tera.add_raw_templates(
+            files
+                .iter()
+                .map(|(name, text)| (name.as_str(), text.as_str())),
+        )
+        .context("the templates in `files/` do not parse")?;
         for rule in &manifest.files {
             if !files.contains_key(&rule.template) {
                 bail!(
@@ -119,6 +166,7 @@ impl TemplateSet {
         Ok(Self {
             manifest,
             questions,
+            dependencies,
             tera,
         })
     }
@@ -155,6 +203,7 @@ impl TemplateSet {
     /// The context every template sees: answers, derived values and the set's own identity.
     pub fn context(&self, answers: &Answers) -> Result<tera::Context> {
         let mut context = answers.to_context();
+        context.insert("dependencies", &self.dependencies);
         context.insert("template_id", &self.manifest.id);
         context.insert("template_version", &self.manifest.version);
         context.insert("pyscaffold_version", crate::VERSION);
@@ -163,6 +212,31 @@ impl TemplateSet {
             context.insert(derived.id.clone(), &value);
         }
         Ok(context)
+    }
+
+    /// Refuses answers that match one of the manifest's constraints.
+    pub fn check_constraints(&self, answers: &Answers) -> Result<()> {
+        let context = self.context(answers)?;
+        for rule in &self.manifest.constraints {
+            if self.condition(&rule.when, &context)? {
+                return Err(crate::error::bad_input(
+                    self.render_str(&rule.message, &context)?,
+                    self.render_str(&rule.help, &context)?,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The lock rule that applies to these answers, if the installer locks.
+    pub fn lock_rule(&self, answers: &Answers) -> Result<Option<&LockRule>> {
+        let context = self.context(answers)?;
+        for rule in &self.manifest.locks {
+            if self.condition(&rule.when, &context)? {
+                return Ok(Some(rule));
+            }
+        }
+        Ok(None)
     }
 
     /// Renders every file whose condition holds, sorted by output path.
@@ -249,7 +323,7 @@ mod tests {
             .collect();
         for name in set.template_names() {
             assert!(
-                used.contains(&name),
+                name.starts_with(PARTIALS) || used.contains(&name),
                 "files/{name} is not named in manifest.yml"
             );
         }

@@ -9,6 +9,7 @@ use similar::TextDiff;
 
 use crate::answers::load_answers_file;
 use crate::cli::{NewArgs, flag_for};
+use crate::lock::{LockOutcome, lock};
 use crate::prompt::TerminalPrompter;
 use crate::record::Record;
 use crate::resolve::{FlagAnswer, Inputs, Prompter, resolve};
@@ -90,8 +91,19 @@ pub fn run(set: &TemplateSet, args: NewArgs) -> Result<ExitCode> {
             println!("{}", root.join(&file.path).display());
         }
     }
+    let outcome = lock(set.lock_rule(&resolved.answers)?, &root, args.no_lock)?;
     eprintln!("{}", summary(&root, &resolved.answers, files.len()));
-    Ok(ExitCode::SUCCESS)
+    match outcome {
+        LockOutcome::NotNeeded | LockOutcome::Created => Ok(ExitCode::SUCCESS),
+        LockOutcome::Skipped(message) => {
+            eprintln!("note: {message}");
+            Ok(ExitCode::SUCCESS)
+        }
+        LockOutcome::Failed(message) => {
+            eprintln!("error: {message}");
+            Ok(ExitCode::from(crate::error::EXIT_FAILURE))
+        }
+    }
 }
 
 /// Lists (and with `verbose`/`diff`, shows) the files a dry run would write.

@@ -26,7 +26,7 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
     // (prompt text to wait for, keys to send)
     let steps: &[(&str, &str)] = &[
         ("Project name", "billing-api\r"),
-        ("Web framework", ENTER),
+        ("Framework", ENTER),
         ("Dependency installer", ENTER),
         ("CI systems", ENTER),
         ("Python version", "3.12\r"),

@@ -171,7 +171,19 @@ fn presets_are_listed_with_descriptions() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(names, vec!["flask", "flask-small"]);
+    assert_eq!(
+        names,
+        vec![
+            "asgi",
+            "django",
+            "fastapi",
+            "flask",
+            "flask-pipenv",
+            "flask-small",
+            "worker",
+            "wsgi"
+        ]
+    );
     assert!(text.contains("no compilers in the build stage"));
 }
 
@@ -183,7 +195,7 @@ fn version_names_the_template_set() {
     assert_eq!(
         stdout(&out).trim(),
         format!(
-            "pyscaffold {} (templates builtin 0.1.0)",
+            "pyscaffold {} (templates builtin 0.2.0)",
             env!("CARGO_PKG_VERSION")
         )
     );
@@ -193,12 +205,157 @@ fn version_names_the_template_set() {
 fn help_lists_choices_and_examples() {
     let tmp = TempDir::new().unwrap();
     let out = run(tmp.path(), &["new", "--help"]);
-    let help = stdout(&out);
-    assert!(help.contains("[choices: flask]"), "{help}");
+    // Compared with line wrapping folded away: clap wraps at the terminal's width.
+    let help = stdout(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        help.contains("[choices: flask, django, fastapi, wsgi, asgi, worker]"),
+        "{help}"
+    );
+    assert!(
+        help.contains("[choices: pip, pip-tools, pipenv, poetry, flit, uv, pdm]"),
+        "{help}"
+    );
+    assert!(help.contains("--no-lock"), "{help}");
     assert!(help.contains("[default: 8000]"), "{help}");
     assert!(help.contains("pyscaffold new billing-api -y"), "{help}");
     assert!(
         help.contains("Exit status: 0 done, 1 failed (I/O), 2 bad input"),
         "{help}"
     );
+}
+
+#[test]
+fn questions_that_do_not_apply_are_not_recorded() {
+    let (_tmp, worker) = generate("jobs", &["--framework", "worker", "-y", "--no-lock"]);
+    let record = std::fs::read_to_string(worker.join(".pyscaffold.yml")).unwrap();
+    for absent in ["port:", "health_path:", "app:", "package:"] {
+        assert!(
+            !record.contains(&format!("\n  {absent}")),
+            "a worker records `{absent}`:\n{record}"
+        );
+    }
+    assert!(record.contains("command: python -m jobs.worker"));
+    let tree = read_tree(&worker);
+    assert!(
+        !tree.contains_key("docker/gunicorn.conf.py")
+            && !tree.contains_key("docker/healthcheck.py")
+    );
+    assert!(!tree["Dockerfile"].contains("HEALTHCHECK") && !tree["Dockerfile"].contains("EXPOSE"));
+    assert!(tree["Dockerfile"].contains("CMD [\"python\", \"-m\", \"jobs.worker\"]"));
+
+    let (_tmp, django) = generate("shop", &["--framework", "django", "-y"]);
+    let record = std::fs::read_to_string(django.join(".pyscaffold.yml")).unwrap();
+    assert!(
+        !record.contains("\n  app:") && !record.contains("\n  command:"),
+        "{record}"
+    );
+}
+
+#[test]
+fn an_answer_that_does_not_apply_is_ignored_with_a_note() {
+    let tmp = TempDir::new().unwrap();
+    let out = run(
+        tmp.path(),
+        &[
+            "new",
+            "jobs",
+            "--framework",
+            "worker",
+            "--port",
+            "9000",
+            "-y",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(
+        "note: ignoring the answer to `port`: it does not apply when framework != 'worker'"
+    ));
+}
+
+/// PATH with only the named tools of the validators folder (none when `tools` is empty).
+fn path_with(tools: &[&str]) -> (TempDir, String) {
+    let dir = TempDir::new().unwrap();
+    for tool in tools {
+        let target = crate::support::tool(tool).expect("lock tool");
+        std::os::unix::fs::symlink(target, dir.path().join(tool)).unwrap();
+    }
+    let path = dir.path().display().to_string();
+    (dir, path)
+}
+
+fn run_with_path(cwd: &std::path::Path, path: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(crate::support::bin())
+        .args(args)
+        .current_dir(cwd)
+        .env("PATH", path)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn new_locks_with_the_installers_tool_when_it_is_on_path() {
+    if crate::support::tool("uv").is_none() {
+        return;
+    }
+    let tmp = TempDir::new().unwrap();
+    let (_bin, path) = path_with(&["uv", "python3"]);
+    let out = std::process::Command::new(crate::support::bin())
+        .args(["new", "svc", "--installer", "uv", "--python", "3.11", "-y"])
+        .current_dir(tmp.path())
+        .env("PATH", &path)
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lock = std::fs::read_to_string(tmp.path().join("svc/uv.lock")).unwrap();
+    assert!(
+        lock.contains("name = \"flask\"") && lock.contains("version = \"3.1.3\""),
+        "{lock}"
+    );
+    assert!(stderr(&out).contains("running `uv lock` in svc"));
+}
+
+#[test]
+fn without_the_tool_new_says_how_to_lock_and_the_image_build_refuses() {
+    let tmp = TempDir::new().unwrap();
+    let (_bin, path) = path_with(&[]);
+    let out = run_with_path(
+        tmp.path(),
+        &path,
+        &["new", "svc", "--installer", "poetry", "-y"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: `poetry` is not on PATH, so no lock file was created: install it and run `cd svc && poetry lock` before building the image"),
+        "{}",
+        stderr(&out)
+    );
+    let root = tmp.path().join("svc");
+    assert!(!root.join("poetry.lock").exists());
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("echo \"error: poetry.lock is missing; help: run \\`poetry lock\\` and commit poetry.lock\" >&2"));
+
+    let out = run(
+        tmp.path(),
+        &[
+            "new",
+            "other",
+            "--installer",
+            "pip-tools",
+            "--no-lock",
+            "-y",
+        ],
+    );
+    assert!(
+        stderr(&out)
+            .contains("note: lock file not created (--no-lock): run `cd other && pip-compile"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!tmp.path().join("other/requirements.txt").exists());
 }

@@ -49,9 +49,23 @@ fn validate(t: &Tools, root: &Path) -> BTreeMap<&'static str, Option<String>> {
     };
 
     // hadolint reads .hadolint.yaml from the working directory.
+    // hadolint does not flag an empty line inside a continued instruction; Docker deprecates it.
+    let dockerfile = &tree["Dockerfile"];
+    let blank_continuation = dockerfile
+        .lines()
+        .zip(dockerfile.lines().skip(1))
+        .position(|(line, next)| line.ends_with('\\') && next.trim().is_empty());
     record(
         "hadolint",
-        vec![run_tool(&t.hadolint, &["--no-color", "Dockerfile"], root)],
+        vec![
+            run_tool(&t.hadolint, &["--no-color", "Dockerfile"], root),
+            (
+                blank_continuation.is_none(),
+                format!(
+                    "Dockerfile: empty line after a `\\` continuation, line {blank_continuation:?}"
+                ),
+            ),
+        ],
     );
 
     let scripts = files_ending(&tree, &[".sh"]);
@@ -83,6 +97,18 @@ fn validate(t: &Tools, root: &Path) -> BTreeMap<&'static str, Option<String>> {
                 root,
             ));
         }
+        for (schema, file) in [
+            ("vendor.gitlab-ci", ".gitlab-ci.yml"),
+            ("vendor.circle-ci", ".circleci/config.yml"),
+        ] {
+            if tree.contains_key(file) {
+                checks.push(run_tool(
+                    &t.jsonschema,
+                    &["--builtin-schema", schema, file],
+                    root,
+                ));
+            }
+        }
         record("check-jsonschema", checks);
     }
 
@@ -91,31 +117,43 @@ fn validate(t: &Tools, root: &Path) -> BTreeMap<&'static str, Option<String>> {
     args.extend(yaml.iter().copied());
     record("yamllint", vec![run_tool(&t.yamllint, &args, root)]);
 
+    // Compiled in memory: nothing is written into the project.
     let python = files_ending(&tree, &[".py"]);
-    let mut args = vec!["-m", "py_compile"];
+    let script = "import sys\nfor f in sys.argv[1:]:\n    compile(open(f).read(), f, 'exec')";
+    let mut args = vec!["-c", script];
     args.extend(python.iter().copied());
     let compiled = run_tool(&t.python, &args, root);
-    let _ = std::fs::remove_dir_all(root.join("__pycache__"));
     record("python-compile", vec![compiled]);
 
-    let module = tree
-        .keys()
-        .find_map(|p| p.strip_suffix("/app.py"))
-        .expect("an app module")
-        .replace('/', ".");
-    let app = format!("{module}.app:app");
-    record(
-        "gunicorn",
-        vec![
-            run_tool(
-                &t.gunicorn,
-                &["--check-config", "-c", "docker/gunicorn.conf.py", &app],
-                root,
-            ),
-            unknown_gunicorn_settings(t, root, &root.join("docker/gunicorn.conf.py")),
-        ],
-    );
+    if let Some(app) = served_app(&tree["Dockerfile"]) {
+        let check = std::process::Command::new(&t.gunicorn)
+            .args(["--check-config", "-c", "docker/gunicorn.conf.py", &app])
+            .current_dir(root)
+            .env("DJANGO_SECRET_KEY", "validators-only")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            crate::support::stdout(&check),
+            crate::support::stderr(&check)
+        );
+        record(
+            "gunicorn",
+            vec![
+                (check.status.success(), text),
+                unknown_gunicorn_settings(t, root, &root.join("docker/gunicorn.conf.py")),
+            ],
+        );
+    }
     results
+}
+
+/// The app gunicorn serves, from the Dockerfile's CMD (None for a worker).
+pub fn served_app(dockerfile: &str) -> Option<String> {
+    let line = dockerfile
+        .lines()
+        .find(|l| l.starts_with("CMD [\"gunicorn\""))?;
+    line.rsplit('"').nth(1).map(str::to_string)
 }
 
 /// Module-level names in a gunicorn config that are not gunicorn settings (gunicorn itself
@@ -150,9 +188,130 @@ fn unknown_gunicorn_settings(t: &Tools, cwd: &Path, config: &Path) -> (bool, Str
     )
 }
 
+pub const FRAMEWORKS: &[&str] = &["flask", "django", "fastapi", "wsgi", "asgi", "worker"];
+pub const INSTALLERS: &[&str] = &["pip", "pip-tools", "pipenv", "poetry", "flit", "uv", "pdm"];
+
+/// Runs per-project validators on one generated project.
+fn validate_project(t: &Tools, root: &Path) -> BTreeMap<&'static str, Option<String>> {
+    let mut results = validate(t, root);
+    // The slow schema and YAML checks run once for all projects (see the matrix test).
+    results.remove("check-jsonschema");
+    results.remove("yamllint");
+    results
+}
+
+/// Files of every project that a batched validator reads, as paths relative to `base`.
+fn batch_files(base: &Path, projects: &[String], suffix: &str) -> Vec<String> {
+    projects
+        .iter()
+        .flat_map(|p| {
+            read_tree(&base.join(p))
+                .into_keys()
+                .filter(|f| {
+                    if suffix.is_empty() {
+                        f.ends_with(".yml") || f.ends_with(".yaml")
+                    } else {
+                        f.ends_with(suffix)
+                    }
+                })
+                .map(|f| format!("{p}/{f}"))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Runs a batched validator; returns the projects named in its failure output.
+fn batch(t: &Path, args: &[&str], files: &[String], base: &Path) -> (bool, String) {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(files.iter().map(String::as_str));
+    run_tool(t, &all, base)
+}
+
 #[test]
-fn every_case_passes_every_validator() {
+fn every_stack_passes_every_validator() {
     let Some(t) = tools() else { return };
+    let base = TempDir::new().unwrap();
+    let mut projects = Vec::new();
+    for framework in FRAMEWORKS {
+        for installer in INSTALLERS {
+            let name = format!("{framework}-{}", installer.replace("-tools", "tools"));
+            let out = crate::support::run(
+                base.path(),
+                &[
+                    "new",
+                    &name,
+                    "--framework",
+                    framework,
+                    "--installer",
+                    installer,
+                    "--ci",
+                    "github,gitlab,circleci",
+                    "--no-lock",
+                    "-y",
+                ],
+            );
+            assert!(
+                out.status.success(),
+                "{name}: {}",
+                crate::support::stderr(&out)
+            );
+            projects.push(name);
+        }
+    }
+    // Per-project validators, two projects at a time.
+    let results: Vec<(String, BTreeMap<&'static str, Option<String>>)> =
+        std::thread::scope(|scope| {
+            let chunks: Vec<_> = projects.chunks(projects.len().div_ceil(2)).collect();
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    let t = &t;
+                    let base = base.path();
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|p| (p.clone(), validate_project(t, &base.join(p))))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
+        });
+    // Batched validators, each over every project's files.
+    let schemas = [
+        ("vendor.github-workflows", ".github/workflows/docker.yml"),
+        ("vendor.gitlab-ci", ".gitlab-ci.yml"),
+        ("vendor.circle-ci", ".circleci/config.yml"),
+        ("vendor.dependabot", ".github/dependabot.yml"),
+    ];
+    let mut batch_failures = Vec::new();
+    for (schema, suffix) in schemas {
+        let files = batch_files(base.path(), &projects, suffix);
+        assert_eq!(files.len(), projects.len(), "every project has a {suffix}");
+        let (ok, text) = batch(
+            &t.jsonschema,
+            &["--builtin-schema", schema],
+            &files,
+            base.path(),
+        );
+        if !ok {
+            batch_failures.push(("check-jsonschema", text));
+        }
+    }
+    let yaml = batch_files(base.path(), &projects, "");
+    let (ok, text) = batch(
+        &t.yamllint,
+        &["--strict", "-d", YAMLLINT_CONFIG],
+        &yaml,
+        base.path(),
+    );
+    if !ok {
+        batch_failures.push(("yamllint", text));
+    }
+
     let validators = [
         "hadolint",
         "shellcheck",
@@ -162,22 +321,29 @@ fn every_case_passes_every_validator() {
         "python-compile",
         "gunicorn",
     ];
-    let mut matrix = String::from("validator matrix (ok / FAIL / - not applicable):\n");
-    matrix.push_str(&format!("{:<14}", "case"));
+    let mut matrix = format!(
+        "validator matrix, {} stacks (framework x installer, all three CI systems):\n",
+        projects.len()
+    );
+    matrix.push_str(&format!("{:<18}", "stack"));
     for v in validators {
         matrix.push_str(&format!(" {v:>16}"));
     }
     let mut failures = Vec::new();
-    for (case, name, args) in CASES {
-        let (_tmp, root) = generate(name, args);
-        let results = validate(&t, &root);
-        matrix.push_str(&format!("\n{case:<14}"));
+    for (project, result) in &results {
+        matrix.push_str(&format!("\n{project:<18}"));
         for v in validators {
-            let cell = match results.get(v) {
-                None => "-",
-                Some(None) => "ok",
-                Some(Some(text)) => {
-                    failures.push(format!("{case} / {v}:\n{text}"));
+            let cell = match (v, result.get(v)) {
+                ("check-jsonschema" | "yamllint", _) => {
+                    let failed = batch_failures
+                        .iter()
+                        .any(|(name, text)| *name == v && text.contains(&format!("{project}/")));
+                    if failed { "FAIL" } else { "ok" }
+                }
+                (_, None) => "-",
+                (_, Some(None)) => "ok",
+                (_, Some(Some(text))) => {
+                    failures.push(format!("{project} / {v}:\n{text}"));
                     "FAIL"
                 }
             };
@@ -186,6 +352,52 @@ fn every_case_passes_every_validator() {
     }
     println!("{matrix}");
     eprintln!("{matrix}");
+    for (name, text) in &batch_failures {
+        failures.push(format!("{name}:\n{text}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The golden cases and every built-in preset too.
+#[test]
+fn golden_cases_and_presets_pass_every_validator() {
+    let Some(t) = tools() else { return };
+    let mut failures = Vec::new();
+    let presets: Vec<(String, String, Vec<String>)> = pyscaffold::presets::list()
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            (
+                format!("preset {}", p.name),
+                "checked".to_string(),
+                vec![
+                    "--preset".to_string(),
+                    p.name,
+                    "--no-lock".into(),
+                    "-y".into(),
+                ],
+            )
+        })
+        .collect();
+    let cases = CASES
+        .iter()
+        .map(|(case, name, args)| {
+            (
+                case.to_string(),
+                name.to_string(),
+                args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            )
+        })
+        .chain(presets);
+    for (case, name, args) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (_tmp, root) = generate(&name, &args);
+        for (v, result) in validate(&t, &root) {
+            if let Some(text) = result {
+                failures.push(format!("{case} / {v}:\n{text}"));
+            }
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
@@ -242,7 +454,8 @@ fn each_validator_rejects_a_broken_sample() {
         )
         .0
     );
-    assert!(!run_tool(&t.python, &["-m", "py_compile", "bad.py"], p).0);
+    let compile = "import sys\nfor f in sys.argv[1:]:\n    compile(open(f).read(), f, 'exec')";
+    assert!(!run_tool(&t.python, &["-c", compile, "bad.py"], p).0);
     let (ok, text) = unknown_gunicorn_settings(&t, p, &p.join("gunicorn.conf.py"));
     assert!(
         !ok && text.contains("worker_tmpdir"),

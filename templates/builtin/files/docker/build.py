@@ -14,6 +14,8 @@ Environment:
   DEFAULT_BRANCH  the branch whose images warm every build's cache (default: {{ default_branch }})
   DOCKER          the docker client (default: docker)
   PIP_CONF_FILE   a pip.conf for a private index, passed as the `pip_conf` BuildKit secret
+  BUILD_ENV_FILE  KEY=VALUE lines (e.g. index credentials) for the installer, as the `build_env`
+                  BuildKit secret: they reach the install step only, never a layer
   MAX_IMAGE_MB    fail when the runtime image is larger
   HADOLINT        `0` skips the hadolint check (it runs when hadolint is on PATH)
 """
@@ -76,6 +78,8 @@ def plan(args):
         common += ["--network", args.network]
     if os.environ.get("PIP_CONF_FILE"):
         common += ["--secret", f"id=pip_conf,src={os.environ['PIP_CONF_FILE']}"]
+    if os.environ.get("BUILD_ENV_FILE"):
+        common += ["--secret", f"id=build_env,src={os.environ['BUILD_ENV_FILE']}"]
 {%- if git_ssh %}
     if os.environ.get("SSH_AUTH_SOCK"):
         common += ["--ssh", "default"]

@@ -1,7 +1,7 @@
 """Gunicorn settings for the container (P19).
 
 Environment variables override the defaults: PORT, WEB_CONCURRENCY (worker processes),
-GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_KEEPALIVE,
+{% if server == 'wsgi' %}GUNICORN_THREADS, {% endif %}GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_KEEPALIVE,
 FORWARDED_ALLOW_IPS and LOG_LEVEL. Every module-level name below is a gunicorn setting: a
 misspelt one would be silently ignored, so pyscaffold's tests check them against gunicorn.
 """
@@ -25,10 +25,16 @@ def _cpus() -> int:
 # All interfaces, so the container's published port reaches it; $PORT for Heroku/Cloud Run.
 bind = f"0.0.0.0:{_int('PORT', {{ port }})}"
 
+{%- if server == 'asgi' %}
+# ASGI: uvicorn's event loop in each worker process; one worker per CPU is enough.
+worker_class = "uvicorn_worker.UvicornWorker"
+workers = _int("WEB_CONCURRENCY", min(_cpus() + 1, 12))
+{%- else %}
 # Threaded workers: a slow request holds a thread, not a whole worker, so health checks answer.
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", min(2 * _cpus() + 1, 12))
 threads = _int("GUNICORN_THREADS", 4)
+{%- endif %}
 
 # Worker heartbeats in memory: a slow or read-only disk cannot stall or kill workers.
 worker_tmp_dir = "/dev/shm"

@@ -6,9 +6,10 @@
     python3 docker/smoke_test.py --probe-url URL       # only poll a server that is already up
 
 It starts the container detached under a unique name with --read-only (tmpfs /tmp),
---cap-drop=ALL and no-new-privileges, polls the health URL until it answers (no fixed sleep),
-checks the server does not run as root, times `docker stop`, prints the logs on any failure and
-always removes the container. DOCKER names the client (default: docker).
+--cap-drop=ALL and no-new-privileges, polls its health check until it answers (no fixed sleep;
+through `docker exec`, so it works with a local, remote or docker-in-docker engine),
+checks it does not run as root, times `docker stop`, prints the logs on any failure and always
+removes the container. DOCKER names the client (default: docker).
 """
 
 import argparse
@@ -21,33 +22,44 @@ import sys
 import time
 import urllib.request
 import uuid
-
 DEFAULT_PORT = 9000
 DEFAULT_HEALTH_PATH = "/livez"
+# Settings the app needs to start, none of them secret.
+SMOKE_ENV = {
+}
 
 
 class Failure(Exception):
     """A check failed; the message says which and why."""
 
 
-def wait_until_healthy(url, timeout, interval=0.25, is_alive=lambda: True):
-    """Polls `url` until it answers 2xx; raises Failure after `timeout` seconds or if the
-    process under test is gone. Returns the seconds it took."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def wait_until_healthy(probe, timeout, interval=0.25, is_alive=lambda: True):
+    """Calls `probe()` (returning ok, detail) until it succeeds; raises Failure after `timeout`
+    seconds or once the process under test is gone. Returns the seconds it took."""
     started = time.monotonic()
-    last_error = "no attempt"
+    last = "no attempt"
     while time.monotonic() - started < timeout:
         if not is_alive():
-            raise Failure(f"the server exited before {url} answered")
+            raise Failure(f"the process exited before it was healthy (last: {last})")
+        ok, last = probe()
+        if ok:
+            return time.monotonic() - started
+        time.sleep(interval)
+    raise Failure(f"not healthy within {timeout:g}s (last: {last})")
+
+
+def url_probe(url):
+    """A probe for a URL reachable from here: healthy on a 2xx answer."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def probe():
         try:
             with opener.open(url, timeout=2) as response:
-                if 200 <= response.status < 300:
-                    return time.monotonic() - started
-                last_error = f"HTTP {response.status}"
+                return 200 <= response.status < 300, f"{url}: HTTP {response.status}"
         except (OSError, http.client.HTTPException) as exc:
-            last_error = str(exc)
-        time.sleep(interval)
-    raise Failure(f"{url} did not answer 2xx within {timeout:g}s (last: {last_error})")
+            return False, f"{url}: {exc}"
+
+    return probe
 
 
 def docker(*args, check=True):
@@ -65,15 +77,6 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def container_url(name, network, port, path):
-    if network == "host":
-        return f"http://127.0.0.1:{port}{path}"
-    # Published on a random loopback port: ask the engine which.
-    mapping = docker("port", name, f"{port}/tcp").splitlines()[0]
-    host_port = mapping.rsplit(":", 1)[1]
-    return f"http://127.0.0.1:{host_port}{path}"
-
-
 def process_uid(name):
     """The real uid of PID 1 (tini, running as the image's USER) inside the container."""
     status = docker("exec", name, "cat", "/proc/1/status")
@@ -85,27 +88,35 @@ def process_uid(name):
 
 def check_image(args):
     name = f"smoke-{uuid.uuid4().hex[:12]}"
-    if args.port is None:
-        # On the host network the server's port is the host's: pick a free one.
-        args.port = free_port() if args.network == "host" else DEFAULT_PORT
     run = [
         "run", "--detach", "--name", name,
         "--read-only", "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m",
         "--cap-drop=ALL", "--security-opt=no-new-privileges",
-        "--env", f"PORT={args.port}",
     ]
-    run += ["--network", "host"] if args.network == "host" else ["--publish", f"127.0.0.1::{args.port}"]
-    if args.network not in (None, "host"):
+    for key, value in SMOKE_ENV.items():
+        run += ["--env", f"{key}={value}"]
+    # On the host network the server's port is the host's: pick a free one.
+    port = args.port or (free_port() if args.network == "host" else DEFAULT_PORT)
+    run += ["--env", f"PORT={port}"]
+    if args.network:
         run += ["--network", args.network]
+    alive = lambda: docker("inspect", "--format", "{{.State.Running}}", name, check=False) == "true"
     try:
         docker(*run, args.image)
-        url = container_url(name, args.network, args.port, args.health_path)
-        alive = lambda: docker("inspect", "--format", "{{.State.Running}}", name, check=False) == "true"
-        took = wait_until_healthy(url, args.timeout, is_alive=alive)
-        print(f"smoke: healthy at {url} after {took:.1f}s")
+        # The image's own health check, run inside the container: no published port needed.
+        def probe():
+            result = subprocess.run(
+                [os.environ.get("DOCKER", "docker"), "exec", "--env", f"PORT={port}", name,
+                 "python", "/app/docker/healthcheck.py"],
+                capture_output=True, text=True,
+            )
+            return result.returncode == 0, (result.stderr or result.stdout).strip()
+
+        took = wait_until_healthy(probe, args.timeout, is_alive=alive)
+        print(f"smoke: healthy on port {port}{DEFAULT_HEALTH_PATH} after {took:.1f}s")
         uid = process_uid(name)
         if uid == 0:
-            raise Failure("the server runs as root (uid 0); the image must set a numeric non-root USER")
+            raise Failure("the process runs as root (uid 0); the image must set a numeric non-root USER")
         print(f"smoke: runs as uid {uid}")
         started = time.monotonic()
         docker("stop", "--time", "10", name)
@@ -114,7 +125,7 @@ def check_image(args):
         if stop_seconds > args.max_stop_seconds:
             raise Failure(
                 f"docker stop took {stop_seconds:.1f}s (limit {args.max_stop_seconds:g}s): "
-                "SIGTERM is not reaching the server; check ENTRYPOINT/CMD use the JSON form and "
+                "SIGTERM is not reaching the process; check ENTRYPOINT/CMD use the JSON form and "
                 "the entrypoint ends in exec"
             )
         return 0
@@ -135,14 +146,13 @@ def main(argv=None):
     parser.add_argument("--probe-url", help="only poll this URL until healthy")
     parser.add_argument("--port", type=int, help=f"port the server listens on (default {DEFAULT_PORT}; "
                         "a free one with --network host)")
-    parser.add_argument("--health-path", default=DEFAULT_HEALTH_PATH)
     parser.add_argument("--timeout", type=float, default=60, help="seconds to become healthy")
     parser.add_argument("--max-stop-seconds", type=float, default=3)
     parser.add_argument("--network", help="docker network; `host` where there is no bridge")
     args = parser.parse_args(argv)
     if args.probe_url:
         try:
-            took = wait_until_healthy(args.probe_url, args.timeout)
+            took = wait_until_healthy(url_probe(args.probe_url), args.timeout)
         except Failure as failure:
             print(f"smoke: FAILED: {failure}", file=sys.stderr)
             return 1

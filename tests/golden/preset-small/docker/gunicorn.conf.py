@@ -24,7 +24,6 @@ def _cpus() -> int:
 
 # All interfaces, so the container's published port reaches it; $PORT for Heroku/Cloud Run.
 bind = f"0.0.0.0:{_int('PORT', 8000)}"
-
 # Threaded workers: a slow request holds a thread, not a whole worker, so health checks answer.
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", min(2 * _cpus() + 1, 12))

@@ -1,5 +1,4 @@
-"""Tests for the example app: `pip install -r requirements.txt -r requirements-dev.txt`, then
-`pytest` (pytest.ini puts the project root on the import path)."""
+"""Tests for the example app: run `pytest` from the project root."""
 
 from tiny.app import app
 
