@@ -148,17 +148,37 @@ fn wait_http(url: &str, timeout: Duration) -> Result<(), String> {
     Err(format!("{url} did not answer 2xx within {timeout:?}"))
 }
 
-/// What one stack is expected to do.
-pub struct Expect<'a> {
+/// What one stack is and what it must do.
+pub struct Stack<'a> {
+    pub name: &'a str,
+    pub args: &'a [&'a str],
     pub uid: u32,
-    pub health_path: &'a str,
-    /// The Python module of the example app, for the code-only edit.
+    /// None for a worker: it has no HTTP endpoint.
+    pub health_path: Option<&'a str>,
+    /// The file the code-only edit touches.
     pub code_file: &'a str,
+    /// Settings the app needs at run time (none secret).
+    pub env: &'a [&'a str],
+    /// Runs after `new`, before the first commit (e.g. locking with a machine-specific source).
+    pub prepare: Option<fn(&Path)>,
 }
 
-/// Every runtime check of issue "prove the images", each with its own message.
-pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'_>) {
-    let (_tmp, root) = project(name, args);
+fn run_args<'a>(stack: &'a Stack<'a>, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", "--rm", "--network", "host"];
+    for env in stack.env {
+        args.extend(["--env", env]);
+    }
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Every runtime check of the issue "prove the images", each with its own message.
+pub fn check_stack(engine: &Engine, stack: &Stack<'_>) {
+    let name = stack.name;
+    let (_tmp, root) = generate(name, stack.args);
+    if let Some(prepare) = stack.prepare {
+        prepare(&root);
+    }
     // Setup scripts for the P18 check: one sourced (exports), one run.
     let dev = root.join("docker/env/development");
     std::fs::write(
@@ -171,50 +191,68 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
         "print('e2e python setup ran', flush=True)\n",
     )
     .unwrap();
+    git(&root, &["init", "-q", "-b", "main"]);
     git(&root, &["add", "-A"]);
-    git(&root, &["commit", "-q", "-m", "e2e setup scripts"]);
+    git(&root, &["commit", "-q", "-m", "generated"]);
 
     let image = format!("pyscaffold-e2e/{name}");
+    let started = Instant::now();
     let (tag, log) = build(&root, &image, &[]);
+    eprintln!(
+        "e2e {name}: first build and smoke test took {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
     assert!(
         log.contains("smoke: docker stop took"),
-        "the build script did not run the smoke test:\n{log}"
+        "{name}: the build script did not run the smoke test:\n{log}"
     );
 
-    // Served, non-root, hardened, healthy, fast to stop.
+    // Serves (or keeps running), non-root, hardened, healthy, fast to stop.
     let port = free_port();
     let container = format!("e2e-{name}-{port}");
-    engine.ok(
-        "hardened run",
-        &[
-            "run",
-            "--detach",
-            "--name",
-            &container,
-            "--network",
-            "host",
-            "--read-only",
-            "--tmpfs",
-            "/tmp",
-            "--cap-drop=ALL",
-            "--security-opt=no-new-privileges",
-            "--env",
-            &format!("PORT={port}"),
-            "--health-interval=1s",
-            "--health-start-period=0s",
-            &tag,
-        ],
-    );
-    let served = wait_http(
-        &format!("http://127.0.0.1:{port}{}", expect.health_path),
-        Duration::from_secs(60),
-    );
+    let port_env = format!("PORT={port}");
+    let mut run = vec![
+        "run",
+        "--detach",
+        "--name",
+        &container,
+        "--network",
+        "host",
+        "--read-only",
+        "--tmpfs",
+        "/tmp",
+        "--cap-drop=ALL",
+        "--security-opt=no-new-privileges",
+        "--env",
+        &port_env,
+        "--health-interval=1s",
+        "--health-start-period=0s",
+    ];
+    for env in stack.env {
+        run.extend(["--env", env]);
+    }
+    run.push(&tag);
+    engine.ok("hardened run", &run);
     let logs =
         || stdout(&engine.run(&["logs", &container])) + &stderr(&engine.run(&["logs", &container]));
-    if let Err(e) = served {
+    let up = match stack.health_path {
+        Some(path) => wait_http(
+            &format!("http://127.0.0.1:{port}{path}"),
+            Duration::from_secs(60),
+        ),
+        None => {
+            std::thread::sleep(Duration::from_secs(3));
+            if engine.inspect("{{.State.Running}}", &container) == "true" {
+                Ok(())
+            } else {
+                Err("the worker exited on its own".to_string())
+            }
+        }
+    };
+    if let Err(e) = up {
         let text = logs();
         engine.run(&["rm", "-f", &container]);
-        panic!("{name}: the container does not serve its health endpoint: {e}\n{text}");
+        panic!("{name}: {e}\n{text}");
     }
     let status = engine.ok(
         "pid 1 status",
@@ -226,13 +264,17 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
         .and_then(|l| l.split_whitespace().next())
         .and_then(|u| u.parse().ok())
         .expect("Uid line");
-    let health_started = Instant::now();
-    let health = loop {
-        let health = engine.inspect("{{.State.Health.Status}}", &container);
-        if health != "starting" || health_started.elapsed() > Duration::from_secs(30) {
-            break health;
+    let health = if stack.health_path.is_some() {
+        let health_started = Instant::now();
+        loop {
+            let health = engine.inspect("{{.State.Health.Status}}", &container);
+            if health != "starting" || health_started.elapsed() > Duration::from_secs(30) {
+                break health;
+            }
+            std::thread::sleep(Duration::from_millis(250));
         }
-        std::thread::sleep(Duration::from_millis(250));
+    } else {
+        "healthy".to_string()
     };
     let stop_started = Instant::now();
     engine.ok("docker stop", &["stop", "--time", "10", &container]);
@@ -241,9 +283,9 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
     engine.run(&["rm", "-f", &container]);
     eprintln!("e2e {name}: docker stop took {:.2}s", stop.as_secs_f64());
     assert_eq!(
-        uid, expect.uid,
+        uid, stack.uid,
         "{name}: PID 1 runs as uid {uid}, not the configured {}",
-        expect.uid
+        stack.uid
     );
     assert_eq!(health, "healthy", "{name}: HEALTHCHECK reports `{health}`");
     assert!(
@@ -256,16 +298,9 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
     );
 
     // P08: any other command runs instead of the server, through the same entrypoint.
-    let out = engine.run(&[
-        "run",
-        "--rm",
-        "--network",
-        "host",
-        &tag,
-        "python",
-        "-c",
-        "import os; print('p08', os.getuid())",
-    ]);
+    let mut p08 = run_args(stack, &[&tag]);
+    p08.extend(["python", "-c", "import os; print('p08', os.getuid())"]);
+    let out = engine.run(&p08);
     assert!(
         out.status.success(),
         "{name}: `docker run IMAGE python -c` failed:\n{}",
@@ -273,7 +308,7 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
     );
     assert_eq!(
         stdout(&out).trim(),
-        format!("p08 {}", expect.uid),
+        format!("p08 {}", stack.uid),
         "{name}: P08 command output"
     );
     assert!(
@@ -283,21 +318,19 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
 
     // P18: setup scripts run outside production, none in production.
     let probe = "import os; print(os.environ.get('E2E_DEV_MARKER'))";
-    let dev = engine.run(&[
-        "run",
-        "--rm",
-        "--network",
-        "host",
-        "--read-only",
-        "--tmpfs",
-        "/tmp",
-        "--env",
-        "APP_ENV=development",
-        &tag,
-        "python",
-        "-c",
-        probe,
-    ]);
+    let mut dev_run = run_args(
+        stack,
+        &[
+            "--read-only",
+            "--tmpfs",
+            "/tmp",
+            "--env",
+            "APP_ENV=development",
+            &tag,
+        ],
+    );
+    dev_run.extend(["python", "-c", probe]);
+    let dev = engine.run(&dev_run);
     let dev_out = stdout(&dev);
     assert!(
         dev.status.success(),
@@ -314,16 +347,9 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
         "{name}: the *.sh setup script was not sourced"
     );
     assert!(stderr(&dev).contains("entrypoint: sourcing /app/docker/env/development/20-e2e.sh"));
-    let prod = engine.run(&[
-        "run",
-        "--rm",
-        "--network",
-        "host",
-        &tag,
-        "python",
-        "-c",
-        probe,
-    ]);
+    let mut prod_run = run_args(stack, &[&tag]);
+    prod_run.extend(["python", "-c", probe]);
+    let prod = engine.run(&prod_run);
     assert_eq!(
         stdout(&prod).trim(),
         "None",
@@ -344,7 +370,7 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
             .collect()
     };
     let before = layers(&tag);
-    let code = root.join(expect.code_file);
+    let code = root.join(stack.code_file);
     let mut text = std::fs::read_to_string(&code).unwrap();
     // Unique per run, so the rebuild is real even when an earlier run left a build cache.
     let token = format!("{}-{}", std::process::id(), free_port());
@@ -353,12 +379,16 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
     git(&root, &["commit", "-q", "-am", "code-only change"]);
     let (tag2, log2) = build(&root, &image, &[]);
     let after = layers(&tag2);
+    // The dependency install is the last `install`/`sync` RUN of the build stage (the
+    // installer's own tools come before it, the project's wheel after it).
     let install_step = log2
         .lines()
+        .rev()
         .find(|l| {
             l.contains("[build ")
-                && (l.contains(" install ") || l.contains(" sync "))
                 && l.contains("RUN")
+                && (l.contains(" install ") || l.contains(" sync "))
+                && !l.contains("/opt/tools/bin/pip install")
         })
         .and_then(|l| l.split_whitespace().next())
         .map(|step| format!("{step} CACHED"))
@@ -379,29 +409,46 @@ pub fn check_stack(engine: &Engine, name: &str, args: &[&str], expect: &Expect<'
     );
 }
 
+/// This machine's package registry lacks PyPI's per-version JSON API, which Poetry's default
+/// source uses; the simple index it serves works. Users elsewhere need none of this.
+fn poetry_through_the_simple_index(root: &Path) {
+    let pyproject = root.join("pyproject.toml");
+    let mut text = std::fs::read_to_string(&pyproject).unwrap();
+    text.push_str("\n[[tool.poetry.source]]\nname = \"pypi-simple\"\nurl = \"https://pypi.org/simple/\"\npriority = \"primary\"\n");
+    std::fs::write(&pyproject, text).unwrap();
+    let poetry = tool("poetry").expect("poetry");
+    let (ok, text) = crate::support::run_tool(&poetry, &["lock"], root);
+    assert!(ok, "poetry lock: {text}");
+}
+
+fn e2e(stack: Stack<'_>) {
+    let Some(engine) = Engine::get() else { return };
+    check_stack(&engine, &stack);
+}
+
+const PY: [&str; 2] = ["--python", "3.11"];
+
 #[test]
 fn flask_pip_defaults() {
-    let Some(engine) = Engine::get() else { return };
-    check_stack(
-        &engine,
-        "e2e-flask",
-        &["-y"],
-        &Expect {
-            uid: 10001,
-            health_path: "/healthz",
-            code_file: "e2e_flask/app.py",
-        },
-    );
+    e2e(Stack {
+        name: "e2e-flask",
+        args: &["-y", PY[0], PY[1]],
+        uid: 10001,
+        health_path: Some("/healthz"),
+        code_file: "e2e_flask/app.py",
+        env: &[],
+        prepare: None,
+    });
 }
 
 #[test]
 fn flask_pip_custom_uid_packages_no_bytecode() {
-    let Some(engine) = Engine::get() else { return };
-    check_stack(
-        &engine,
-        "e2e-custom",
-        &[
+    e2e(Stack {
+        name: "e2e-custom",
+        args: &[
             "-y",
+            PY[0],
+            PY[1],
             "--set",
             "uid=20001",
             "--health-path",
@@ -413,10 +460,153 @@ fn flask_pip_custom_uid_packages_no_bytecode() {
             "--set",
             "compile_bytecode=false",
         ],
-        &Expect {
-            uid: 20001,
-            health_path: "/livez",
-            code_file: "e2e_custom/app.py",
-        },
-    );
+        uid: 20001,
+        health_path: Some("/livez"),
+        code_file: "e2e_custom/app.py",
+        env: &[],
+        prepare: None,
+    });
+}
+
+#[test]
+fn django_pipenv() {
+    e2e(Stack {
+        name: "e2e-django",
+        args: &[
+            "-y",
+            PY[0],
+            PY[1],
+            "--framework",
+            "django",
+            "--installer",
+            "pipenv",
+            "--build-package",
+            "none",
+        ],
+        uid: 10001,
+        health_path: Some("/healthz"),
+        code_file: "e2e_django/views.py",
+        env: &["DJANGO_SECRET_KEY=e2e-only-not-a-secret"],
+        prepare: None,
+    });
+}
+
+#[test]
+fn django_poetry_package() {
+    e2e(Stack {
+        name: "e2e-djpoetry",
+        args: &[
+            "-y",
+            PY[0],
+            PY[1],
+            "--framework",
+            "django",
+            "--installer",
+            "poetry",
+            "--build-package",
+            "none",
+            "--no-lock",
+        ],
+        uid: 10001,
+        health_path: Some("/healthz"),
+        code_file: "e2e_djpoetry/views.py",
+        env: &["DJANGO_SECRET_KEY=e2e-only-not-a-secret"],
+        prepare: Some(poetry_through_the_simple_index),
+    });
+}
+
+#[test]
+fn fastapi_uv_package() {
+    e2e(Stack {
+        name: "e2e-fastapi",
+        args: &[
+            "-y",
+            PY[0],
+            PY[1],
+            "--framework",
+            "fastapi",
+            "--installer",
+            "uv",
+            "--build-package",
+            "none",
+        ],
+        uid: 10001,
+        health_path: Some("/healthz"),
+        code_file: "e2e_fastapi/app.py",
+        env: &[],
+        prepare: None,
+    });
+}
+
+#[test]
+fn wsgi_factory_pip_tools() {
+    e2e(Stack {
+        name: "e2e-wsgi",
+        args: &[
+            "-y",
+            PY[0],
+            PY[1],
+            "--framework",
+            "wsgi",
+            "--installer",
+            "pip-tools",
+            "--set",
+            "app=e2e_wsgi.server:create_app()",
+            "--build-package",
+            "none",
+        ],
+        uid: 10001,
+        health_path: Some("/healthz"),
+        code_file: "e2e_wsgi/server.py",
+        env: &[],
+        prepare: None,
+    });
+}
+
+#[test]
+fn asgi_pdm_package() {
+    e2e(Stack {
+        name: "e2e-asgi",
+        args: &[
+            "-y",
+            PY[0],
+            PY[1],
+            "--framework",
+            "asgi",
+            "--installer",
+            "pdm",
+            "--health-path",
+            "/ping",
+            "--build-package",
+            "none",
+        ],
+        uid: 10001,
+        health_path: Some("/ping"),
+        code_file: "e2e_asgi/app.py",
+        env: &[],
+        prepare: None,
+    });
+}
+
+#[test]
+fn worker_flit_package() {
+    e2e(Stack {
+        name: "e2e-worker",
+        args: &[
+            "-y",
+            PY[0],
+            PY[1],
+            "--framework",
+            "worker",
+            "--installer",
+            "flit",
+            "--build-package",
+            "none",
+        ],
+        uid: 10001,
+        health_path: None,
+        code_file: "e2e_worker/worker.py",
+        env: &[],
+        prepare: None,
+    });
 }

@@ -11,6 +11,18 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pyscaffold"))
 }
 
+/// PATH with the validators' bin folder first, so `new` finds the installers' lock tools
+/// however the suite was started.
+pub fn tools_path() -> std::ffi::OsString {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PYSCAFFOLD_TOOLS_BIN")
+        .map(|d| vec![PathBuf::from(d)])
+        .unwrap_or_default();
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).expect("PATH entries")
+}
+
 /// Runs pyscaffold in `cwd` without a terminal (stdin closed).
 pub fn run(cwd: &Path, args: &[&str]) -> Output {
     Command::new(bin())
@@ -18,6 +30,7 @@ pub fn run(cwd: &Path, args: &[&str]) -> Output {
         .current_dir(cwd)
         .stdin(Stdio::null())
         .env("NO_COLOR", "1")
+        .env("PATH", tools_path())
         .output()
         .expect("pyscaffold runs")
 }
