@@ -131,12 +131,17 @@ fn print_plan(root: &Path, files: &[RenderedFile], diff: bool, verbose: bool) {
 
 fn summary(root: &Path, answers: &crate::answers::Answers, count: usize) -> String {
     let text = |id: &str| answers.get(id).map(Value::to_text).unwrap_or_default();
+    let compose = if text("framework") == "worker" {
+        "run it locally with the development requirements"
+    } else {
+        "develop with live reload"
+    };
     format!(
         "created `{dir}`: {count} files ({framework}, {installer}, CI: {ci})\n\n\
          next steps:\n  \
          cd {dir}\n  \
          python3 docker/build.py        # build both stages and run the smoke test\n  \
-         docker compose up --build      # develop with live reload\n\
+         docker compose up --build      # {compose}\n\
          README.Docker.md explains every generated file.",
         dir = root.display(),
         framework = text("framework"),

@@ -35,10 +35,13 @@ impl Engine {
                 .status()
                 .is_ok_and(|s| s.success());
         if !up {
-            let why = "no Docker engine: run `eval \"$(scripts/docker-e2e.sh start)\"` \
+            let why = "no Docker engine: run `export \"$(scripts/docker-e2e.sh start)\"` \
                        (as root; it installs and starts one) to run the end-to-end tests";
             assert!(!in_ci(), "{why}");
-            eprintln!("SKIPPED: {why}");
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                crate::support::report(&format!("SKIPPED (end-to-end tests): {why}"))
+            });
             return None;
         }
         // A test that failed while holding the lock leaves it poisoned; the engine is fine.
@@ -198,10 +201,10 @@ pub fn check_stack(engine: &Engine, stack: &Stack<'_>) {
     let image = format!("pyscaffold-e2e/{name}");
     let started = Instant::now();
     let (tag, log) = build(&root, &image, &[]);
-    eprintln!(
+    crate::support::report(&format!(
         "e2e {name}: first build and smoke test took {:.0}s",
         started.elapsed().as_secs_f64()
-    );
+    ));
     assert!(
         log.contains("smoke: docker stop took"),
         "{name}: the build script did not run the smoke test:\n{log}"
@@ -281,7 +284,10 @@ pub fn check_stack(engine: &Engine, stack: &Stack<'_>) {
     let stop = stop_started.elapsed();
     let exit_code = engine.inspect("{{.State.ExitCode}}", &container);
     engine.run(&["rm", "-f", &container]);
-    eprintln!("e2e {name}: docker stop took {:.2}s", stop.as_secs_f64());
+    crate::support::report(&format!(
+        "e2e {name}: docker stop took {:.2}s",
+        stop.as_secs_f64()
+    ));
     assert_eq!(
         uid, stack.uid,
         "{name}: PID 1 runs as uid {uid}, not the configured {}",

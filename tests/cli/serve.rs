@@ -108,10 +108,10 @@ fn serve(framework: &str, health_path: &str, worker_class: &str) {
         text.contains(worker_class),
         "{framework}: not the {worker_class} worker:\n{text}"
     );
-    eprintln!(
+    crate::support::report(&format!(
         "{framework}: gunicorn stopped {:.2}s after SIGTERM",
         stopped_in.as_secs_f64()
-    );
+    ));
     assert!(
         stopped_in < Duration::from_secs(6),
         "{framework}: gunicorn took {stopped_in:?} to stop"

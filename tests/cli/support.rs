@@ -102,7 +102,14 @@ pub fn tool(name: &str) -> Option<PathBuf> {
              and put its bin folder on PATH (scripts/test.sh does both)"
         );
         assert!(!in_ci(), "{why}");
-        eprintln!("SKIPPED: {why}");
+        static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+        let mut said = SAID
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !said.iter().any(|n| n == name) {
+            said.push(name.to_string());
+            report(&format!("SKIPPED (tests that need `{name}`): {why}"));
+        }
     }
     found
 }
@@ -117,4 +124,11 @@ pub fn run_tool(program: &Path, args: &[&str], cwd: &Path) -> (bool, String) {
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
     let text = format!("{}{}", stdout(&out), stderr(&out));
     (out.status.success(), text)
+}
+
+/// Prints a result the run should show even when the test passes (a matrix, a measured
+/// figure): written to the stderr handle directly, which the test harness does not capture.
+pub fn report(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }

@@ -350,8 +350,7 @@ fn every_stack_passes_every_validator() {
             matrix.push_str(&format!(" {cell:>16}"));
         }
     }
-    println!("{matrix}");
-    eprintln!("{matrix}");
+    crate::support::report(&matrix);
     for (name, text) in &batch_failures {
         failures.push(format!("{name}:\n{text}"));
     }
