@@ -36,7 +36,27 @@ fn tools() -> Option<Tools> {
 }
 
 /// Runs every applicable validator on one project; returns validator → failure text (if any).
-fn validate(t: &Tools, root: &Path) -> BTreeMap<&'static str, Option<String>> {
+/// Each schema and the generated file it checks.
+const SCHEMAS: &[(&str, &str)] = &[
+    ("vendor.github-workflows", ".github/workflows/docker.yml"),
+    ("vendor.dependabot", ".github/dependabot.yml"),
+    ("vendor.gitlab-ci", ".gitlab-ci.yml"),
+    ("vendor.circle-ci", ".circleci/config.yml"),
+];
+
+/// Where the schema and YAML checks (slow Python start-ups) run: per project, or batched by
+/// the caller over many projects at once.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SlowChecks {
+    Here,
+    Batched,
+}
+
+fn validate(
+    t: &Tools,
+    root: &Path,
+    slow_checks: SlowChecks,
+) -> BTreeMap<&'static str, Option<String>> {
     let tree = read_tree(root);
     let mut results = BTreeMap::new();
     let mut record = |name: &'static str, checks: Vec<(bool, String)>| {
@@ -78,44 +98,23 @@ fn validate(t: &Tools, root: &Path) -> BTreeMap<&'static str, Option<String>> {
         let mut args = vec!["-no-color"];
         args.extend(workflows.iter().copied());
         record("actionlint", vec![run_tool(&t.actionlint, &args, root)]);
-        let mut checks = Vec::new();
-        for file in &workflows {
-            checks.push(run_tool(
-                &t.jsonschema,
-                &["--builtin-schema", "vendor.github-workflows", file],
-                root,
-            ));
-        }
-        if tree.contains_key(".github/dependabot.yml") {
-            checks.push(run_tool(
-                &t.jsonschema,
-                &[
-                    "--builtin-schema",
-                    "vendor.dependabot",
-                    ".github/dependabot.yml",
-                ],
-                root,
-            ));
-        }
-        for (schema, file) in [
-            ("vendor.gitlab-ci", ".gitlab-ci.yml"),
-            ("vendor.circle-ci", ".circleci/config.yml"),
-        ] {
-            if tree.contains_key(file) {
-                checks.push(run_tool(
-                    &t.jsonschema,
-                    &["--builtin-schema", schema, file],
-                    root,
-                ));
-            }
-        }
-        record("check-jsonschema", checks);
     }
-
-    let yaml = files_ending(&tree, &[".yml", ".yaml"]);
-    let mut args = vec!["--strict", "-d", YAMLLINT_CONFIG];
-    args.extend(yaml.iter().copied());
-    record("yamllint", vec![run_tool(&t.yamllint, &args, root)]);
+    if slow_checks == SlowChecks::Here {
+        let checks: Vec<(bool, String)> = SCHEMAS
+            .iter()
+            .filter(|(_, file)| tree.contains_key(*file))
+            .map(|(schema, file)| {
+                run_tool(&t.jsonschema, &["--builtin-schema", schema, file], root)
+            })
+            .collect();
+        if !checks.is_empty() {
+            record("check-jsonschema", checks);
+        }
+        let yaml = files_ending(&tree, &[".yml", ".yaml"]);
+        let mut args = vec!["--strict", "-d", YAMLLINT_CONFIG];
+        args.extend(yaml.iter().copied());
+        record("yamllint", vec![run_tool(&t.yamllint, &args, root)]);
+    }
 
     // Compiled in memory: nothing is written into the project.
     let python = files_ending(&tree, &[".py"]);
@@ -191,15 +190,6 @@ fn unknown_gunicorn_settings(t: &Tools, cwd: &Path, config: &Path) -> (bool, Str
 pub const FRAMEWORKS: &[&str] = &["flask", "django", "fastapi", "wsgi", "asgi", "worker"];
 pub const INSTALLERS: &[&str] = &["pip", "pip-tools", "pipenv", "poetry", "flit", "uv", "pdm"];
 
-/// Runs per-project validators on one generated project.
-fn validate_project(t: &Tools, root: &Path) -> BTreeMap<&'static str, Option<String>> {
-    let mut results = validate(t, root);
-    // The slow schema and YAML checks run once for all projects (see the matrix test).
-    results.remove("check-jsonschema");
-    results.remove("yamllint");
-    results
-}
-
 /// Files of every project that a batched validator reads, as paths relative to `base`.
 fn batch_files(base: &Path, projects: &[String], suffix: &str) -> Vec<String> {
     projects
@@ -270,7 +260,7 @@ fn every_stack_passes_every_validator() {
                     scope.spawn(move || {
                         chunk
                             .iter()
-                            .map(|p| (p.clone(), validate_project(t, &base.join(p))))
+                            .map(|p| (p.clone(), validate(t, &base.join(p), SlowChecks::Batched)))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -281,14 +271,8 @@ fn every_stack_passes_every_validator() {
                 .collect()
         });
     // Batched validators, each over every project's files.
-    let schemas = [
-        ("vendor.github-workflows", ".github/workflows/docker.yml"),
-        ("vendor.gitlab-ci", ".gitlab-ci.yml"),
-        ("vendor.circle-ci", ".circleci/config.yml"),
-        ("vendor.dependabot", ".github/dependabot.yml"),
-    ];
     let mut batch_failures = Vec::new();
-    for (schema, suffix) in schemas {
+    for (schema, suffix) in SCHEMAS.iter().copied() {
         let files = batch_files(base.path(), &projects, suffix);
         assert_eq!(files.len(), projects.len(), "every project has a {suffix}");
         let (ok, text) = batch(
@@ -391,7 +375,7 @@ fn golden_cases_and_presets_pass_every_validator() {
     for (case, name, args) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (_tmp, root) = generate(&name, &args);
-        for (v, result) in validate(&t, &root) {
+        for (v, result) in validate(&t, &root, SlowChecks::Here) {
             if let Some(text) = result {
                 failures.push(format!("{case} / {v}:\n{text}"));
             }
