@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::bad_input;
+use crate::resolve::{Given, GivenValue, Layer, LayerKind};
 use crate::value::{RawValue, Value};
 
 /// The resolved answers, keyed by question id (sorted, so output is stable).
@@ -42,19 +43,11 @@ impl Answers {
 }
 
 /// One answer as read from YAML, before it is checked against its question.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RawAnswer {
     pub id: String,
     pub value: RawValue,
     pub line: u64,
-}
-
-/// Answers from one YAML source (an answers file or a preset), with a name for messages.
-#[derive(Debug)]
-pub struct AnswerSource {
-    /// How to name the source in a message, e.g. ``answers file `team.yml` ``.
-    pub origin: String,
-    pub answers: Vec<RawAnswer>,
 }
 
 #[derive(Deserialize)]
@@ -94,8 +87,8 @@ pub fn raw_answers(entries: BTreeMap<String, Spanned<RawValue>>) -> Vec<RawAnswe
         .collect()
 }
 
-/// Reads `--answers FILE`.
-pub fn load_answers_file(path: &Path) -> Result<AnswerSource> {
+/// Reads `--answers FILE` as an answer layer.
+pub fn load_answers_file(path: &Path) -> Result<Layer> {
     let origin = format!("answers file `{}`", path.display());
     if !path.is_file() {
         return Err(bad_input(
@@ -103,10 +96,31 @@ pub fn load_answers_file(path: &Path) -> Result<AnswerSource> {
             "pass the path of a YAML file of answers, or a project's `.pyscaffold.yml`",
         ));
     }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        bad_input(
+            format!("{origin} is not UTF-8 text"),
+            "an answers file is a YAML mapping of question ids to values, e.g. `framework: flask`",
+        )
+    })?;
     let answers = parse_answers(&text, &origin)?;
-    Ok(AnswerSource { origin, answers })
+    Ok(yaml_layer(LayerKind::AnswersFile, origin, answers))
+}
+
+/// A layer of answers read from YAML, each remembering its line.
+pub fn yaml_layer(kind: LayerKind, origin: String, answers: Vec<RawAnswer>) -> Layer {
+    Layer {
+        kind,
+        answers: answers
+            .into_iter()
+            .map(|raw| Given {
+                at: format!("{origin} line {}", raw.line),
+                id: raw.id,
+                value: GivenValue::Yaml(raw.value),
+            })
+            .collect(),
+        origin,
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,17 @@
 //! The command line, declared once with clap derive.
 //!
-//! Each dedicated answer flag maps to one question id ([`FLAG_QUESTIONS`]); `--help` lists the
-//! choices from the template set's question data, so help and validation never disagree.
+//! Each dedicated answer flag has the id of the question it answers, so [`flag_layer`] finds the
+//! answers given on the command line without a table; `--help` lists the choices from the
+//! template set's question data, so help and validation never disagree.
 
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use std::collections::BTreeMap;
 
-use crate::resolve::FlagAnswer;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, Parser, Subcommand};
+
+use crate::resolve::{Given, GivenValue, Layer, LayerKind};
 use crate::template_set::TemplateSet;
 
 const NEW_EXAMPLES: &str = "\
@@ -17,10 +21,11 @@ Examples:
   pyscaffold new billing-api --port 8080 --ci github --system-package libpq5 -y
   pyscaffold new billing-api --preset flask-small --set health_path=/livez -y
   pyscaffold new shop --framework django --installer poetry --ci github,gitlab -y
-  pyscaffold new events --framework asgi --set app=events.server:create_app() -y
+  pyscaffold new events --framework asgi --set 'app=events.server:create_app()' -y
   pyscaffold new jobs --framework worker --set \"command=python -m jobs.worker\" -y
   pyscaffold new other-api --answers billing-api/.pyscaffold.yml
   pyscaffold new billing-api -y --dry-run --verbose   show the files, write nothing
+  pyscaffold new old-api --template-version 0.2.0 -y  generate from an older template version
 
 Exit status: 0 done, 1 failed (I/O), 2 bad input (nothing was written).";
 
@@ -28,7 +33,10 @@ Exit status: 0 done, 1 failed (I/O), 2 bad input (nothing was written).";
 #[derive(Debug, Parser)]
 #[command(name = "pyscaffold", propagate_version = true)]
 #[command(
-    after_help = "Run `pyscaffold new --help` for the questions, flags and examples.",
+    after_help = "Run `pyscaffold new --help` for the questions, flags and examples, and \
+                  `pyscaffold upgrade --help` for keeping a project current.\n\n\
+                  Exit status: 0 done; 1 failed, or finished with conflicts to resolve; 2 bad \
+                  input (nothing was written); `upgrade --check`: 10, 11, 12 (see its help).",
     arg_required_else_help = true
 )]
 pub struct Cli {
@@ -45,12 +53,47 @@ pub enum Command {
     /// status 2, when an answer without a default is missing.
     #[command(after_help = NEW_EXAMPLES)]
     New(Box<NewArgs>),
-    /// List the built-in presets with a one-line description
+    /// Move a project to a newer template version, merging your edits
+    ///
+    /// Re-renders the recorded template version with the recorded answers (the base), renders
+    /// the target version with the migrated answers (theirs) and merges both with the files in
+    /// the project (yours), three-way and line by line. Files you did not edit are replaced;
+    /// edited ones are merged; overlapping edits are marked with conflict markers, listed, and
+    /// make the command exit 1. Seeded files (the example app, tests, dependency manifests) and
+    /// ejected files are never touched.
+    #[command(after_help = UPGRADE_EXAMPLES)]
+    Upgrade(UpgradeArgs),
+    /// Take a managed file out of `upgrade`'s reach; it becomes yours
+    #[command(
+        after_help = "Example:\n  pyscaffold eject compose.yaml\n  pyscaffold eject -C services/billing Dockerfile\n\n\
+                      Exit status: 0 done, 2 bad input (nothing was changed)."
+    )]
+    Eject(EjectArgs),
+    /// List the built-in template versions, newest last, with what each brings
+    #[command(
+        after_help = "Example:\n  pyscaffold versions\n  pyscaffold new api --template-version 0.2.0 -y"
+    )]
+    Versions,
+    /// List the presets of the template set with a one-line description
     #[command(
         after_help = "Example:\n  pyscaffold presets\n  pyscaffold new api --preset flask-small -y"
     )]
     Presets,
 }
+
+const UPGRADE_EXAMPLES: &str = "\
+Examples:
+  pyscaffold upgrade                      to the newest template version
+  pyscaffold upgrade --check              exit status says what an upgrade would do; writes nothing
+  pyscaffold upgrade --check --format json
+  pyscaffold upgrade --dry-run            the diff of every change, and the predicted conflicts
+  pyscaffold upgrade --to 0.3.0 --set writable_paths=instance -y
+  pyscaffold upgrade -C services/billing
+
+Exit status: 0 done (or, with --check, up to date); 1 finished with conflicts to resolve;
+2 bad input (nothing was changed). With --check: 10 a clean upgrade is available, 11 an
+upgrade is available and conflicts are predicted, 12 up to date but a managed file was edited
+since it was generated.";
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
@@ -61,9 +104,16 @@ pub struct NewArgs {
     #[command(flatten)]
     pub answers: AnswerArgs,
 
-    /// Write into an existing, non-empty directory (generated files are overwritten)
+    /// Generate from this built-in template version instead of the newest (`pyscaffold versions`)
+    #[arg(long, value_name = "VERSION", help_heading = "Output")]
+    pub template_version: Option<String>,
+    /// Write into an existing, non-empty directory: pyscaffold's files are updated, files it
+    /// generated before and no longer does are deleted, your own files are left alone
     #[arg(long, help_heading = "Output")]
     pub force: bool,
+    /// With --force: also overwrite generated files you edited (they are listed first)
+    #[arg(long, requires = "force", help_heading = "Output")]
+    pub force_overwrite: bool,
     /// Print the files that would be written and write nothing
     #[arg(long, help_heading = "Output")]
     pub dry_run: bool,
@@ -78,7 +128,49 @@ pub struct NewArgs {
     pub no_lock: bool,
 }
 
-/// Answers given on the command line.
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The template version to move to (default: the newest built-in one)
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Show the diff of every change and the predicted conflicts; write nothing
+    #[arg(long, conflicts_with = "check")]
+    pub dry_run: bool,
+    /// Write nothing; the exit status says what an upgrade would do (see below)
+    #[arg(long)]
+    pub check: bool,
+    /// With --check or --dry-run: `text` or `json` (one outcome per file)
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// Answer a question of the target version by id (new questions, or a changed answer)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Take the default for a new question instead of asking
+    #[arg(short = 'y', long = "defaults")]
+    pub use_defaults: bool,
+    /// Upgrade even though the git repository has uncommitted changes
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Recreate managed files you deleted (by default they stay deleted)
+    #[arg(long)]
+    pub recreate_deleted: bool,
+    /// The project directory (default: the current directory)
+    #[arg(short = 'C', value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EjectArgs {
+    /// Managed files to take over, relative to the project directory
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<String>,
+    /// The project directory (default: the current directory)
+    #[arg(short = 'C', value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// Answers given on the command line. Each argument's id is the id of the question it answers
+/// (`--python` answers `python_version`), so no table pairs flags with questions.
 #[derive(Debug, Args)]
 pub struct AnswerArgs {
     /// Project name: lowercase letters, digits and dashes (also the image and module name)
@@ -99,8 +191,13 @@ pub struct AnswerArgs {
     )]
     pub ci: Vec<String>,
     /// Python version of the base image, e.g. 3.12
-    #[arg(long, value_name = "X.Y", help_heading = "Answers")]
-    pub python: Option<String>,
+    #[arg(
+        id = "python_version",
+        long = "python",
+        value_name = "X.Y",
+        help_heading = "Answers"
+    )]
+    pub python_version: Option<String>,
     /// Port the server listens on inside the container (1024-65535); not for a worker
     #[arg(long, value_name = "PORT", help_heading = "Answers")]
     pub port: Option<String>,
@@ -112,27 +209,29 @@ pub struct AnswerArgs {
     pub image: Option<String>,
     /// Debian package for the runtime image, repeatable or comma-separated
     #[arg(
-        long,
+        id = "system_packages",
+        long = "system-package",
         value_name = "PKG",
         value_delimiter = ',',
         help_heading = "Answers"
     )]
-    pub system_package: Vec<String>,
+    pub system_packages: Vec<String>,
     /// Debian package for the build stage only, repeatable or comma-separated
     #[arg(
-        long,
+        id = "build_packages",
+        long = "build-package",
         value_name = "PKG",
         value_delimiter = ',',
         help_heading = "Answers"
     )]
-    pub build_package: Vec<String>,
+    pub build_packages: Vec<String>,
     /// Answer any question by id, e.g. `--set uid=20001`; repeatable
     #[arg(long = "set", value_name = "KEY=VALUE", help_heading = "Answers")]
     pub sets: Vec<String>,
     /// Read answers from a YAML file (a mapping, or another project's .pyscaffold.yml)
     #[arg(long = "answers", value_name = "FILE", help_heading = "Answers")]
     pub answers_file: Option<PathBuf>,
-    /// Start from a built-in preset (see `pyscaffold presets`)
+    /// Start from a preset of the template set (see `pyscaffold presets`)
     #[arg(long, value_name = "PRESET", help_heading = "Answers")]
     pub preset: Option<String>,
     /// Take the default for every question not answered otherwise; never prompt
@@ -140,101 +239,97 @@ pub struct AnswerArgs {
     pub use_defaults: bool,
 }
 
-/// Dedicated flag (clap arg id, spelling) → question id.
-pub const FLAG_QUESTIONS: &[(&str, &str, &str)] = &[
-    ("name", "--name", "name"),
-    ("framework", "--framework", "framework"),
-    ("installer", "--installer", "installer"),
-    ("ci", "--ci", "ci"),
-    ("python", "--python", "python_version"),
-    ("port", "--port", "port"),
-    ("health_path", "--health-path", "health_path"),
-    ("image", "--image", "image"),
-    ("system_package", "--system-package", "system_packages"),
-    ("build_package", "--build-package", "build_packages"),
-];
-
-/// How to answer a question from the command line, for "missing answer" help.
-pub fn flag_for(question_id: &str) -> Option<&'static str> {
-    match question_id {
-        "name" => Some("`pyscaffold new NAME`, `--name NAME`"),
-        "framework" => Some("`--framework FRAMEWORK`"),
-        "installer" => Some("`--installer INSTALLER`"),
-        "ci" => Some("`--ci CI`"),
-        "python_version" => Some("`--python X.Y`"),
-        "port" => Some("`--port PORT`"),
-        "health_path" => Some("`--health-path PATH`"),
-        "image" => Some("`--image IMAGE`"),
-        "system_packages" => Some("`--system-package PKG`"),
-        "build_packages" => Some("`--build-package PKG`"),
-        _ => None,
+/// The dedicated flags given on the command line, as a layer of answers: every argument of
+/// `matches` whose id is a question id of `set`.
+pub fn flag_layer(set: &TemplateSet, command: &clap::Command, matches: &ArgMatches) -> Layer {
+    let mut answers = Vec::new();
+    for question in &set.questions {
+        let Some(arg) = command
+            .get_arguments()
+            .find(|a| a.get_id() == question.id.as_str())
+        else {
+            continue;
+        };
+        if matches.value_source(&question.id) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let Ok(Some(values)) = matches.try_get_raw(&question.id) else {
+            continue;
+        };
+        let text = values
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(",");
+        let flag = arg
+            .get_long()
+            .map_or_else(|| question.id.clone(), |l| format!("--{l}"));
+        answers.push(Given {
+            id: question.id.clone(),
+            at: format!("`{flag} {text}`"),
+            value: GivenValue::Text(text),
+        });
+    }
+    Layer {
+        kind: LayerKind::Flag,
+        origin: "flags".to_string(),
+        answers,
     }
 }
 
-impl AnswerArgs {
-    /// The dedicated flags the user gave, as answers.
-    pub fn flag_answers(&self) -> Vec<FlagAnswer> {
-        let list = |items: &Vec<String>| (!items.is_empty()).then(|| items.join(","));
-        let values = [
-            self.name.clone(),
-            self.framework.clone(),
-            self.installer.clone(),
-            list(&self.ci),
-            self.python.clone(),
-            self.port.clone(),
-            self.health_path.clone(),
-            self.image.clone(),
-            list(&self.system_package),
-            list(&self.build_package),
-        ];
-        FLAG_QUESTIONS
-            .iter()
-            .zip(values)
-            .filter_map(|((_, flag, id), text)| {
-                text.map(|text| FlagAnswer {
-                    id: (*id).to_string(),
-                    label: format!("`{flag} {text}`"),
-                    text,
-                })
-            })
-            .collect()
+/// Question id → how to answer it with a dedicated flag of `command`, for "missing answer" help.
+pub fn flag_hints(set: &TemplateSet, command: &clap::Command) -> BTreeMap<String, String> {
+    let mut hints = BTreeMap::new();
+    for arg in command.get_arguments() {
+        let id = arg.get_id().as_str();
+        let (Some(long), Some(_)) = (arg.get_long(), set.question(id)) else {
+            continue;
+        };
+        let value = arg
+            .get_value_names()
+            .and_then(|names| names.first())
+            .map_or_else(|| "VALUE".to_string(), ToString::to_string);
+        let mut hint = format!("`--{long} {value}`");
+        if id == "name" && command.get_name() == "new" {
+            hint = format!("`pyscaffold new NAME`, {hint}");
+        }
+        hints.insert(id.to_string(), hint);
     }
+    hints
 }
 
 /// The clap command, with versions and choices filled in from the template set.
 pub fn command(set: &TemplateSet) -> clap::Command {
-    let version = format!(
-        "{} (templates {} {})",
-        crate::VERSION,
-        set.manifest.id,
-        set.manifest.version
-    );
+    let version = format!("{} (templates {})", crate::VERSION, set.label());
     Cli::command()
         .version(version)
-        .mut_subcommand("new", |mut new| {
-            for (arg, _, id) in FLAG_QUESTIONS {
-                let Some(question) = set.question(id) else {
-                    continue;
-                };
-                let Some(arg_def) = new.get_arguments().find(|a| a.get_id() == *arg) else {
-                    continue;
-                };
-                let base = arg_def
-                    .get_help()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                let mut help = base;
-                if !question.choices.is_empty() {
-                    help.push_str(&format!(
-                        " [choices: {}]",
-                        question.choice_values().join(", ")
-                    ));
-                }
-                if let Some(default) = &question.default {
-                    help.push_str(&format!(" [default: {default}]"));
-                }
-                new = new.mut_arg(*arg, |a| a.help(help));
-            }
-            new
-        })
+        .mut_subcommand("new", |new| with_question_help(set, new))
+}
+
+/// Adds each question's choices and default to the help of the argument that answers it.
+fn with_question_help(set: &TemplateSet, mut command: clap::Command) -> clap::Command {
+    let ids: Vec<String> = command
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .filter(|id| set.question(id).is_some())
+        .collect();
+    for id in ids {
+        let (Some(question), Some(arg)) = (
+            set.question(&id),
+            command.get_arguments().find(|a| a.get_id() == id.as_str()),
+        ) else {
+            continue;
+        };
+        let mut help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+        if !question.choices.is_empty() {
+            help.push_str(&format!(
+                " [choices: {}]",
+                question.choice_values().join(", ")
+            ));
+        }
+        if let Some(default) = &question.default {
+            help.push_str(&format!(" [default: {default}]"));
+        }
+        command = command.mut_arg(id, |a| a.help(help));
+    }
+    command
 }

@@ -1,9 +1,12 @@
 //! pyscaffold: generate and maintain production-grade Docker packaging for Python web services.
 //!
-//! The flow of every command: the CLI ([`cli`]) is parsed, one [`resolve`] step merges the
-//! template defaults, presets, answers file and flags into checked answers, the template set
-//! ([`template_set`]) renders files in memory, and [`write`] puts them on disk all at once,
-//! together with the project's record ([`record`]).
+//! The flow of every command: the CLI ([`cli`]) is parsed, one [`resolve`] step merges ordered
+//! answer layers (preset, answers file, record, `--set`, flags) over the template defaults into
+//! checked answers, the template set ([`template_set`]) renders files in memory, a [`plan`] says
+//! what happens to each file (create, update, merge, conflict, delete, rename, skip), and
+//! [`write`] applies it all at once, together with the project's record ([`record`]).
+//! `upgrade` merges with [`merge`], migrates answers and paths with [`migrate`] and talks to
+//! git through [`git`].
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -15,8 +18,13 @@ pub mod answers;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod git;
 pub mod lock;
+pub mod merge;
+pub mod migrate;
+pub mod plan;
 pub mod presets;
+pub mod project;
 pub mod prompt;
 pub mod questions;
 pub mod record;
@@ -46,8 +54,13 @@ where
         }
     };
     let cli = cli::Cli::from_arg_matches(&matches)?;
-    match cli.command {
-        cli::Command::New(args) => commands::new::run(&set, *args),
-        cli::Command::Presets => commands::presets::run(),
+    let sub = matches.subcommand().map(|(_, m)| m);
+    match (cli.command, sub) {
+        (cli::Command::New(args), Some(m)) => commands::new::run(*args, m),
+        (cli::Command::Upgrade(args), _) => commands::upgrade::run(args),
+        (cli::Command::Eject(args), _) => commands::eject::run(args),
+        (cli::Command::Versions, _) => commands::versions::run(),
+        (cli::Command::Presets, _) => commands::presets::run(&set),
+        (cli::Command::New(_), None) => anyhow::bail!("`new` was parsed without its arguments"),
     }
 }

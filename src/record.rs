@@ -8,12 +8,17 @@
 
 use std::collections::BTreeMap;
 
+use std::path::Path;
+
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::answers::Answers;
-use crate::template_set::{RenderedFile, TemplateSet};
+use crate::error::bad_input;
+use crate::template_set::{
+    Ownership, RenderMeta, RenderedFile, TemplateSet, is_safe_relative_path,
+};
 use crate::value::Value;
 
 /// The file name, at the project root.
@@ -45,18 +50,30 @@ pub struct TemplateRef {
     pub version: String,
 }
 
-/// A generated file and the hash of what pyscaffold wrote to it.
+/// A generated file, the hash of the template's text for it, and who owns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileHash {
     pub path: String,
+    /// SHA-256 of the file as the recorded template version renders it (what `new` wrote, or
+    /// what `upgrade` would have written without your edits): a file whose hash differs was
+    /// edited since.
     pub sha256: String,
+    /// `managed`, `seeded` or `ejected`; records written before ownership kinds existed have
+    /// none, and the recorded template version's manifest says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Ownership>,
 }
 
 impl Record {
-    pub fn new(set: &TemplateSet, answers: &Answers, files: &[RenderedFile]) -> Self {
+    pub fn new(
+        set: &TemplateSet,
+        answers: &Answers,
+        files: &[RenderedFile],
+        meta: &RenderMeta,
+    ) -> Self {
         Self {
-            pyscaffold: crate::VERSION.to_string(),
+            pyscaffold: meta.pyscaffold_version.clone(),
             template: TemplateRef {
                 id: set.manifest.id.clone(),
                 version: set.manifest.version.clone(),
@@ -67,6 +84,7 @@ impl Record {
                 .map(|f| FileHash {
                     path: f.path.clone(),
                     sha256: sha256_hex(f.contents.as_bytes()),
+                    kind: Some(f.kind),
                 })
                 .collect(),
         }
@@ -92,8 +110,75 @@ impl Record {
             path: RECORD_FILE.to_string(),
             contents: self.to_yaml()?,
             executable: false,
+            kind: Ownership::Managed,
+            template: String::new(),
         })
     }
+
+    /// The recorded entry for `path`.
+    pub fn file(&self, path: &str) -> Option<&FileHash> {
+        self.files.iter().find(|f| f.path == path)
+    }
+}
+
+/// Reads and checks the record of the project at `root`, refusing a missing, corrupt or
+/// tampered one with a message that says how to fix it.
+pub fn load(root: &Path) -> Result<Record> {
+    let path = root.join(RECORD_FILE);
+    let shown = path.display().to_string();
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(bad_input(
+                format!(
+                    "`{}` has no `{RECORD_FILE}`: it is not a project pyscaffold generated",
+                    root.display()
+                ),
+                "run the command in the project's directory or pass `-C DIR`; to give an \
+                 existing repository pyscaffold's packaging, run `pyscaffold init` there",
+            ));
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{shown}`")),
+    };
+    let restore = format!(
+        "fix the line shown, or restore the file from version control \
+         (`git checkout -- {RECORD_FILE}`)"
+    );
+    let text = String::from_utf8(bytes)
+        .map_err(|_| bad_input(format!("`{shown}` is not UTF-8 text"), restore.clone()))?;
+    let record: Record = serde_saphyr::from_str(&text).map_err(|e| {
+        bad_input(
+            format!("`{shown}` is not a valid pyscaffold record: {e}"),
+            restore.clone(),
+        )
+    })?;
+    let mut seen = std::collections::BTreeSet::new();
+    for file in &record.files {
+        let problem = if !is_safe_relative_path(&file.path) || file.path == RECORD_FILE {
+            Some("is not a path inside the project")
+        } else if file.sha256.len() != 64
+            || !file
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            Some("has no valid SHA-256")
+        } else if !seen.insert(file.path.as_str()) {
+            Some("is listed twice")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(bad_input(
+                format!(
+                    "`{shown}` was tampered with: the file entry `{}` {problem}",
+                    file.path
+                ),
+                restore,
+            ));
+        }
+    }
+    Ok(record)
 }
 
 /// Lower-case hex SHA-256.

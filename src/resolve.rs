@@ -1,40 +1,79 @@
-//! The one resolve step: template defaults, a preset, an answers file, `--set` and dedicated
-//! flags merged (lowest to highest precedence) into checked [`Answers`], asking on a terminal for
-//! whatever is still open.
+//! The one resolve step: ordered answer layers (a preset, an answers file, a project's record,
+//! `--set`, dedicated flags; later pack locks and detection), each with its origin, merged over
+//! the template defaults into checked [`Answers`], asking on a terminal for whatever is open.
 //!
 //! Every given value is checked before any question is asked, so bad input fails at once.
-//! Commands never read flags or files themselves; they call [`resolve`].
+//! Commands never read flags or files themselves; they build layers and call [`resolve`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
-use crate::answers::{AnswerSource, Answers};
+use crate::answers::Answers;
 use crate::error::bad_input;
 use crate::questions::Question;
 use crate::template_set::TemplateSet;
-use crate::value::Value;
+use crate::value::{RawValue, Value};
 
-/// An answer given by a dedicated flag, e.g. `--port 8080`.
-#[derive(Debug, Clone)]
-pub struct FlagAnswer {
-    /// The question it answers.
-    pub id: String,
-    /// How to name it in a message, e.g. `` `--port 80` ``.
-    pub label: String,
-    pub text: String,
+/// Where a layer of answers comes from; later layers override earlier ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerKind {
+    Preset,
+    AnswersFile,
+    /// A project's `.pyscaffold.yml`, possibly migrated to a newer template version.
+    Record,
+    /// `--set KEY=VALUE`.
+    Set,
+    /// A dedicated flag such as `--port`.
+    Flag,
 }
 
-/// Everything the user gave, before merging.
+/// One given answer, before it is checked against its question.
+#[derive(Debug, Clone)]
+pub struct Given {
+    pub id: String,
+    pub value: GivenValue,
+    /// Where it was given, for messages, e.g. `` `--port 80` `` or ``answers file `a.yml` line 3``.
+    pub at: String,
+}
+
+impl Given {
+    /// How to name the answer in a message: `` `port` in answers file `a.yml` line 3 ``, or
+    /// the flag as typed (`` `--port 80` ``), which names the question already.
+    pub fn label(&self) -> String {
+        match self.value {
+            GivenValue::Yaml(_) => format!("`{}` in {}", self.id, self.at),
+            GivenValue::Text(_) => self.at.clone(),
+        }
+    }
+}
+
+/// A value as given: YAML (answers file, preset, record) or text (a flag, `--set`, a prompt).
+#[derive(Debug, Clone)]
+pub enum GivenValue {
+    Yaml(RawValue),
+    Text(String),
+}
+
+/// Answers from one source.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub kind: LayerKind,
+    /// How to name the source, e.g. ``preset `flask-small` ``.
+    pub origin: String,
+    pub answers: Vec<Given>,
+}
+
+/// How the resolve step behaves beyond the layers.
 #[derive(Debug, Default)]
-pub struct Inputs {
-    pub preset: Option<AnswerSource>,
-    pub answers_file: Option<AnswerSource>,
-    /// `--set KEY=VALUE`, in the order given.
-    pub sets: Vec<String>,
-    pub flags: Vec<FlagAnswer>,
+pub struct Options {
     /// `-y`: take defaults instead of asking.
     pub use_defaults: bool,
+    /// Question ids other template versions have: given for this one, they are a note, not an
+    /// error (an answers file from an older project, a preset written for a newer version).
+    pub other_versions_ids: BTreeSet<String>,
+    /// Question id → its dedicated flag (e.g. `` `--port PORT` ``), for the "missing answer" help.
+    pub hints: BTreeMap<String, String>,
 }
 
 /// Asks one question on a terminal.
@@ -42,33 +81,36 @@ pub trait Prompter {
     fn ask(&mut self, question: &Question, default: Option<&Value>) -> Result<Value>;
 }
 
-/// The answers, plus notes for stderr (e.g. a given answer that did not apply).
+/// The answers, where each came from, and notes for stderr.
 #[derive(Debug)]
 pub struct Resolved {
     pub answers: Answers,
+    /// Question id → origin (`default`, `asked`, or a layer's origin).
+    pub origins: BTreeMap<String, String>,
     pub notes: Vec<String>,
 }
 
-/// How to answer a question unattended, for the "missing answer" help.
-pub type FlagHint = fn(&str) -> Option<&'static str>;
-
-/// Merges the inputs and asks for the rest (when `prompter` is given).
+/// Merges the layers (in order) over the defaults and asks for the rest (when `prompter` is
+/// given and `-y` was not).
 pub fn resolve(
     set: &TemplateSet,
-    inputs: &Inputs,
+    layers: &[Layer],
     mut prompter: Option<&mut dyn Prompter>,
-    flag_hint: FlagHint,
+    options: &Options,
 ) -> Result<Resolved> {
-    let given = merge_given(set, inputs)?;
-    let mut answers = Answers::default();
     let mut notes = Vec::new();
+    let given = merge_given(set, layers, options, &mut notes)?;
+    let mut answers = Answers::default();
+    let mut origins = BTreeMap::new();
     let mut missing = Vec::new();
     for question in &set.questions {
         let context = answers.to_context();
         if let Some(when) = &question.when
             && !set.condition(when, &context)?
         {
-            if given.contains_key(&question.id) {
+            if let Some((_, kind, _)) = given.get(&question.id)
+                && *kind != LayerKind::Record
+            {
                 notes.push(format!(
                     "ignoring the answer to `{}`: it does not apply when {when}",
                     question.id
@@ -77,11 +119,13 @@ pub fn resolve(
             continue;
         }
         let default = default_of(set, question, &context)?;
-        let value = match (given.get(&question.id), prompter.as_deref_mut()) {
-            (Some(value), _) => value.clone(),
-            (None, Some(p)) if !inputs.use_defaults => p.ask(question, default.as_ref())?,
+        let (value, origin) = match (given.get(&question.id), prompter.as_deref_mut()) {
+            (Some((value, _, at)), _) => (value.clone(), at.clone()),
+            (None, Some(p)) if !options.use_defaults => {
+                (p.ask(question, default.as_ref())?, "asked".to_string())
+            }
             (None, _) => match default {
-                Some(value) => value,
+                Some(value) => (value, "default".to_string()),
                 None => {
                     missing.push(question);
                     continue;
@@ -89,66 +133,87 @@ pub fn resolve(
             },
         };
         answers.insert(question.id.clone(), value);
+        origins.insert(question.id.clone(), origin);
     }
     if !missing.is_empty() {
-        return Err(missing_error(&missing, flag_hint));
+        return Err(missing_error(&missing, &options.hints));
     }
     set.check_constraints(&answers)?;
-    Ok(Resolved { answers, notes })
+    Ok(Resolved {
+        answers,
+        origins,
+        notes,
+    })
 }
 
-/// Checks and layers preset < answers file < `--set` < flags.
-fn merge_given(set: &TemplateSet, inputs: &Inputs) -> Result<BTreeMap<String, Value>> {
+/// Checks every given answer and layers them: id → (value, layer kind, where given).
+fn merge_given(
+    set: &TemplateSet,
+    layers: &[Layer],
+    options: &Options,
+    notes: &mut Vec<String>,
+) -> Result<BTreeMap<String, (Value, LayerKind, String)>> {
     let mut given = BTreeMap::new();
-    for source in [&inputs.preset, &inputs.answers_file].into_iter().flatten() {
-        for raw in &source.answers {
-            let where_ = format!("{} line {}", source.origin, raw.line);
-            let question = known(set, &raw.id, &where_)?;
-            let value = question.from_raw(&raw.value).map_err(|e| {
-                bad_input(
-                    format!("`{}` in {where_}: {e}", raw.id),
-                    value_help(question),
-                )
-            })?;
-            given.insert(raw.id.clone(), value);
+    for layer in layers {
+        for answer in &layer.answers {
+            let Some(question) = set.question(&answer.id) else {
+                if layer.kind == LayerKind::Record
+                    || options.other_versions_ids.contains(&answer.id)
+                {
+                    notes.push(format!(
+                        "{} is not a question of templates {}: ignored",
+                        answer.label(),
+                        set.label()
+                    ));
+                    continue;
+                }
+                return Err(unknown_question(set, &answer.id, &answer.at));
+            };
+            let checked = match &answer.value {
+                GivenValue::Yaml(raw) => question.from_raw(raw),
+                GivenValue::Text(text) => question.parse_text(text),
+            };
+            let value = checked
+                .map_err(|e| bad_input(format!("{}: {e}", answer.label()), value_help(question)))?;
+            given.insert(answer.id.clone(), (value, layer.kind, answer.at.clone()));
         }
     }
-    for item in &inputs.sets {
+    Ok(given)
+}
+
+fn unknown_question(set: &TemplateSet, id: &str, at: &str) -> anyhow::Error {
+    let ids: Vec<&str> = set.questions.iter().map(|q| q.id.as_str()).collect();
+    bad_input(
+        format!("unknown question `{id}` in {at}"),
+        format!("the questions are: {}", ids.join(", ")),
+    )
+}
+
+/// Parses `--set KEY=VALUE` items into a layer.
+pub fn set_layer(items: &[String]) -> Result<Layer> {
+    let mut answers = Vec::new();
+    for item in items {
         let Some((key, text)) = item.split_once('=') else {
             return Err(bad_input(
                 format!("`--set {item}` has no `=`"),
                 "write it as `--set KEY=VALUE`, e.g. `--set port=8080`",
             ));
         };
-        let key = key.trim();
-        let question = known(set, key, &format!("`--set {item}`"))?;
-        let value = question
-            .parse_text(text)
-            .map_err(|e| bad_input(format!("`--set {item}`: {e}"), value_help(question)))?;
-        given.insert(key.to_string(), value);
+        answers.push(Given {
+            id: key.trim().to_string(),
+            value: GivenValue::Text(text.to_string()),
+            at: format!("`--set {item}`"),
+        });
     }
-    for flag in &inputs.flags {
-        let question = known(set, &flag.id, &flag.label)?;
-        let value = question
-            .parse_text(&flag.text)
-            .map_err(|e| bad_input(format!("{}: {e}", flag.label), value_help(question)))?;
-        given.insert(flag.id.clone(), value);
-    }
-    Ok(given)
-}
-
-fn known<'a>(set: &'a TemplateSet, id: &str, where_: &str) -> Result<&'a Question> {
-    set.question(id).ok_or_else(|| {
-        let ids: Vec<&str> = set.questions.iter().map(|q| q.id.as_str()).collect();
-        bad_input(
-            format!("unknown question `{id}` in {where_}"),
-            format!("the questions are: {}", ids.join(", ")),
-        )
+    Ok(Layer {
+        kind: LayerKind::Set,
+        origin: "--set".to_string(),
+        answers,
     })
 }
 
 /// What a valid answer looks like, for a `help:` line.
-fn value_help(question: &Question) -> String {
+pub fn value_help(question: &Question) -> String {
     let mut help = format!("`{}` is \"{}\"", question.id, question.prompt);
     if !question.choices.is_empty() {
         help.push_str(&format!(
@@ -179,11 +244,11 @@ fn default_of(
     })
 }
 
-fn missing_error(missing: &[&Question], flag_hint: FlagHint) -> anyhow::Error {
+fn missing_error(missing: &[&Question], hints: &BTreeMap<String, String>) -> anyhow::Error {
     let ids: Vec<String> = missing.iter().map(|q| format!("`{}`", q.id)).collect();
     let ways: Vec<String> = missing
         .iter()
-        .map(|q| match flag_hint(&q.id) {
+        .map(|q| match hints.get(&q.id) {
             Some(flag) => format!("{flag} or `--set {}=VALUE`", q.id),
             None => format!("`--set {}=VALUE`", q.id),
         })

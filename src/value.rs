@@ -31,6 +31,21 @@ impl Value {
     }
 }
 
+impl Value {
+    /// The value as a YAML node, so an answer carried over (a record, a migration) is checked
+    /// like one read from a file.
+    pub fn to_raw(&self) -> RawValue {
+        match self {
+            Value::Bool(b) => RawValue::Bool(*b),
+            Value::Int(i) => RawValue::Int(*i),
+            Value::Str(s) => RawValue::Str(s.clone()),
+            Value::List(items) => {
+                RawValue::List(items.iter().cloned().map(RawValue::Str).collect())
+            }
+        }
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_text())

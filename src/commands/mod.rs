@@ -1,4 +1,7 @@
 //! One file per subcommand, each with one entry function.
 
+pub mod eject;
 pub mod new;
 pub mod presets;
+pub mod upgrade;
+pub mod versions;

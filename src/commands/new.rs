@@ -1,63 +1,80 @@
 //! `pyscaffold new [NAME]`: resolve the answers, render the template set, write the project.
+//!
+//! Into an existing directory (`--force`) the files go through the same plan as `upgrade`:
+//! files pyscaffold generated and you did not edit are updated, files the old answers generated
+//! and the new ones do not are deleted, and files you edited are listed and refused unless
+//! `--force-overwrite`. All of it is applied at once or not at all.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use similar::TextDiff;
+use clap::ArgMatches;
 
-use crate::answers::load_answers_file;
-use crate::cli::{NewArgs, flag_for};
+use crate::answers::{Answers, load_answers_file, yaml_layer};
+use crate::cli::{NewArgs, flag_hints, flag_layer};
+use crate::error::bad_input;
 use crate::lock::{LockOutcome, lock};
+use crate::plan::{Action, Plan, Step};
 use crate::prompt::TerminalPrompter;
-use crate::record::Record;
-use crate::resolve::{FlagAnswer, Inputs, Prompter, resolve};
-use crate::template_set::{RenderedFile, TemplateSet};
+use crate::record::{RECORD_FILE, Record, sha256_hex};
+use crate::resolve::{Given, GivenValue, Layer, LayerKind, Options, Prompter, resolve, set_layer};
+use crate::template_set::{RenderMeta, RenderedFile, TemplateSet, builtin};
 use crate::value::Value;
-use crate::write::{check_target, write_project};
+use crate::write::{Target, apply, check_target, write_new_project};
 
 /// Runs `new`; every input is checked before anything is written.
-pub fn run(set: &TemplateSet, args: NewArgs) -> Result<ExitCode> {
-    let mut inputs = Inputs {
-        preset: args
-            .answers
-            .preset
-            .as_deref()
-            .map(crate::presets::load)
-            .transpose()?,
-        answers_file: args
-            .answers
-            .answers_file
-            .as_deref()
-            .map(load_answers_file)
-            .transpose()?,
-        sets: args.answers.sets.clone(),
-        flags: Vec::new(),
-        use_defaults: args.answers.use_defaults,
+pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
+    let version = match &args.template_version {
+        Some(text) => builtin::parse_known(text, "--template-version")?,
+        None => builtin::latest()?,
     };
+    let set = builtin::load(&version)?;
+    let command = crate::cli::command(&set)
+        .find_subcommand("new")
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the CLI has no `new` command"))?;
+
+    let mut layers = Vec::new();
+    if let Some(name) = &args.answers.preset {
+        layers.push(preset_layer(&set, name)?);
+    }
+    if let Some(path) = &args.answers.answers_file {
+        layers.push(load_answers_file(path)?);
+    }
+    layers.push(set_layer(&args.answers.sets)?);
     // The directory's last component names the project unless --name does.
     if let Some(path) = &args.path {
         let dir_name = path.file_name().and_then(|n| n.to_str());
         if let (Some(dir_name), None) = (dir_name, &args.answers.name) {
-            inputs.flags.push(FlagAnswer {
-                id: "name".to_string(),
-                label: format!(
-                    "the directory name `{dir_name}` is not a valid project name \
-                     (`--name` sets a different one)"
-                ),
-                text: dir_name.to_string(),
+            layers.push(Layer {
+                kind: LayerKind::Flag,
+                origin: "the directory name".to_string(),
+                answers: vec![Given {
+                    id: "name".to_string(),
+                    value: GivenValue::Text(dir_name.to_string()),
+                    at: format!(
+                        "the directory name `{dir_name}` is not a valid project name \
+                         (`--name` sets a different one)"
+                    ),
+                }],
             });
         }
         // Refuse a non-empty directory before asking anything.
         check_target(path, args.force)?;
     }
-    inputs.flags.extend(args.answers.flag_answers());
+    layers.push(flag_layer(&set, &command, matches));
 
+    let options = Options {
+        use_defaults: args.answers.use_defaults,
+        other_versions_ids: builtin::other_versions_ids(&set)?,
+        hints: flag_hints(&set, &command),
+    };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut terminal = TerminalPrompter::new();
     let prompter: Option<&mut dyn Prompter> = interactive.then_some(&mut terminal as _);
-    let resolved = resolve(set, &inputs, prompter, flag_for)?;
+    let resolved = resolve(&set, &layers, prompter, &options)?;
     for note in &resolved.notes {
         eprintln!("note: {note}");
     }
@@ -69,58 +86,171 @@ pub fn run(set: &TemplateSet, args: NewArgs) -> Result<ExitCode> {
             _ => anyhow::bail!("the template set has no `name` question"),
         },
     };
-    check_target(&root, args.force)?;
+    let target = check_target(&root, args.force)?;
 
-    let mut files = set.render(&resolved.answers)?;
-    let record = Record::new(set, &resolved.answers, &files);
+    let meta = RenderMeta::current();
+    let mut files = set.render(&resolved.answers, &meta)?;
+    let record = Record::new(&set, &resolved.answers, &files, &meta);
     files.push(record.to_file()?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
 
-    if args.dry_run {
-        print_plan(&root, &files, args.diff, args.verbose);
+    if target == Target::NonEmpty {
+        let plan = force_plan(&root, &files)?;
+        if args.dry_run {
+            print_plan(&root, &plan, args.diff, args.verbose);
+            eprintln!(
+                "dry run: {} changes in `{}`, nothing written",
+                plan.changes().count(),
+                root.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        refuse_edited(&plan, args.force_overwrite)?;
+        apply(&root, &plan)?;
+        for step in plan.steps.iter().filter(|s| s.note.is_some()) {
+            eprintln!("note: {}", step.describe());
+        }
+    } else if args.dry_run {
+        print_files(&root, &files, args.diff, args.verbose);
         eprintln!(
             "dry run: {} files for `{}`, nothing written",
             files.len(),
             root.display()
         );
         return Ok(ExitCode::SUCCESS);
+    } else {
+        write_new_project(&root, &files)?;
     }
-    write_project(&root, &files)?;
     if args.verbose {
         for file in &files {
             println!("{}", root.join(&file.path).display());
         }
     }
     let outcome = lock(set.lock_rule(&resolved.answers)?, &root, args.no_lock)?;
-    eprintln!("{}", summary(&root, &resolved.answers, files.len()));
+    let lock_note = match &outcome {
+        LockOutcome::Skipped(message) => Some(format!("note: {message}")),
+        _ => None,
+    };
+    eprintln!(
+        "{}",
+        summary(&root, &resolved.answers, files.len(), lock_note.as_deref())
+    );
     match outcome {
-        LockOutcome::NotNeeded | LockOutcome::Created => Ok(ExitCode::SUCCESS),
-        LockOutcome::Skipped(message) => {
-            eprintln!("note: {message}");
-            Ok(ExitCode::SUCCESS)
-        }
         LockOutcome::Failed(message) => {
             eprintln!("error: {message}");
             Ok(ExitCode::from(crate::error::EXIT_FAILURE))
         }
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 
-/// Lists (and with `verbose`/`diff`, shows) the files a dry run would write.
-fn print_plan(root: &Path, files: &[RenderedFile], diff: bool, verbose: bool) {
+/// The preset `name` of the set, as a layer.
+fn preset_layer(set: &TemplateSet, name: &str) -> Result<Layer> {
+    let Some(preset) = set.preset(name) else {
+        let known: Vec<&str> = set.presets.iter().map(|p| p.name.as_str()).collect();
+        return Err(bad_input(
+            format!("unknown preset `{name}`"),
+            format!(
+                "pick one of: {} (`pyscaffold presets` describes them)",
+                known.join(", ")
+            ),
+        ));
+    };
+    Ok(yaml_layer(
+        LayerKind::Preset,
+        format!("preset `{name}`"),
+        preset.answers.clone(),
+    ))
+}
+
+/// What regenerating into an existing directory does to each file, judged against the record
+/// of what pyscaffold wrote there before (if any).
+fn force_plan(root: &Path, files: &[RenderedFile]) -> Result<Plan> {
+    let old_record = match std::fs::read_to_string(root.join(RECORD_FILE)) {
+        Ok(text) => Record::from_yaml(&text).ok(),
+        Err(_) => None,
+    };
+    let unedited = |path: &str, text: &str| {
+        old_record
+            .as_ref()
+            .and_then(|r| r.file(path))
+            .is_some_and(|f| f.sha256 == sha256_hex(text.as_bytes()))
+    };
+    let mut plan = Plan::default();
+    for file in files {
+        let disk = std::fs::read(root.join(&file.path))
+            .ok()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        let mut step = Step::new(&file.path, Action::Create);
+        step.executable = file.executable;
+        step.new = Some(file.contents.clone());
+        match &disk {
+            None => {}
+            Some(text) if *text == file.contents => step.action = Action::Skip,
+            Some(text) => {
+                step.action = Action::Update;
+                if file.path != RECORD_FILE && !unedited(&file.path, text) {
+                    step.note = Some("edited by you: replaced only with --force-overwrite".into());
+                    step.drifted = true;
+                }
+            }
+        }
+        step.old = disk;
+        plan.push(step);
+    }
+    for old in old_record.iter().flat_map(|r| r.files.iter()) {
+        if files.iter().any(|f| f.path == old.path) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(root.join(&old.path)) else {
+            continue;
+        };
+        let mut step = Step::new(&old.path, Action::Delete);
+        if !unedited(&old.path, &text) {
+            step.action = Action::Skip;
+            step.note = Some("no longer generated; kept because you edited it".into());
+        }
+        step.old = Some(text);
+        plan.push(step);
+    }
+    plan.sort();
+    Ok(plan)
+}
+
+/// Refuses to overwrite files the user edited unless `--force-overwrite`.
+fn refuse_edited(plan: &Plan, overwrite: bool) -> Result<()> {
+    let edited: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.drifted && s.action.writes())
+        .map(|s| s.path.as_str())
+        .collect();
+    if edited.is_empty() || overwrite {
+        return Ok(());
+    }
+    Err(bad_input(
+        format!(
+            "these generated files were edited since pyscaffold wrote them: {}",
+            edited
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "`pyscaffold upgrade --set KEY=VALUE` changes answers and merges your edits; \
+         `--force-overwrite` replaces them (see them first with `--dry-run --diff`); nothing \
+         was written",
+    ))
+}
+
+/// Lists (and with `verbose`/`diff`, shows) the files a dry run of a new project would write.
+fn print_files(root: &Path, files: &[RenderedFile], diff: bool, verbose: bool) {
     for file in files {
         let path = root.join(&file.path);
         if diff {
-            let old = std::fs::read_to_string(&path).unwrap_or_default();
-            let text = TextDiff::from_lines(&old, &file.contents)
-                .unified_diff()
-                .header(&format!("a/{}", file.path), &format!("b/{}", file.path))
-                .to_string();
-            if text.is_empty() {
-                println!("unchanged {}", path.display());
-            } else {
-                print!("{text}");
-            }
+            let mut step = Step::new(&file.path, Action::Create);
+            step.new = Some(file.contents.clone());
+            print!("{}", step.diff());
         } else if verbose {
             println!("==> {} <==\n{}", path.display(), file.contents);
         } else {
@@ -129,21 +259,56 @@ fn print_plan(root: &Path, files: &[RenderedFile], diff: bool, verbose: bool) {
     }
 }
 
-fn summary(root: &Path, answers: &crate::answers::Answers, count: usize) -> String {
+/// Shows what regenerating into an existing directory would do.
+fn print_plan(root: &Path, plan: &Plan, diff: bool, verbose: bool) {
+    for step in &plan.steps {
+        let path = root.join(&step.path);
+        if diff {
+            if step.action.writes() {
+                print!("{}", step.diff());
+            } else {
+                println!("unchanged {}", path.display());
+            }
+        } else if verbose {
+            println!("{}", step.describe());
+            if let Some(text) = &step.new {
+                println!("==> {} <==\n{text}", path.display());
+            }
+        } else {
+            println!("{}", step.describe());
+        }
+    }
+}
+
+/// Quotes a path for a shell command line when it needs it.
+fn shell_word(text: &str) -> String {
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./@%+=:,".contains(c));
+    if plain && !text.is_empty() {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+fn summary(root: &Path, answers: &Answers, count: usize, note: Option<&str>) -> String {
     let text = |id: &str| answers.get(id).map(Value::to_text).unwrap_or_default();
     let compose = if text("framework") == "worker" {
         "run it locally with the development requirements"
     } else {
         "develop with live reload"
     };
+    let dir = root.display().to_string();
     format!(
-        "created `{dir}`: {count} files ({framework}, {installer}, CI: {ci})\n\n\
+        "created `{dir}`: {count} files ({framework}, {installer}, CI: {ci})\n{note}\n\
          next steps:\n  \
-         cd {dir}\n  \
+         cd {cd}\n  \
          python3 docker/build.py        # build both stages and run the smoke test\n  \
          docker compose up --build      # {compose}\n\
          README.Docker.md explains every generated file.",
-        dir = root.display(),
+        cd = shell_word(&dir),
+        note = note.map(|n| format!("{n}\n")).unwrap_or_default(),
         framework = text("framework"),
         installer = text("installer"),
         ci = text("ci"),

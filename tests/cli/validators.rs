@@ -346,7 +346,7 @@ fn every_stack_passes_every_validator() {
 fn golden_cases_and_presets_pass_every_validator() {
     let Some(t) = tools() else { return };
     let mut failures = Vec::new();
-    let presets: Vec<(String, String, Vec<String>)> = pyscaffold::presets::list()
+    let presets: Vec<(String, String, Vec<String>)> = pyscaffold::presets::builtin()
         .unwrap()
         .into_iter()
         .map(|p| {

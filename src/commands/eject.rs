@@ -1,0 +1,53 @@
+//! `pyscaffold eject PATH...`: take managed files out of `upgrade`'s reach.
+//!
+//! The file stays as it is; its entry in `.pyscaffold.yml` becomes `ejected`, and `upgrade`
+//! reports it and leaves it alone from then on.
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+
+use crate::cli::EjectArgs;
+use crate::error::bad_input;
+use crate::record::{self, RECORD_FILE};
+use crate::template_set::Ownership;
+
+/// Marks each path ejected in the record; checks them all before writing.
+pub fn run(args: EjectArgs) -> Result<ExitCode> {
+    let mut record = record::load(&args.dir)?;
+    let mut changed = Vec::new();
+    for path in &args.paths {
+        let path = path.trim_start_matches("./");
+        let Some(entry) = record.files.iter_mut().find(|f| f.path == path) else {
+            return Err(bad_input(
+                format!("`{path}` is not a file pyscaffold generated in this project"),
+                format!(
+                    "give a path listed under `files:` in `{RECORD_FILE}`, relative to the project"
+                ),
+            ));
+        };
+        match entry.kind {
+            Some(Ownership::Seeded) => {
+                return Err(bad_input(
+                    format!(
+                        "`{path}` is seeded: it is already yours and `upgrade` never touches it"
+                    ),
+                    "only managed files (the packaging) can be ejected",
+                ));
+            }
+            Some(Ownership::Ejected) => eprintln!("note: `{path}` was already ejected"),
+            _ => {
+                entry.kind = Some(Ownership::Ejected);
+                changed.push(path.to_string());
+            }
+        }
+    }
+    let target = args.dir.join(RECORD_FILE);
+    let text = record.to_yaml()?;
+    std::fs::write(&target, text)
+        .with_context(|| format!("cannot write `{}`", target.display()))?;
+    for path in changed {
+        eprintln!("ejected `{path}`: `pyscaffold upgrade` will leave it alone");
+    }
+    Ok(ExitCode::SUCCESS)
+}

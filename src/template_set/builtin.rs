@@ -1,0 +1,216 @@
+//! The built-in template set, every released version of it embedded in the binary.
+//!
+//! `templates/builtin/<version>/` holds each version; `templates/builtin/releases.yml` lists the
+//! released ones with a digest of their files, so a released version can never change under
+//! the projects generated from it (a test compares the digests; `scripts/freeze-templates.sh`
+//! adds a version when it is released). `upgrade` re-renders the version a project records, so
+//! every released version stays in the binary.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Result, anyhow};
+use include_dir::{Dir, include_dir};
+use semver::Version;
+use serde::Deserialize;
+
+use super::{ParsedSet, SetSource, TemplateSet};
+use crate::error::bad_input;
+
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates/builtin");
+
+/// The id of the template set embedded in the binary.
+pub const BUILTIN_ID: &str = "builtin";
+
+/// The file listing released versions and their digests.
+pub const RELEASES_FILE: &str = "releases.yml";
+
+/// A released version and the digest of its files (see [`digest`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub version: String,
+    pub sha256: String,
+}
+
+/// Every embedded version, oldest first.
+pub fn versions() -> Result<Vec<Version>> {
+    let mut out = Vec::new();
+    for dir in BUILTIN.dirs() {
+        let name = dir.path().to_string_lossy();
+        let version = Version::parse(&name)
+            .map_err(|e| anyhow!("templates/builtin/{name} is not a semver folder name: {e}"))?;
+        out.push(version);
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The newest embedded version.
+pub fn latest() -> Result<Version> {
+    versions()?
+        .pop()
+        .ok_or_else(|| anyhow!("no built-in template version is embedded in this build"))
+}
+
+/// Parses a version given by the user (`--template-version`, `--to`), refusing unknown ones.
+pub fn parse_known(text: &str, flag: &str) -> Result<Version> {
+    let known = versions()?;
+    let list = known
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let version = Version::parse(text.trim_start_matches('v')).map_err(|_| {
+        bad_input(
+            format!("`{flag} {text}` is not a version"),
+            format!("give one of the built-in template versions: {list} (`pyscaffold versions`)"),
+        )
+    })?;
+    if !known.contains(&version) {
+        return Err(bad_input(
+            format!("there is no built-in template version `{version}`"),
+            format!("give one of: {list} (`pyscaffold versions` lists them)"),
+        ));
+    }
+    Ok(version)
+}
+
+/// The embedded version `version`, parsed and compiled, with the built-in presets.
+pub fn load(version: &Version) -> Result<TemplateSet> {
+    parsed(version)?.compile()
+}
+
+/// The embedded version `version`, parsed but not compiled.
+pub fn parsed(version: &Version) -> Result<ParsedSet> {
+    let name = version.to_string();
+    let dir = BUILTIN
+        .get_dir(&name)
+        .ok_or_else(|| anyhow!("built-in template version {name} is not in this build"))?;
+    let read = |file: &str| -> Result<String> {
+        dir.get_file(format!("{name}/{file}"))
+            .and_then(|f| f.contents_utf8())
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("built-in templates {name} have no UTF-8 `{file}`"))
+    };
+    let mut files = BTreeMap::new();
+    collect_files(dir, &format!("{name}/files/"), &mut files)?;
+    let set = ParsedSet::parse(SetSource {
+        origin: format!("built-in templates {name}"),
+        manifest: read("manifest.yml")?,
+        questions: read("questions.yml")?,
+        dependencies: read("dependencies.yml")?,
+        files,
+        presets: crate::presets::builtin()?,
+    })?;
+    if set.manifest.version != name || set.manifest.id != BUILTIN_ID {
+        return Err(anyhow!(
+            "templates/builtin/{name}/manifest.yml says {} {}",
+            set.manifest.id,
+            set.manifest.version
+        ));
+    }
+    Ok(set)
+}
+
+/// Question ids that some built-in version has and `set` does not: given for `set`, they are
+/// ignored with a note rather than refused.
+pub fn other_versions_ids(set: &TemplateSet) -> Result<BTreeSet<String>> {
+    let mut ids = BTreeSet::new();
+    for version in versions()? {
+        for question in parsed(&version)?.questions {
+            if set.question(&question.id).is_none() {
+                ids.insert(question.id);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// The released versions with their digests, from `releases.yml`.
+pub fn releases() -> Result<Vec<Release>> {
+    let text = BUILTIN
+        .get_file(RELEASES_FILE)
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| anyhow!("templates/builtin/{RELEASES_FILE} is missing"))?;
+    serde_saphyr::from_str(text).map_err(|e| anyhow!("templates/builtin/{RELEASES_FILE}: {e}"))
+}
+
+/// The digest of a version's folder, as `scripts/freeze-templates.sh` computes it: the SHA-256
+/// of `sha256sum`'s lines (`<hex>  ./<path>`) for every file, sorted by path.
+pub fn digest(version: &Version) -> Result<String> {
+    let name = version.to_string();
+    let dir = BUILTIN
+        .get_dir(&name)
+        .ok_or_else(|| anyhow!("built-in template version {name} is not in this build"))?;
+    let mut all = Vec::new();
+    collect_bytes(dir, &format!("{name}/"), &mut all);
+    all.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let listing: String = all
+        .iter()
+        .map(|(path, bytes)| format!("{}  ./{path}\n", crate::record::sha256_hex(bytes)))
+        .collect();
+    Ok(crate::record::sha256_hex(listing.as_bytes()))
+}
+
+fn collect_files(dir: &Dir<'_>, prefix: &str, out: &mut BTreeMap<String, String>) -> Result<()> {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().replace('\\', "/");
+        if let Some(name) = path.strip_prefix(prefix) {
+            let text = file
+                .contents_utf8()
+                .ok_or_else(|| anyhow!("template `{path}` is not UTF-8"))?;
+            out.insert(name.to_string(), text.to_string());
+        }
+    }
+    for sub in dir.dirs() {
+        collect_files(sub, prefix, out)?;
+    }
+    Ok(())
+}
+
+fn collect_bytes(dir: &Dir<'_>, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().replace('\\', "/");
+        if let Some(name) = path.strip_prefix(prefix) {
+            out.push((name.to_string(), file.contents().to_vec()));
+        }
+    }
+    for sub in dir.dirs() {
+        collect_bytes(sub, prefix, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_version_is_released_and_unchanged() {
+        let releases = releases().unwrap();
+        for version in versions().unwrap() {
+            let Some(release) = releases.iter().find(|r| r.version == version.to_string()) else {
+                panic!(
+                    "template version {version} is not frozen: run \
+                     `scripts/freeze-templates.sh {version}` when it is ready to release"
+                );
+            };
+            assert_eq!(
+                digest(&version).unwrap(),
+                release.sha256,
+                "released template version {version} was changed; released versions are \
+                 frozen (projects were generated from them): put the change in a new version"
+            );
+        }
+    }
+
+    #[test]
+    fn every_version_loads_and_names_its_predecessor() {
+        let all = versions().unwrap();
+        for (i, version) in all.iter().enumerate() {
+            let set = load(version).unwrap();
+            let from = set.manifest.migration.from.as_deref();
+            let expected = i.checked_sub(1).map(|p| all[p].to_string());
+            assert_eq!(from, expected.as_deref(), "{version}: migration.from");
+        }
+    }
+}

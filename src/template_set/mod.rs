@@ -1,0 +1,322 @@
+//! Template sets: a manifest, the questions, the presets and the files to render.
+//!
+//! A template set is a folder: `manifest.yml` (id, version, changelog, migration from the
+//! previous version, derived values, constraints, which file is rendered to which path under
+//! which condition and who owns it), `questions.yml`, `dependencies.yml` (pinned packages,
+//! available to templates as `dependencies`), and `files/` with the Tera templates;
+//! `files/_partials/` holds pieces other templates include.
+//!
+//! A set is first read into a [`ParsedSet`] (plain data that a later layer, such as an
+//! organisation's pack, can overlay by question id, file path and preset name), then compiled
+//! into a [`TemplateSet`] that renders. Rendering is a pure function of the set, the answers
+//! and the [`RenderMeta`]: nothing depends on the running binary, so a frozen version renders
+//! the same bytes with any later pyscaffold.
+
+pub mod builtin;
+pub mod manifest;
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+
+use crate::answers::Answers;
+use crate::presets::Preset;
+use crate::questions::Question;
+
+pub use manifest::{Constraint, Derived, FileRule, LockRule, Manifest, Migration, Ownership};
+
+/// Pinned packages per stack (e.g. framework) and group (`direct`, `closure`, `dev_direct`,
+/// `dev_closure`), as `name==version` strings.
+pub type Dependencies = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// Templates under this folder are only included by others, never written on their own.
+pub const PARTIALS: &str = "_partials/";
+
+/// What a render prints about its own making. It comes from the project's record when an old
+/// version is re-rendered, never from the running binary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderMeta {
+    /// The pyscaffold version named in generated files.
+    pub pyscaffold_version: String,
+}
+
+impl RenderMeta {
+    /// Metadata for files this binary writes now.
+    pub fn current() -> Self {
+        Self {
+            pyscaffold_version: crate::VERSION.to_string(),
+        }
+    }
+}
+
+/// A file rendered in memory, ready to be written under the project root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedFile {
+    /// Relative path with `/` separators.
+    pub path: String,
+    pub contents: String,
+    pub executable: bool,
+    pub kind: Ownership,
+    /// The template it came from (under `files/`): a file keeps its identity when an answer
+    /// moves it to another path.
+    pub template: String,
+}
+
+/// The text parts of a template set, as read from its source.
+pub struct SetSource {
+    /// How to name the source in messages, e.g. `built-in templates 0.2.0`.
+    pub origin: String,
+    pub manifest: String,
+    pub questions: String,
+    pub dependencies: String,
+    /// `files/`: template name → text.
+    pub files: BTreeMap<String, String>,
+    pub presets: Vec<Preset>,
+}
+
+/// A template set parsed and checked, not yet compiled.
+#[derive(Clone, Debug)]
+pub struct ParsedSet {
+    pub manifest: Manifest,
+    pub questions: Vec<Question>,
+    pub dependencies: Dependencies,
+    pub files: BTreeMap<String, String>,
+    pub presets: Vec<Preset>,
+}
+
+impl ParsedSet {
+    /// Parses and checks a set's parts.
+    pub fn parse(source: SetSource) -> Result<Self> {
+        let origin = &source.origin;
+        let manifest: Manifest = serde_saphyr::from_str(&source.manifest)
+            .with_context(|| format!("invalid manifest.yml in {origin}"))?;
+        let questions: Vec<Question> = serde_saphyr::from_str(&source.questions)
+            .with_context(|| format!("invalid questions.yml in {origin}"))?;
+        for q in &questions {
+            q.check_definition()
+                .map_err(|e| anyhow!("question `{}` in {origin}: {e}", q.id))?;
+        }
+        let dependencies: Dependencies = serde_saphyr::from_str(&source.dependencies)
+            .with_context(|| format!("invalid dependencies.yml in {origin}"))?;
+        for rule in &manifest.files {
+            if !source.files.contains_key(&rule.template) {
+                bail!(
+                    "manifest.yml of {origin} names `files/{}`, which does not exist",
+                    rule.template
+                );
+            }
+        }
+        Ok(Self {
+            manifest,
+            questions,
+            dependencies,
+            files: source.files,
+            presets: source.presets,
+        })
+    }
+
+    /// Compiles the templates, ready to render.
+    pub fn compile(self) -> Result<TemplateSet> {
+        let mut tera = tera::Tera::new();
+        tera.autoescape_on(Vec::<&str>::new());
+        // All at once: a template may include another one (`files/_partials/`).
+        tera.add_raw_templates(
+            self.files
+                .iter()
+                .map(|(name, text)| (name.as_str(), text.as_str())),
+        )
+        .context("the templates in `files/` do not parse")?;
+        Ok(TemplateSet {
+            manifest: self.manifest,
+            questions: self.questions,
+            dependencies: self.dependencies,
+            presets: self.presets,
+            tera,
+        })
+    }
+}
+
+/// A loaded, checked, compiled template set.
+pub struct TemplateSet {
+    pub manifest: Manifest,
+    pub questions: Vec<Question>,
+    pub dependencies: Dependencies,
+    pub presets: Vec<Preset>,
+    tera: tera::Tera,
+}
+
+impl TemplateSet {
+    /// The newest built-in version: what `new` generates.
+    pub fn builtin() -> Result<Self> {
+        builtin::load(&builtin::latest()?)
+    }
+
+    /// `id version`, as messages and `--version` name the set.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.manifest.id, self.manifest.version)
+    }
+
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    pub fn preset(&self, name: &str) -> Option<&Preset> {
+        self.presets.iter().find(|p| p.name == name)
+    }
+
+    /// Names of the template files, for checks that every file is used.
+    pub fn template_names(&self) -> Vec<&str> {
+        self.tera.get_template_names().collect()
+    }
+
+    /// Evaluates a Tera condition (`framework == 'flask'`) against the answers so far.
+    pub fn condition(&self, expr: &str, context: &tera::Context) -> Result<bool> {
+        let out = self
+            .tera
+            .render_str(
+                &format!("{{% if {expr} %}}true{{% endif %}}"),
+                context,
+                false,
+            )
+            .with_context(|| format!("cannot evaluate condition `{expr}`"))?;
+        Ok(out == "true")
+    }
+
+    /// Renders a Tera string (a default, a path) against the answers so far.
+    pub fn render_str(&self, text: &str, context: &tera::Context) -> Result<String> {
+        self.tera
+            .render_str(text, context, false)
+            .with_context(|| format!("cannot render `{text}`"))
+    }
+
+    /// The context every template sees: answers, derived values, the set's identity and what
+    /// the render metadata says.
+    pub fn context(&self, answers: &Answers, meta: &RenderMeta) -> Result<tera::Context> {
+        let mut context = answers.to_context();
+        context.insert("dependencies", &self.dependencies);
+        context.insert("template_id", &self.manifest.id);
+        context.insert("template_version", &self.manifest.version);
+        context.insert("pyscaffold_version", &meta.pyscaffold_version);
+        for derived in &self.manifest.derived {
+            let value = self.render_str(&derived.value, &context)?;
+            context.insert(derived.id.clone(), &value);
+        }
+        Ok(context)
+    }
+
+    /// Refuses answers that match one of the manifest's constraints.
+    pub fn check_constraints(&self, answers: &Answers) -> Result<()> {
+        let context = self.context(answers, &RenderMeta::current())?;
+        for rule in &self.manifest.constraints {
+            if self.condition(&rule.when, &context)? {
+                return Err(crate::error::bad_input(
+                    self.render_str(&rule.message, &context)?,
+                    self.render_str(&rule.help, &context)?,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The lock rule that applies to these answers, if the installer locks.
+    pub fn lock_rule(&self, answers: &Answers) -> Result<Option<&LockRule>> {
+        let context = self.context(answers, &RenderMeta::current())?;
+        for rule in &self.manifest.locks {
+            if self.condition(&rule.when, &context)? {
+                return Ok(Some(rule));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Renders every file whose condition holds, sorted by output path.
+    pub fn render(&self, answers: &Answers, meta: &RenderMeta) -> Result<Vec<RenderedFile>> {
+        let context = self.context(answers, meta)?;
+        let mut out: BTreeMap<String, RenderedFile> = BTreeMap::new();
+        for rule in &self.manifest.files {
+            if let Some(when) = &rule.when
+                && !self.condition(when, &context)?
+            {
+                continue;
+            }
+            let path = self.render_str(&rule.path, &context)?;
+            check_output_path(&path)?;
+            let text = self
+                .tera
+                .render(&rule.template, &context)
+                .with_context(|| format!("cannot render template `files/{}`", rule.template))?;
+            let file = RenderedFile {
+                path: path.clone(),
+                contents: normalise_end(&text),
+                executable: rule.executable,
+                kind: rule.kind,
+                template: rule.template.clone(),
+            };
+            if out.insert(path.clone(), file).is_some() {
+                bail!("two manifest entries write `{path}`");
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+}
+
+/// Output paths stay inside the project: relative, no `..`, no empty parts.
+pub fn check_output_path(path: &str) -> Result<()> {
+    if !is_safe_relative_path(path) {
+        bail!("template output path `{path}` must be relative and stay inside the project");
+    }
+    Ok(())
+}
+
+/// A relative `/`-separated path without `.`, `..`, empty parts or backslashes.
+pub fn is_safe_relative_path(path: &str) -> bool {
+    !(path.is_empty()
+        || path.starts_with('/')
+        || path.contains('\\')
+        || path.contains('\0')
+        || path
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == ".."))
+}
+
+/// Every generated text file ends with exactly one newline.
+fn normalise_end(text: &str) -> String {
+    let trimmed = text.trim_end_matches(['\n', ' ']);
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("{trimmed}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_version_uses_every_template_file() {
+        for version in builtin::versions().unwrap() {
+            let set = builtin::load(&version).unwrap();
+            let used: Vec<&str> = set
+                .manifest
+                .files
+                .iter()
+                .map(|f| f.template.as_str())
+                .collect();
+            for name in set.template_names() {
+                assert!(
+                    name.starts_with(PARTIALS) || used.contains(&name),
+                    "{version}: files/{name} is not named in manifest.yml"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn output_paths_must_stay_inside_the_project() {
+        assert!(check_output_path("docker/entrypoint.sh").is_ok());
+        for bad in ["", "/etc/passwd", "../x", "a//b", "a/./b", "a\\b"] {
+            assert!(check_output_path(bad).is_err(), "{bad}");
+        }
+    }
+}
