@@ -183,7 +183,7 @@ pub fn check_stack(engine: &Engine, stack: &Stack<'_>) {
         prepare(&root);
     }
     // Setup scripts for the P18 check: one sourced (exports), one run.
-    let dev = root.join("docker/env/development");
+    let dev = root.join("docker/environments/development");
     std::fs::write(
         dev.join("20-e2e.sh"),
         "# shellcheck shell=bash\nexport E2E_DEV_MARKER=sourced\n",
@@ -352,7 +352,10 @@ pub fn check_stack(engine: &Engine, stack: &Stack<'_>) {
         Some("sourced"),
         "{name}: the *.sh setup script was not sourced"
     );
-    assert!(stderr(&dev).contains("entrypoint: sourcing /app/docker/env/development/20-e2e.sh"));
+    assert!(
+        stderr(&dev)
+            .contains("entrypoint: sourcing /app/docker/environments/development/20-e2e.sh")
+    );
     let mut prod_run = run_args(stack, &[&tag]);
     prod_run.extend(["python", "-c", probe]);
     let prod = engine.run(&prod_run);

@@ -36,8 +36,16 @@ pub const CASES: &[(&str, &str, &[&str])] = &[
             "--set",
             "uid=20001",
             "--set",
-            "base_digest=sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            "base_image=python:3.12-slim-bookworm@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            "--set",
+            "healthcheck_interval=1m",
         ],
+    ),
+    // The frozen 0.2.0 templates: byte for byte what `new` wrote before 0.3.0 existed.
+    (
+        "template-0.2.0",
+        "demo",
+        &["-y", "--template-version", "0.2.0"],
     ),
     (
         "preset-small",

@@ -18,4 +18,5 @@ mod interactive;
 mod new_cmd;
 mod serve;
 mod support;
+mod upgrade;
 mod validators;

@@ -62,6 +62,7 @@ pub fn generate(name: &str, args: &[&str]) -> (TempDir, PathBuf) {
 pub fn read_tree(root: &Path) -> BTreeMap<String, String> {
     walkdir::WalkDir::new(root)
         .into_iter()
+        .filter_entry(|e| e.file_name() != ".git")
         .map(|e| e.expect("walk"))
         .filter(|e| e.file_type().is_file())
         .map(|e| {

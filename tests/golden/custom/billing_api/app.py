@@ -19,7 +19,7 @@ def health():
 
 @app.get("/")
 def index():
-    """What is running: the build's commit, branch and date come from the image (P12)."""
+    """What is running: the build's commit, branch and date come from the image."""
     return jsonify(
         service="billing-api",
         environment=os.environ.get("APP_ENV", "production"),

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Container entrypoint (P07, P18). tini starts it; it prepares the environment named by APP_ENV,
+# Container entrypoint. tini starts it; it prepares the environment named by APP_ENV,
 # then replaces itself with the command (the server, or whatever `docker run IMAGE CMD` asked
 # for), so signals go straight to that command.
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 app_env="${APP_ENV:-production}"
-setup_root="${APP_SETUP_DIR:-$script_dir/env}"
+setup_root="${APP_SETUP_DIR:-$script_dir/environments}"
 
 # Outside production, run this environment's setup scripts in name order: `*.sh` are sourced
 # (they may export variables for the command), `*.py` are run. Production runs none, so the

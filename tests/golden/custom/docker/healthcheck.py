@@ -1,4 +1,4 @@
-"""Docker HEALTHCHECK (P11): one HTTP request with the standard library, so the image needs no
+"""Docker HEALTHCHECK: one HTTP request with the standard library, so the image needs no
 curl. Reads PORT and HEALTH_PATH from the environment. Kubernetes ignores HEALTHCHECK: point its
 liveness and readiness probes at the same path.
 """

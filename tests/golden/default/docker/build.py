@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build, smoke-test and push the image: the one entry point for CI and people (P21).
+"""Build, smoke-test and push the image: the one entry point for CI and people.
 
     python3 docker/build.py               # build both stages, tag them, run the smoke test
     python3 docker/build.py --push        # the same, then push both stages (CI, default branch)

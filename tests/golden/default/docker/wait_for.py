@@ -1,4 +1,4 @@
-"""Wait until TCP services accept connections, before the command starts (P18).
+"""Wait until TCP services accept connections, before the command starts.
 
     WAIT_FOR=db:5432,cache:6379 WAIT_FOR_TIMEOUT=30    (the entrypoint runs this when set)
     python docker/wait_for.py db:5432 cache:6379

@@ -1,7 +1,7 @@
 """Print the project's development-only requirements, one a line, from requirements-dev.txt.
 
-docker/env/development/10-dev-requirements.sh installs them when APP_ENV=development, so
-development tools never reach the production image (P18).
+docker/environments/development/10-dev-requirements.sh installs them when APP_ENV=development, so
+development tools never reach the production image.
 """
 
 import pathlib

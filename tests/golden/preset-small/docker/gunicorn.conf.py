@@ -1,4 +1,4 @@
-"""Gunicorn settings for the container (P19).
+"""Gunicorn settings for the container.
 
 Environment variables override the defaults: PORT, WEB_CONCURRENCY (worker processes),
 GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_KEEPALIVE,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Smoke test for the built image (P20). Standard library only; exit status 0 or 1.
+"""Smoke test for the built image. Standard library only; exit status 0 or 1.
 
     python3 docker/smoke_test.py IMAGE                 # run IMAGE hardened and check it
     python3 docker/smoke_test.py IMAGE --network host  # where the engine has no bridge network

@@ -3,7 +3,7 @@
 # development requirements as the app user into a writable folder and puts it on PYTHONPATH,
 # so the production virtualenv stays untouched. Needs the project mounted at /app, as
 # compose.yaml does. Add more NN-name.sh or NN-name.py files beside it, or a folder per
-# environment (docker/env/staging/, ...).
+# environment (docker/environments/staging/, ...).
 dev_site="${DEV_SITE_PACKAGES:-/tmp/dev-site-packages}"
 dev_list="$(mktemp)"
 if python /app/docker/dev_requirements.py >"$dev_list" 2>/dev/null && [[ -s "$dev_list" ]]; then

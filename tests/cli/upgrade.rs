@@ -1,0 +1,457 @@
+//! `upgrade`, `eject` and `versions` on real generated projects: the user's edits survive, the
+//! template's changes arrive, conflicts are marked, listed, exit 1 and unmerged in git, and
+//! `--check` predicts all of it.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{generate, read_tree, run, stderr, stdout};
+
+fn git(root: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .expect("git runs")
+}
+
+fn commit_all(root: &Path, message: &str) {
+    if !root.join(".git").exists() {
+        assert!(git(root, &["init", "-q", "-b", "main"]).status.success());
+    }
+    assert!(git(root, &["add", "-A"]).status.success());
+    assert!(git(root, &["commit", "-q", "-m", message]).status.success());
+}
+
+fn edit(root: &Path, path: &str, f: impl Fn(&str) -> String) {
+    let file = root.join(path);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let new = f(&text);
+    assert_ne!(text, new, "the edit of {path} changed nothing");
+    std::fs::write(file, new).unwrap();
+}
+
+fn upgrade(root: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["upgrade"];
+    all.extend_from_slice(args);
+    run(root, &all)
+}
+
+#[test]
+fn the_oldest_version_upgrades_keeping_every_edit_and_marking_the_overlap() {
+    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
+    commit_all(&root, "generated");
+    // Edits as a user makes them: a line of their own in the Dockerfile, the health check
+    // interval the new version also changes (overlap), a step in the workflow, a deleted
+    // managed file, and the example app.
+    edit(&root, "Dockerfile", |t| {
+        t.replace(
+            "WORKDIR /app\n",
+            "WORKDIR /app\nLABEL com.example.team=\"payments\"\n",
+        )
+    });
+    edit(&root, "Dockerfile", |t| {
+        t.replace("--interval=30s", "--interval=10s")
+    });
+    edit(&root, ".github/workflows/docker.yml", |t| {
+        format!("{t}# reviewed by the platform team\n")
+    });
+    std::fs::remove_file(root.join("compose.yaml")).unwrap();
+    edit(&root, "demo/app.py", |t| {
+        format!("{t}\n# my route goes here\n")
+    });
+    let app_before = std::fs::read_to_string(root.join("demo/app.py")).unwrap();
+    commit_all(&root, "my edits");
+
+    // --check predicts the conflict and writes nothing.
+    let before = project_tree(&root);
+    let check = upgrade(&root, &["--check", "--format", "json"]);
+    assert_eq!(check.status.code(), Some(11), "{}", stderr(&check));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&check)).unwrap();
+    assert_eq!(report["status"], "conflicts");
+    assert_eq!(
+        (report["from"].as_str(), report["to"].as_str()),
+        (Some("0.2.0"), Some("0.3.0"))
+    );
+    let predicted: Vec<(String, String)> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let action = |path: &str| {
+        predicted
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, a)| a.as_str())
+            .unwrap_or("absent")
+    };
+    assert_eq!(action("Dockerfile"), "conflict");
+    assert_eq!(action(".github/workflows/docker.yml"), "merge");
+    assert_eq!(action("compose.yaml"), "skip");
+    assert_eq!(action(".gitattributes"), "create");
+    assert_eq!(action(".hadolint.yaml"), "delete");
+    assert_eq!(
+        action("docker/environments/development/10-dev-requirements.sh"),
+        "rename"
+    );
+    assert_eq!(action("demo/app.py"), "skip");
+    assert_eq!(project_tree(&root), before, "--check wrote something");
+
+    // The real run does what --check said, and exits 1 over the conflict.
+    let out = upgrade(&root, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("WITH CONFLICTS"), "{err}");
+    assert!(err.contains("Dockerfile"), "{err}");
+    let tree = project_tree(&root);
+    let dockerfile = &tree["Dockerfile"];
+    assert!(
+        dockerfile.contains("LABEL com.example.team=\"payments\""),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("<<<<<<< Dockerfile yours (templates 0.2.0)"),
+        "{dockerfile}"
+    );
+    assert!(dockerfile.contains("--interval=10s"), "{dockerfile}");
+    assert!(
+        dockerfile.contains(">>>>>>> Dockerfile templates 0.3.0"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("# hadolint ignore=DL3008"),
+        "template change lost"
+    );
+    assert!(tree[".github/workflows/docker.yml"].ends_with("# reviewed by the platform team\n"));
+    assert!(
+        !tree.contains_key("compose.yaml"),
+        "a deleted file came back"
+    );
+    assert_eq!(
+        tree["demo/app.py"], app_before,
+        "the seeded app was touched"
+    );
+    assert!(tree.contains_key(".gitattributes"));
+    assert!(!tree.contains_key(".hadolint.yaml"));
+    assert!(tree.contains_key("docker/environments/development/10-dev-requirements.sh"));
+    assert!(
+        !root.join("docker/env").exists(),
+        "the old folder was left behind"
+    );
+    let record = &tree[".pyscaffold.yml"];
+    assert!(record.contains("version: \"0.3.0\""), "{record}");
+    assert!(!record.contains("base_digest"), "{record}");
+    assert!(record.contains("healthcheck_interval: 30s"), "{record}");
+    for (path, act) in &predicted {
+        let written = match act.as_str() {
+            "delete" => !tree.contains_key(path),
+            "skip" => tree.get(path) == before.get(path),
+            _ => tree.contains_key(path),
+        };
+        assert!(
+            written,
+            "--check said {act} for {path}, the run did otherwise"
+        );
+    }
+
+    // git sees the conflict: unmerged, and commit refuses.
+    let unmerged = git(&root, &["ls-files", "-u"]);
+    let listed = String::from_utf8_lossy(&unmerged.stdout).into_owned();
+    assert!(
+        listed.contains("\t Dockerfile") || listed.contains("\tDockerfile"),
+        "{listed}"
+    );
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    let status = git(&root, &["status", "--porcelain"]);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("UU Dockerfile"));
+    let commit = git(&root, &["commit", "-m", "upgrade"]);
+    assert!(
+        !commit.status.success(),
+        "git commit accepted an unmerged file"
+    );
+
+    // A second upgrade refuses while the markers remain.
+    let again = upgrade(&root, &["--allow-dirty"]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(stderr(&again).contains("conflict markers from an earlier upgrade"));
+}
+
+#[test]
+fn without_edits_an_upgrade_equals_a_fresh_project_and_then_is_up_to_date() {
+    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
+    let seeded_before = seeded(&root);
+    let out = upgrade(&root, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (_fresh_tmp, fresh) = generate("demo", &["-y"]);
+    // Managed files equal a fresh project's; seeded ones stay as 0.2.0 wrote them.
+    let (upgraded, new) = (project_tree(&root), project_tree(&fresh));
+    let seeded_paths = seeded_before.keys().cloned().collect::<Vec<_>>();
+    let differing: Vec<&String> = upgraded
+        .keys()
+        .chain(new.keys())
+        .filter(|p| !seeded_paths.contains(p) && *p != ".pyscaffold.yml")
+        .filter(|p| upgraded.get(*p) != new.get(*p))
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "differ from a fresh project: {differing:?}"
+    );
+    assert_eq!(seeded(&root), seeded_before, "seeded files were touched");
+
+    let check = upgrade(&root, &["--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    let before = read_tree(&root);
+    let same = upgrade(&root, &[]);
+    assert!(same.status.success(), "{}", stderr(&same));
+    assert_eq!(
+        read_tree(&root),
+        before,
+        "upgrading to the same version changed files"
+    );
+
+    // Drift: a managed file edited since, and nothing to upgrade.
+    edit(&root, "compose.yaml", |t| format!("{t}# mine\n"));
+    let drift = upgrade(&root, &["--check"]);
+    assert_eq!(drift.status.code(), Some(12), "{}", stderr(&drift));
+}
+
+#[test]
+fn dry_run_shows_diffs_and_writes_nothing() {
+    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
+    let before = read_tree(&root);
+    let out = upgrade(&root, &["--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(
+        diff.contains("--- a/.hadolint.yaml\n+++ /dev/null"),
+        "{diff}"
+    );
+    assert!(diff.contains("+++ b/.gitattributes"), "{diff}");
+    assert!(diff.contains("+# hadolint ignore=DL3008"), "{diff}");
+    assert_eq!(read_tree(&root), before);
+}
+
+#[test]
+fn answers_change_with_set_and_the_old_digest_is_carried_into_the_image() {
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let (_tmp, root) = generate(
+        "demo",
+        &[
+            "-y",
+            "--template-version",
+            "0.2.0",
+            "--set",
+            &format!("base_digest={digest}"),
+        ],
+    );
+    let out = upgrade(&root, &["--set", "healthcheck_interval=2m"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tree = read_tree(&root);
+    assert!(
+        tree["Dockerfile"].contains(&format!("FROM python:3.13-slim-trixie@{digest} AS build"))
+    );
+    assert!(tree["Dockerfile"].contains("--interval=2m"));
+    let record: serde_json::Value = serde_saphyr::from_str(&tree[".pyscaffold.yml"]).unwrap();
+    assert_eq!(
+        record["answers"]["base_image"],
+        format!("python:3.13-slim-trixie@{digest}")
+    );
+    assert!(record["answers"].get("base_digest").is_none());
+}
+
+#[test]
+fn ejected_files_are_left_alone() {
+    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
+    let out = run(&root, &["eject", "Dockerfile"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let up = upgrade(&root, &[]);
+    assert!(up.status.success(), "{}", stderr(&up));
+    assert_eq!(
+        std::fs::read_to_string(root.join("Dockerfile")).unwrap(),
+        before
+    );
+    assert!(stderr(&up).contains("ejected"), "{}", stderr(&up));
+    let seeded = run(&root, &["eject", "demo/app.py"]);
+    assert_eq!(seeded.status.code(), Some(2));
+    let unknown = run(&root, &["eject", "nope.txt"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn versions_lists_every_version_with_its_changelog() {
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let out = run(tmp.path(), &["versions"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("0.2.0  Every stack"), "{text}");
+    assert!(
+        text.contains("0.3.0  ") && text.contains("(newest"),
+        "{text}"
+    );
+}
+
+/// Bad input: exit 2, a message naming the problem and the fix, and nothing changed.
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    type Break = fn(&Path);
+    let cases: Vec<(&str, Break, Vec<&str>, &str)> = vec![
+        (
+            "no record",
+            |r| std::fs::remove_file(r.join(".pyscaffold.yml")).unwrap(),
+            vec![],
+            "has no `.pyscaffold.yml`",
+        ),
+        (
+            "corrupt record",
+            |r| {
+                edit(r, ".pyscaffold.yml", |t| {
+                    t.replace("answers:", "answers: [")
+                })
+            },
+            vec![],
+            "is not a valid pyscaffold record",
+        ),
+        (
+            "path escaping the project",
+            |r| {
+                edit(r, ".pyscaffold.yml", |t| {
+                    t.replace("- path: Dockerfile", "- path: ../Dockerfile")
+                })
+            },
+            vec![],
+            "was tampered with",
+        ),
+        (
+            "tampered hash",
+            |r| {
+                edit(r, ".pyscaffold.yml", |t| {
+                    t.replacen("sha256: ", "sha256: zz", 1)
+                })
+            },
+            vec![],
+            "has no valid SHA-256",
+        ),
+        (
+            "unknown --to",
+            |_| {},
+            vec!["--to", "9.9.9"],
+            "there is no built-in template version `9.9.9`",
+        ),
+        (
+            "not a version",
+            |_| {},
+            vec!["--to", "latest"],
+            "is not a version",
+        ),
+        (
+            "invalid --set",
+            |_| {},
+            vec!["--set", "port=80"],
+            "pick a port from 1024 to 65535",
+        ),
+        (
+            "unknown --set",
+            |_| {},
+            vec!["--set", "colour=blue"],
+            "unknown question `colour`",
+        ),
+        (
+            "binary managed file",
+            |r| std::fs::write(r.join("Dockerfile"), b"\x00\x01binary").unwrap(),
+            vec![],
+            "is not UTF-8 text",
+        ),
+        (
+            "directory in place of a file",
+            |r| {
+                std::fs::remove_file(r.join("docker/build.py")).unwrap();
+                std::fs::create_dir(r.join("docker/build.py")).unwrap();
+            },
+            vec![],
+            "is a directory",
+        ),
+        (
+            "leftover markers",
+            |r| {
+                edit(r, "compose.yaml", |t| {
+                    format!("<<<<<<< mine\n=======\n>>>>>>> theirs\n{t}")
+                })
+            },
+            vec![],
+            "conflict markers from an earlier upgrade",
+        ),
+    ];
+    for (name, breaks, args, message) in cases {
+        let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
+        breaks(&root);
+        let before = snapshot(&root);
+        let out = upgrade(&root, &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(message), "{name}: {err}");
+        assert!(err.contains("\nhelp: "), "{name}: no help line: {err}");
+        assert_eq!(snapshot(&root), before, "{name}: the project changed");
+    }
+
+    // An older --to.
+    let (_tmp, root) = generate("demo", &["-y"]);
+    let out = upgrade(&root, &["--to", "0.2.0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is older than the project's template version"));
+}
+
+/// Every path under `root` with its bytes (folders as `None`), to see any change.
+fn snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let bytes = e
+                .file_type()
+                .is_file()
+                .then(|| std::fs::read(e.path()).unwrap());
+            (rel, bytes)
+        })
+        .collect()
+}
+
+/// The project's files without git's own.
+fn project_tree(root: &Path) -> std::collections::BTreeMap<String, String> {
+    read_tree(root)
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(".git/"))
+        .collect()
+}
+
+/// The seeded files, as the record lists them, with their text.
+fn seeded(root: &Path) -> std::collections::BTreeMap<String, String> {
+    let record: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap())
+            .unwrap();
+    record["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "seeded")
+        .map(|f| {
+            let path = f["path"].as_str().unwrap().to_string();
+            let text = std::fs::read_to_string(root.join(&path)).unwrap();
+            (path, text)
+        })
+        .collect()
+}
