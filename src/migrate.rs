@@ -67,8 +67,12 @@ pub fn migrate(
         }
         for id in &step.removed_questions {
             if let Some(value) = out.answers.remove(id) {
+                let was = match value.to_text() {
+                    text if text.is_empty() => "it was empty".to_string(),
+                    text => format!("your answer was `{text}`"),
+                };
                 out.notes.push(format!(
-                    "{version}: the question `{id}` was removed (your answer was `{value}`)"
+                    "{version}: the question `{id}` was removed ({was})"
                 ));
             }
         }

@@ -708,12 +708,16 @@ impl Report {
         for step in plan
             .steps
             .iter()
-            .filter(|s| !s.action.writes() && s.note.is_some())
+            .filter(|s| !s.action.writes() && s.note.is_some() && !is_seeded_skip(s))
         {
             eprintln!("kept: {}", step.describe());
         }
         for step in plan.conflicts() {
-            eprintln!("conflict: {}", step.describe());
+            eprintln!(
+                "conflict: {} ({})",
+                step.path,
+                step.note.as_deref().unwrap_or("conflict")
+            );
         }
     }
 }
