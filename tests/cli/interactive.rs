@@ -32,7 +32,6 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         ("Python version", "3.12\r"),
         ("Debian release", &format!("{DOWN}{ENTER}")),
         ("Base image", ENTER),
-        ("Base image digest", ENTER),
     ];
     for (prompt, keys) in steps {
         p.expect(*prompt)
@@ -47,6 +46,7 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
     p.send("9000\r").unwrap();
     let rest: &[(&str, &str)] = &[
         ("Health check path", ENTER),
+        ("How often Docker checks the health endpoint", ENTER),
         ("runtime image", "libpq5\r"),
         ("build stage only", ENTER),
         ("Numeric user and group id", ENTER),

@@ -195,8 +195,9 @@ fn version_names_the_template_set() {
     assert_eq!(
         stdout(&out).trim(),
         format!(
-            "pyscaffold {} (templates builtin 0.2.0)",
-            env!("CARGO_PKG_VERSION")
+            "pyscaffold {} (templates builtin {})",
+            env!("CARGO_PKG_VERSION"),
+            pyscaffold::template_set::builtin::latest().unwrap()
         )
     );
 }
