@@ -30,6 +30,7 @@ pub mod questions;
 pub mod record;
 pub mod resolve;
 pub mod template_set;
+pub mod upgrade;
 pub mod value;
 pub mod write;
 

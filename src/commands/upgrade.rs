@@ -1,48 +1,39 @@
-//! `pyscaffold upgrade`: move a project to a newer template version by a three-way merge.
+//! `pyscaffold upgrade`: the command's views of one upgrade plan ([`crate::upgrade`]).
 //!
-//! Base: the recorded version rendered with the recorded answers. Theirs: the target version
-//! rendered with the migrated answers plus `--set`. Yours: the files in the project. Managed
-//! files you did not edit are replaced, edited ones are merged line by line with libgit2, and
-//! overlapping edits are written with conflict markers, listed, recorded as unmerged in git,
-//! and make the command exit 1. Seeded and ejected files are never touched. `--check` and
-//! `--dry-run` compute the very same plan and write nothing.
+//! `--check` prints the plan's outcome per file and exits with its status, `--dry-run` prints
+//! its diffs, and the real run applies it, lists what changed and exits 1 over a conflict.
+//! All three compute the very same plan; only the real run writes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use semver::Version;
 use serde::Serialize;
 
-use crate::answers::{RawAnswer, yaml_layer};
 use crate::cli::UpgradeArgs;
 use crate::error::bad_input;
-use crate::merge::{Labels, Merged, has_markers, merge3};
-use crate::migrate::{Migrated, migrate};
-use crate::plan::{Action, Plan, Sides, Step};
-use crate::project::{self, Project};
+use crate::plan::{Action, Plan};
 use crate::prompt::TerminalPrompter;
-use crate::record::{FileHash, RECORD_FILE, Record, TemplateRef, sha256_hex};
-use crate::resolve::{LayerKind, Options, Prompter, resolve, set_layer};
-use crate::template_set::{Ownership, RenderMeta, RenderedFile, builtin};
-
-/// `--check` exit statuses.
-pub const CHECK_UP_TO_DATE: u8 = 0;
-pub const CHECK_UPGRADE: u8 = 10;
-pub const CHECK_CONFLICTS: u8 = 11;
-pub const CHECK_DRIFT: u8 = 12;
+use crate::resolve::Prompter;
+use crate::upgrade::{
+    CHECK_CONFLICTS, CHECK_DRIFT, CHECK_UPGRADE, Request, is_seeded_skip, prepare_project,
+    refuse_leftover_markers,
+};
 
 /// Runs `upgrade`.
 pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
     let root = args.dir.as_path();
-    let project = project::load(root)?;
-    refuse_leftover_markers(root, &project)?;
-    let repo = crate::git::discover(root)?;
     let writes = !(args.check || args.dry_run);
-    if writes
-        && !args.allow_dirty
+    let project = crate::project::load(root)?;
+    refuse_leftover_markers(root, &project)?;
+    let repo = if writes {
+        crate::git::discover(root)?
+    } else {
+        None
+    };
+    if !args.allow_dirty
         && let Some(repo) = &repo
     {
         let dirty = repo.uncommitted()?;
@@ -61,167 +52,56 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
             ));
         }
     }
-    let target = match &args.to {
-        Some(text) => builtin::parse_known(text, "--to")?,
-        None => builtin::latest()?,
-    };
-    if target < project.version {
-        return Err(bad_input(
-            format!(
-                "`--to {target}` is older than the project's template version {}",
-                project.version
-            ),
-            format!(
-                "upgrade moves forward only: give {} or a newer version (`pyscaffold versions`)",
-                project.version
-            ),
-        ));
-    }
-
-    // The answers: recorded, migrated to the target, then --set; new questions asked or taken
-    // from their defaults.
-    let steps = migration_steps(&project.version, &target)?;
-    let step_refs: Vec<(String, &crate::template_set::Migration)> =
-        steps.iter().map(|(v, m)| (v.clone(), m)).collect();
-    let migrated = migrate(&step_refs, &project.record.answers)?;
-    let set = builtin::load(&target)?;
-    let record_layer = yaml_layer(
-        LayerKind::Record,
-        format!("`{RECORD_FILE}` (its answers carried to templates {target})"),
-        migrated
-            .answers
-            .iter()
-            .map(|(id, value)| RawAnswer {
-                id: id.clone(),
-                value: value.to_raw(),
-                line: 0,
-            })
-            .collect(),
-    );
-    let options = Options {
-        use_defaults: args.use_defaults || !writes,
-        other_versions_ids: builtin::other_versions_ids(&set)?,
-        hints: BTreeMap::new(),
+    let request = Request {
+        dir: args.dir.clone(),
+        to: args.to.clone(),
+        sets: args.sets.clone(),
+        use_defaults: args.use_defaults,
+        recreate_deleted: args.recreate_deleted,
     };
     let interactive = writes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut terminal = TerminalPrompter::new();
     let prompter: Option<&mut dyn Prompter> = interactive.then_some(&mut terminal as _);
-    let resolved = resolve(
-        &set,
-        &[record_layer, set_layer(&args.sets)?],
-        prompter,
-        &options,
-    )?;
-    let mut notes = migrated.notes.clone();
-    notes.extend(resolved.notes.iter().cloned());
-    for (id, origin) in &resolved.origins {
-        if origin == "default" && !project.record.answers.contains_key(id) {
-            notes.push(format!(
-                "new question `{id}` takes its default `{}` (`--set {id}=VALUE` to change it)",
-                resolved
-                    .answers
-                    .get(id)
-                    .map(ToString::to_string)
-                    .unwrap_or_default()
-            ));
-        }
-    }
-
-    let same_version = target == project.version;
-    let meta = if same_version {
-        project.meta.clone()
-    } else {
-        RenderMeta::current()
-    };
-    let theirs = set.render(&resolved.answers, &meta)?;
-    let labels = (
-        format!("yours (templates {})", project.version),
-        format!("templates {target}"),
-    );
-    let mut plan = file_plan(
-        root,
-        &project,
-        &migrated,
-        &theirs,
-        &labels,
-        args.recreate_deleted,
-    )?;
-    let answers_changed = resolved.answers.map() != &project.record.answers;
-    let record = new_record(&project, &theirs, &set, &resolved.answers, &meta);
-    let record_text = record.to_yaml()?;
-    let upgrading = !same_version || answers_changed || plan.changes().next().is_some();
-    if upgrading {
-        let mut step = Step::new(RECORD_FILE, Action::Update);
-        step.old = std::fs::read_to_string(root.join(RECORD_FILE)).ok();
-        step.new = Some(record_text);
-        if step.old != step.new {
-            plan.push(step);
-        }
-    }
-    plan.sort();
-
-    let status = if plan.has_conflicts() {
-        CHECK_CONFLICTS
-    } else if upgrading {
-        CHECK_UPGRADE
-    } else if plan.has_drift() {
-        CHECK_DRIFT
-    } else {
-        CHECK_UP_TO_DATE
-    };
-    let report = Report::new(&project.version, &target, status, &plan, &notes);
+    let prepared = prepare_project(project, &request, prompter)?;
+    let plan = &prepared.plan;
+    let status = prepared.check_status();
+    let report = Report::new(&prepared.from, &prepared.to, status, plan, &prepared.notes);
     if args.check {
-        report.print(&args.format, &plan)?;
+        report.print(&args.format, plan)?;
         return Ok(ExitCode::from(status));
     }
     if args.dry_run {
         for step in plan.changes() {
             print!("{}", step.diff());
         }
-        report.print_notes(&plan);
+        report.print_notes(plan);
         eprintln!("dry run: nothing written");
         return Ok(ExitCode::SUCCESS);
     }
-    if !upgrading {
-        report.print_notes(&plan);
+    let (from, target) = (&prepared.from, &prepared.to);
+    if !prepared.upgrading {
+        report.print_notes(plan);
         eprintln!("up to date: templates {target}; nothing to change");
         return Ok(ExitCode::SUCCESS);
     }
-    crate::write::apply(root, &plan)?;
-    let conflicts: Vec<(String, Sides, bool)> = plan
-        .conflicts()
-        .filter_map(|s| {
-            s.sides
-                .clone()
-                .map(|sides| (s.path.clone(), sides, s.executable))
-        })
-        .collect();
-    if let Some(repo) = &repo {
-        repo.mark_unmerged(&conflicts)?;
-    }
-    report.print_notes(&plan);
+    let conflicts = crate::upgrade::apply(&prepared, repo.as_ref())?;
+    report.print_notes(plan);
     for step in plan.changes() {
         println!("{}", step.describe());
     }
     if conflicts.is_empty() {
         eprintln!(
-            "upgraded from templates {} to {target}: {}",
-            project.version,
+            "upgraded from templates {from} to {target}: {}",
             report.counts()
         );
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
-            "upgraded from templates {} to {target} WITH CONFLICTS: {}\n\
+            "upgraded from templates {from} to {target} WITH CONFLICTS: {}\n\
              resolve the conflict markers (<<<<<<< / >>>>>>>) in: {}\n\
              then {}; `pyscaffold upgrade` refuses to run again until no markers remain",
-            project.version,
             report.counts(),
-            conflicts
-                .iter()
-                .map(|c| c.0.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            conflicts.join(", "),
             if repo.is_some() {
                 "`git add` them (git lists them as unmerged; `git mergetool` shows the three sides) and commit"
             } else {
@@ -230,375 +110,6 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
         );
         Ok(ExitCode::from(crate::error::EXIT_FAILURE))
     }
-}
-
-/// The migrations after `from` up to and including `to`, oldest first.
-fn migration_steps(
-    from: &Version,
-    to: &Version,
-) -> Result<Vec<(String, crate::template_set::Migration)>> {
-    let mut out = Vec::new();
-    for version in builtin::versions()? {
-        if &version > from && &version <= to {
-            out.push((
-                version.to_string(),
-                builtin::parsed(&version)?.manifest.migration,
-            ));
-        }
-    }
-    Ok(out)
-}
-
-/// Refuses to start while a managed file still holds conflict markers from an earlier upgrade.
-fn refuse_leftover_markers(root: &Path, project: &Project) -> Result<()> {
-    let marked: Vec<&str> = project
-        .record
-        .files
-        .iter()
-        .filter(|f| f.kind == Some(Ownership::Managed))
-        .filter(|f| {
-            std::fs::read_to_string(root.join(&f.path)).is_ok_and(|text| has_markers(&text))
-        })
-        .map(|f| f.path.as_str())
-        .collect();
-    if marked.is_empty() {
-        return Ok(());
-    }
-    Err(bad_input(
-        format!(
-            "conflict markers from an earlier upgrade are still in: {}",
-            marked
-                .iter()
-                .map(|p| format!("`{p}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        "resolve them (keep what you want between <<<<<<< and >>>>>>>, delete the markers) and \
-         commit, then upgrade again; nothing was changed",
-    ))
-}
-
-/// What is on disk at a managed path.
-enum Disk {
-    Missing,
-    Text(String),
-}
-
-fn read_disk(root: &Path, path: &str) -> Result<Disk> {
-    let full = root.join(path);
-    let meta = match std::fs::symlink_metadata(&full) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Disk::Missing),
-        Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", full.display())),
-        Ok(meta) => meta,
-    };
-    if meta.is_dir() {
-        return Err(bad_input(
-            format!("`{path}` is a directory, where pyscaffold's file should be"),
-            "move the directory away (or restore the file from version control) and upgrade \
-             again; nothing was changed",
-        ));
-    }
-    let bytes =
-        std::fs::read(&full).with_context(|| format!("cannot read `{}`", full.display()))?;
-    if bytes.contains(&0) {
-        return Err(not_text(path));
-    }
-    String::from_utf8(bytes)
-        .map(Disk::Text)
-        .map_err(|_| not_text(path))
-}
-
-fn not_text(path: &str) -> anyhow::Error {
-    bad_input(
-        format!("`{path}` is managed by pyscaffold but is not UTF-8 text, so it cannot be merged"),
-        format!(
-            "restore it from version control, or take it over with `pyscaffold eject {path}`; \
-             nothing was changed"
-        ),
-    )
-}
-
-/// Pairs each base file with its target file: by path after the migrations' renames, else by
-/// the template it came from (a file an answer moved), else alone.
-fn pair<'a>(
-    base: &'a [RenderedFile],
-    theirs: &'a [RenderedFile],
-    migrated: &Migrated,
-) -> Vec<(Option<&'a RenderedFile>, Option<&'a RenderedFile>)> {
-    let mut used = BTreeSet::new();
-    let mut pairs = Vec::new();
-    let base_paths: BTreeSet<&str> = base.iter().map(|f| f.path.as_str()).collect();
-    for b in base {
-        let moved = migrated.path(&b.path);
-        let mut found = theirs.iter().find(|t| t.path == moved);
-        if found.is_none() {
-            let same_template: Vec<&RenderedFile> = theirs
-                .iter()
-                .filter(|t| t.template == b.template && !base_paths.contains(t.path.as_str()))
-                .collect();
-            if same_template.len() == 1 {
-                found = Some(same_template[0]);
-            }
-        }
-        let found = found.filter(|t| used.insert(t.path.clone()));
-        pairs.push((Some(b), found));
-    }
-    for t in theirs {
-        if !used.contains(&t.path) {
-            pairs.push((None, Some(t)));
-        }
-    }
-    pairs
-}
-
-/// The step for every file.
-fn file_plan(
-    root: &Path,
-    project: &Project,
-    migrated: &Migrated,
-    theirs: &[RenderedFile],
-    labels: &(String, String),
-    recreate_deleted: bool,
-) -> Result<Plan> {
-    let mut plan = Plan::default();
-    for (base, target) in pair(&project.base, theirs, migrated) {
-        let entry = base.and_then(|b| project.record.file(&b.path));
-        let kind = entry.and_then(|e| e.kind).or(base.map(|b| b.kind));
-        match (base, target) {
-            (Some(b), _) if kind != Some(Ownership::Managed) => {
-                let mut step = Step::new(&b.path, Action::Skip);
-                step.note = Some(match kind {
-                    Some(Ownership::Ejected) => "ejected: left alone".to_string(),
-                    _ => SEEDED_NOTE.to_string(),
-                });
-                plan.push(step);
-            }
-            (Some(b), Some(t)) => {
-                plan.push(both_sides(root, b, t, entry, labels, recreate_deleted)?);
-            }
-            (Some(b), None) => {
-                if let Some(step) = removed(root, b, entry)? {
-                    plan.push(step);
-                }
-            }
-            (None, Some(t)) => plan.push(added(root, t, labels)?),
-            (None, None) => {}
-        }
-    }
-    plan.sort();
-    Ok(plan)
-}
-
-/// A managed file the base and the target both have (possibly at another path).
-fn both_sides(
-    root: &Path,
-    b: &RenderedFile,
-    t: &RenderedFile,
-    entry: Option<&FileHash>,
-    labels: &(String, String),
-    recreate_deleted: bool,
-) -> Result<Step> {
-    let moved = b.path != t.path;
-    let mut step = Step::new(&t.path, Action::Skip);
-    step.executable = t.executable;
-    if moved {
-        step.from = Some(b.path.clone());
-        if !matches!(read_disk(root, &t.path)?, Disk::Missing) {
-            return Err(bad_input(
-                format!(
-                    "the new template version moves `{}` to `{}`, and a file is already there",
-                    b.path, t.path
-                ),
-                "move that file away and upgrade again; nothing was changed",
-            ));
-        }
-    }
-    let ours = match read_disk(root, &b.path)? {
-        Disk::Missing => {
-            if recreate_deleted {
-                step.from = None;
-                step.action = Action::Create;
-                step.new = Some(t.contents.clone());
-                step.note = Some("deleted by you; recreated (--recreate-deleted)".into());
-            } else {
-                step.from = None;
-                step.note = Some(
-                    "deleted by you; stays deleted (--recreate-deleted brings it back)".into(),
-                );
-            }
-            return Ok(step);
-        }
-        Disk::Text(text) => text,
-    };
-    let unedited = entry.is_some_and(|e| e.sha256 == sha256_hex(ours.as_bytes()));
-    step.old = Some(ours.clone());
-    if ours == t.contents && !moved {
-        step.note = None;
-        return Ok(step);
-    }
-    if unedited || ours == t.contents {
-        step.action = Action::Update;
-        step.new = Some(t.contents.clone());
-        return Ok(step);
-    }
-    step.drifted = true;
-    if b.contents == t.contents && !moved {
-        step.note = Some("edited by you; the template did not change it".into());
-        return Ok(step);
-    }
-    let ours_label = format!("{} {}", b.path, labels.0);
-    let theirs_label = format!("{} {}", t.path, labels.1);
-    match merge3(
-        Some(&b.contents),
-        &ours,
-        &t.contents,
-        &Labels {
-            ours: &ours_label,
-            theirs: &theirs_label,
-        },
-    )? {
-        Merged::Clean(text) if text == ours && !moved => {
-            step.note = Some("edited by you; already has the template's change".into());
-        }
-        Merged::Clean(text) => {
-            step.action = Action::Merge;
-            step.new = Some(text);
-        }
-        Merged::Conflict { text, regions } => {
-            step.action = Action::Conflict;
-            step.note = Some(format!(
-                "{regions} conflict{}",
-                if regions == 1 { "" } else { "s" }
-            ));
-            step.new = Some(text);
-            step.sides = Some(Sides {
-                base: Some(b.contents.clone()),
-                ours,
-                theirs: t.contents.clone(),
-            });
-        }
-    }
-    Ok(step)
-}
-
-/// A managed file the target no longer has.
-fn removed(root: &Path, b: &RenderedFile, entry: Option<&FileHash>) -> Result<Option<Step>> {
-    let ours = match read_disk(root, &b.path)? {
-        Disk::Missing => return Ok(None),
-        Disk::Text(text) => text,
-    };
-    let unedited = entry.is_some_and(|e| e.sha256 == sha256_hex(ours.as_bytes()));
-    let mut step = Step::new(&b.path, Action::Delete);
-    if !unedited {
-        step.action = Action::Skip;
-        step.drifted = true;
-        step.note = Some("the template dropped it; kept because you edited it (now yours)".into());
-    }
-    step.old = Some(ours);
-    Ok(Some(step))
-}
-
-/// A file new in the target.
-fn added(root: &Path, t: &RenderedFile, labels: &(String, String)) -> Result<Step> {
-    let mut step = Step::new(&t.path, Action::Create);
-    step.executable = t.executable;
-    if t.kind != Ownership::Managed {
-        step.action = Action::Skip;
-        step.note = Some("new seeded file: only `new` writes those".into());
-        return Ok(step);
-    }
-    match read_disk(root, &t.path)? {
-        Disk::Missing => step.new = Some(t.contents.clone()),
-        Disk::Text(ours) if ours == t.contents => {
-            step.action = Action::Skip;
-            step.old = Some(ours);
-        }
-        Disk::Text(ours) => {
-            let ours_label = format!("{} (yours)", t.path);
-            let theirs_label = format!("{} {}", t.path, labels.1);
-            let merged = merge3(
-                None,
-                &ours,
-                &t.contents,
-                &Labels {
-                    ours: &ours_label,
-                    theirs: &theirs_label,
-                },
-            )?;
-            step.old = Some(ours.clone());
-            match merged {
-                Merged::Clean(text) => {
-                    step.action = Action::Merge;
-                    step.new = Some(text);
-                }
-                Merged::Conflict { text, regions } => {
-                    step.action = Action::Conflict;
-                    step.note = Some(format!(
-                        "new in the template and already yours: {regions} conflict{}",
-                        if regions == 1 { "" } else { "s" }
-                    ));
-                    step.new = Some(text);
-                    step.sides = Some(Sides {
-                        base: None,
-                        ours,
-                        theirs: t.contents.clone(),
-                    });
-                }
-            }
-        }
-    }
-    Ok(step)
-}
-
-/// The record after the upgrade: the target's identity and answers, and for every file the
-/// hash of the target's text (so your merged edits still count as edits next time).
-fn new_record(
-    project: &Project,
-    theirs: &[RenderedFile],
-    set: &crate::template_set::TemplateSet,
-    answers: &crate::answers::Answers,
-    meta: &RenderMeta,
-) -> Record {
-    let mut files: BTreeMap<String, FileHash> = BTreeMap::new();
-    // Seeded and ejected files stay as recorded, where they still are.
-    for entry in &project.record.files {
-        if entry.kind != Some(Ownership::Managed) {
-            files.insert(entry.path.clone(), entry.clone());
-        }
-    }
-    for t in theirs.iter().filter(|t| t.kind == Ownership::Managed) {
-        // Ejected files keep their entry; a file the template dropped is not in `theirs`.
-        if files
-            .get(&t.path)
-            .is_some_and(|e| e.kind == Some(Ownership::Ejected))
-        {
-            continue;
-        }
-        files.insert(
-            t.path.clone(),
-            FileHash {
-                path: t.path.clone(),
-                sha256: sha256_hex(t.contents.as_bytes()),
-                kind: Some(Ownership::Managed),
-            },
-        );
-    }
-    Record {
-        pyscaffold: meta.pyscaffold_version.clone(),
-        template: TemplateRef {
-            id: set.manifest.id.clone(),
-            version: set.manifest.version.clone(),
-        },
-        answers: answers.map().clone(),
-        files: files.into_values().collect(),
-    }
-}
-
-/// The note on a seeded file's skip step.
-const SEEDED_NOTE: &str = "seeded: yours, never touched by upgrade";
-
-fn is_seeded_skip(step: &Step) -> bool {
-    step.note.as_deref() == Some(SEEDED_NOTE)
 }
 
 /// What `--check --format json` prints: one outcome per file.
