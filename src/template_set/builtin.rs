@@ -7,6 +7,7 @@
 //! every released version stays in the binary.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 use anyhow::{Result, anyhow};
 use include_dir::{Dir, include_dir};
@@ -75,13 +76,48 @@ pub fn parse_known(text: &str, flag: &str) -> Result<Version> {
     Ok(version)
 }
 
-/// The embedded version `version`, parsed and compiled, with the built-in presets.
+/// The embedded version `version`, parsed and compiled, with the built-in presets. Each
+/// version is compiled once per process (`upgrade` renders two of them, and reads every
+/// version's questions).
 pub fn load(version: &Version) -> Result<TemplateSet> {
-    parsed(version)?.compile()
+    static COMPILED: Mutex<BTreeMap<String, TemplateSet>> = Mutex::new(BTreeMap::new());
+    let name = version.to_string();
+    if let Some(set) = cached(&COMPILED, &name) {
+        return Ok(set);
+    }
+    let set = parsed(version)?.compile()?;
+    remember(&COMPILED, name, &set);
+    Ok(set)
 }
 
-/// The embedded version `version`, parsed but not compiled.
+/// The embedded version `version`, parsed but not compiled (once per process).
 pub fn parsed(version: &Version) -> Result<ParsedSet> {
+    static PARSED: Mutex<BTreeMap<String, ParsedSet>> = Mutex::new(BTreeMap::new());
+    let name = version.to_string();
+    if let Some(set) = cached(&PARSED, &name) {
+        return Ok(set);
+    }
+    let set = parse_embedded(version)?;
+    remember(&PARSED, name, &set);
+    Ok(set)
+}
+
+fn cached<T: Clone>(cache: &Mutex<BTreeMap<String, T>>, name: &str) -> Option<T> {
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(name)
+        .cloned()
+}
+
+fn remember<T: Clone>(cache: &Mutex<BTreeMap<String, T>>, name: String, value: &T) {
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(name, value.clone());
+}
+
+fn parse_embedded(version: &Version) -> Result<ParsedSet> {
     let name = version.to_string();
     let dir = BUILTIN
         .get_dir(&name)

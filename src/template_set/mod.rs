@@ -137,6 +137,7 @@ impl ParsedSet {
 }
 
 /// A loaded, checked, compiled template set.
+#[derive(Clone)]
 pub struct TemplateSet {
     pub manifest: Manifest,
     pub questions: Vec<Question>,

@@ -19,4 +19,5 @@ mod new_cmd;
 mod serve;
 mod support;
 mod upgrade;
+mod upgrade_props;
 mod validators;
