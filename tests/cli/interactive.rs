@@ -91,3 +91,30 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         );
     }
 }
+
+#[test]
+fn upgrade_asks_the_new_question_on_a_terminal() {
+    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
+    let mut command = Command::new(bin());
+    command
+        .args(["upgrade"])
+        .current_dir(&root)
+        .env("TERM", "xterm-256color");
+    let mut p = Session::spawn(command).expect("spawn in a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    // Only the question 0.3.0 added is asked; every recorded answer is carried over.
+    p.expect("How often Docker checks the health endpoint")
+        .expect("the new question is asked");
+    p.send("\x15").unwrap(); // clear the default shown in the line
+    p.send("1m\r").unwrap();
+    p.expect("upgraded from templates 0.2.0 to 0.3.0")
+        .expect("the upgrade finishes");
+    p.expect(expectrl::Eof).ok();
+    let tree = read_tree(&root);
+    assert!(
+        tree["Dockerfile"].contains("--interval=1m"),
+        "{}",
+        tree["Dockerfile"]
+    );
+    assert!(tree[".pyscaffold.yml"].contains("healthcheck_interval: 1m"));
+}
