@@ -356,7 +356,7 @@ fn file_plan(
             (Some(b), _) if kind != Some(Ownership::Managed) => {
                 let mut step = Step::new(&b.path, Action::Skip);
                 step.note = Some(match kind {
-                    Some(Ownership::Ejected) => "ejected: left alone".to_string(),
+                    Some(Ownership::Ejected) => "ejected: yours, left alone".to_string(),
                     _ => SEEDED_NOTE.to_string(),
                 });
                 plan.push(step);
@@ -411,7 +411,8 @@ fn both_sides(
             } else {
                 step.from = None;
                 step.note = Some(
-                    "deleted by you; stays deleted (--recreate-deleted brings it back)".into(),
+                    "deleted by you, so it stays deleted; `--recreate-deleted` brings it back"
+                        .into(),
                 );
             }
             return Ok(step);
@@ -480,7 +481,8 @@ fn removed(root: &Path, b: &RenderedFile, entry: Option<&FileHash>) -> Result<Op
     if !unedited {
         step.action = Action::Skip;
         step.drifted = true;
-        step.note = Some("the template dropped it; kept because you edited it (now yours)".into());
+        step.note =
+            Some("the template dropped it; kept because you edited it, so it is yours now".into());
     }
     step.old = Some(ours);
     Ok(Some(step))

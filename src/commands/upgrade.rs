@@ -221,7 +221,11 @@ impl Report {
             .iter()
             .filter(|s| !s.action.writes() && s.note.is_some() && !is_seeded_skip(s))
         {
-            eprintln!("kept: {}", step.describe());
+            eprintln!(
+                "kept: {}: {}",
+                step.path,
+                step.note.as_deref().unwrap_or_default()
+            );
         }
         for step in plan.conflicts() {
             eprintln!(

@@ -16,6 +16,7 @@ mod errors;
 mod golden;
 mod interactive;
 mod new_cmd;
+mod scenarios;
 mod serve;
 mod support;
 mod upgrade;
