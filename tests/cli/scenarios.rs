@@ -4,7 +4,8 @@
 //! - `case.yml`: what is generated (`new` arguments), whether it is a git repository, the edits
 //!   the user makes (`replace` text in a file, `append` to one, `write` a file, `remove` one),
 //!   the command run, and its exit status;
-//! - `out/`: every file the command created or changed, as it is afterwards;
+//! - `out/`: every file the command created or changed, as it is afterwards (`.gitattributes`
+//!   and `.gitignore` kept as `gitattributes.txt` and `gitignore.txt`, so git does not apply them);
 //! - `gone`: the files the command removed, one a line;
 //! - `stdout`, `stderr`: what it printed; `git-status`: `git status --porcelain` afterwards.
 //!
@@ -54,6 +55,21 @@ struct EditSpec {
     write: Option<String>,
     #[serde(default)]
     remove: bool,
+}
+
+/// The name a project file is kept under in `out/`: git would read a `.gitattributes` or
+/// `.gitignore` there as its own, so those are kept as `gitattributes.txt` / `gitignore.txt`.
+fn stored(path: &str) -> String {
+    let (dir, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
+    let name = match name {
+        ".gitattributes" | ".gitignore" => format!("{}.txt", &name[1..]),
+        other => other.to_string(),
+    };
+    if dir.is_empty() {
+        name
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 fn scenarios_dir() -> PathBuf {
@@ -143,7 +159,7 @@ fn outcome(case: &Case, root: &Path) -> BTreeMap<String, String> {
     );
     for (path, text) in &after {
         if before.get(path) != Some(text) {
-            files.insert(format!("out/{path}"), text.clone());
+            files.insert(format!("out/{}", stored(path)), text.clone());
         }
     }
     let gone: String = before
