@@ -36,6 +36,8 @@ const STACKS: &[&[&str]] = &[
         "poetry",
         "--ci",
         "github,gitlab,circleci",
+        "--image",
+        "registry.example.com/team/demo",
     ],
     &[
         "-y",
@@ -56,6 +58,8 @@ const STACKS: &[&[&str]] = &[
         "uv",
         "--ci",
         "circleci",
+        "--image",
+        "registry.example.com/team/demo",
         "--system-package",
         "libpq5",
     ],

@@ -236,6 +236,8 @@ fn every_stack_passes_every_validator() {
                     installer,
                     "--ci",
                     "github,gitlab,circleci",
+                    "--image",
+                    "registry.example.com/team/app",
                     "--no-lock",
                     "-y",
                 ],

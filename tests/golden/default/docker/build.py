@@ -29,6 +29,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_IMAGE = "demo"
@@ -40,6 +41,23 @@ def git(*args):
     except (OSError, subprocess.CalledProcessError):
         return ""
     return result.stdout.strip()
+
+
+def public_url(url):
+    """The repository URL without credentials: `https://token:secret@host/x.git` and
+    `https://user@host/x.git` become `https://host/x.git`, so no secret reaches a label or a log.
+    An scp-style `git@host:group/repo.git` has a user but no secret; it is made an https URL."""
+    url = url.strip()
+    if not url:
+        return "unknown"
+    scp = re.fullmatch(r"[^@/:]+@([^/:]+):(.+)", url)
+    if scp:
+        return f"https://{scp.group(1)}/{scp.group(2)}"
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme and parsed.hostname:
+        host = parsed.hostname + (f":{parsed.port}" if parsed.port else "")
+        return urllib.parse.urlunsplit((parsed.scheme, host, parsed.path, "", ""))
+    return url if "@" not in url else "unknown"
 
 
 def tag_safe(text):
@@ -98,7 +116,7 @@ def plan(args):
         "--build-arg", f"GIT_COMMIT={git('rev-parse', 'HEAD') or 'unknown'}",
         "--build-arg", f"GIT_BRANCH={current_branch()}",
         "--build-arg", f"BUILD_DATE={datetime.datetime.now(datetime.timezone.utc):%Y-%m-%dT%H:%M:%SZ}",
-        "--build-arg", f"SOURCE_URL={git('remote', 'get-url', 'origin') or 'unknown'}",
+        "--build-arg", f"SOURCE_URL={public_url(git('remote', 'get-url', 'origin'))}",
     ]
     steps = [
         ("build stage", [docker, "build", "--target", "build", "--tag", build_tag,

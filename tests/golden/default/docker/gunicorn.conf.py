@@ -6,6 +6,7 @@ FORWARDED_ALLOW_IPS and LOG_LEVEL. Every module-level name below is a gunicorn s
 misspelt one would be silently ignored, so pyscaffold's tests check them against gunicorn.
 """
 
+import math
 import os
 
 
@@ -14,12 +15,37 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-def _cpus() -> int:
-    # The CPUs this process may use (a container's cpuset), not the host's count.
+def _read(path: str) -> str:
+    with open(path, encoding="ascii") as f:
+        return f.read().strip()
+
+
+def _quota_cpus(cgroup: str) -> float | None:
+    """The CPUs a cgroup CPU quota allows (`docker run --cpus`, a Kubernetes CPU limit)."""
+    try:  # cgroup v2: "max 100000" (no quota) or "150000 100000" (1.5 CPUs)
+        quota, period = _read(f"{cgroup}/cpu.max").split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    for folder in ("cpu", "cpu,cpuacct"):  # cgroup v1: a quota of -1 means none
+        try:
+            quota = int(_read(f"{cgroup}/{folder}/cpu.cfs_quota_us"))
+            period = int(_read(f"{cgroup}/{folder}/cpu.cfs_period_us"))
+        except (OSError, ValueError):
+            continue
+        return quota / period if quota > 0 and period > 0 else None
+    return None
+
+
+def _cpus(cgroup: str = "/sys/fs/cgroup") -> int:
+    # The CPUs this process may use: its cpuset, capped by the container's CPU quota, which
+    # the cpuset does not show (a `--cpus 1` container on a 16-core host sees 16 CPUs).
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    quota = _quota_cpus(cgroup)
+    return cpus if quota is None else max(1, min(cpus, math.ceil(quota)))
 
 
 # All interfaces, so the container's published port reaches it; $PORT for Heroku/Cloud Run.

@@ -1,0 +1,282 @@
+//! Defects of earlier template versions, each shown on the version that had it and proven
+//! fixed in the newest: credentials in the image's source label, worker counts that ignore CPU
+//! quotas, the `build_env` secret read by two installers only, unpinned build backends,
+//! CircleCI pushing to an unnamed registry, and answers that were accepted but cannot work.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{generate, run, run_tool, stderr, tool};
+
+const LAST_WITH_DEFECTS: &str = "0.3.0";
+
+fn git(root: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+}
+
+/// `python3 docker/build.py --dry-run` in a git repository whose origin is `origin`.
+fn dry_run_with_origin(version: Option<&str>, origin: &str) -> String {
+    let python = tool("python3").expect("checked by the caller");
+    let mut args = vec!["-y", "--no-lock"];
+    if let Some(v) = version {
+        args.extend(["--template-version", v]);
+    }
+    let (_tmp, root) = generate("demo", &args);
+    git(&root, &["init", "-q", "-b", "main"]);
+    git(&root, &["remote", "add", "origin", origin]);
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-q", "-m", "generated"]);
+    let (ok, text) = run_tool(&python, &["docker/build.py", "--dry-run"], &root);
+    assert!(ok, "build.py --dry-run failed:\n{text}");
+    text
+}
+
+#[test]
+fn the_source_label_and_the_build_log_never_carry_credentials() {
+    if tool("python3").is_none() {
+        return;
+    }
+    let secret = "glpat-s3cr3t-token";
+    let origin = format!("https://gitlab-ci-token:{secret}@gitlab.example.com/group/repo.git");
+    let old = dry_run_with_origin(Some(LAST_WITH_DEFECTS), &origin);
+    assert!(
+        old.contains(secret),
+        "{LAST_WITH_DEFECTS} leaked the token; the test no longer shows it:\n{old}"
+    );
+    let new = dry_run_with_origin(None, &origin);
+    assert!(!new.contains(secret), "the token reached the build:\n{new}");
+    assert!(
+        new.contains("SOURCE_URL=https://gitlab.example.com/group/repo.git"),
+        "{new}"
+    );
+    for (origin, public) in [
+        (
+            "https://someone@github.com/acme/api.git",
+            "SOURCE_URL=https://github.com/acme/api.git",
+        ),
+        (
+            "git@github.com:acme/api.git",
+            "SOURCE_URL=https://github.com/acme/api.git",
+        ),
+        (
+            "ssh://git:pw@git.example.com:2222/acme/api.git",
+            "SOURCE_URL=ssh://git.example.com:2222/acme/api.git",
+        ),
+    ] {
+        let out = dry_run_with_origin(None, origin);
+        assert!(out.contains(public), "{origin}: {out}");
+        assert!(!out.contains(":pw@"), "{origin}: {out}");
+    }
+}
+
+/// `docker/gunicorn.conf.py`'s CPU count for a fake cgroup tree, next to the cpuset's count.
+const CPUS: &str = r#"
+import importlib.util, os, sys
+spec = importlib.util.spec_from_file_location("conf", sys.argv[1])
+conf = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(conf)
+print(len(os.sched_getaffinity(0)), conf._cpus(*sys.argv[2:]))
+"#;
+
+#[test]
+fn gunicorn_sizes_workers_by_the_containers_cpu_quota() {
+    let Some(python) = tool("python3") else {
+        return;
+    };
+    let (_tmp, root) = generate("demo", &["-y", "--no-lock"]);
+    let (_old_tmp, old_root) = generate(
+        "demo",
+        &["-y", "--no-lock", "--template-version", LAST_WITH_DEFECTS],
+    );
+    let cgroups = root.parent().unwrap().join("cgroups");
+    let write = |dir: &str, file: &str, text: &str| {
+        let path = cgroups.join(dir).join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("v2-half", "cpu.max", "50000 100000\n");
+    write("v2-none", "cpu.max", "max 100000\n");
+    write("v1-one", "cpu/cpu.cfs_quota_us", "100000\n");
+    write("v1-one", "cpu/cpu.cfs_period_us", "100000\n");
+    write("v1-none", "cpu,cpuacct/cpu.cfs_quota_us", "-1\n");
+    write("v1-none", "cpu,cpuacct/cpu.cfs_period_us", "100000\n");
+    let count = |root: &Path, case: Option<&str>| -> (usize, usize) {
+        let conf = root.join("docker/gunicorn.conf.py");
+        let mut args = vec!["-c", CPUS, conf.to_str().unwrap()];
+        let dir = case.map(|c| cgroups.join(c).to_string_lossy().into_owned());
+        if let Some(dir) = &dir {
+            args.push(dir);
+        }
+        let (ok, text) = run_tool(&python, &args, root);
+        assert!(ok, "{text}");
+        let mut parts = text.split_whitespace().map(|n| n.parse::<usize>().unwrap());
+        (parts.next().unwrap(), parts.next().unwrap())
+    };
+    // The old config has no cgroup parameter at all: it always counts the cpuset.
+    let (affinity, old) = count(&old_root, None);
+    assert_eq!(old, affinity);
+    assert_eq!(
+        count(&root, Some("v2-half")).1,
+        1,
+        "a half-CPU quota is one CPU"
+    );
+    assert_eq!(
+        count(&root, Some("v1-one")).1,
+        1,
+        "cgroup v1 quota of one CPU"
+    );
+    assert_eq!(
+        count(&root, Some("v2-none")).1,
+        affinity,
+        "no quota: the cpuset"
+    );
+    assert_eq!(
+        count(&root, Some("v1-none")).1,
+        affinity,
+        "v1 without quota"
+    );
+    assert_eq!(count(&root, Some("missing")).1, affinity, "no cgroup files");
+}
+
+#[test]
+fn every_installer_reads_the_build_env_secret_before_it_installs() {
+    for installer in ["pip", "pip-tools", "pipenv", "poetry", "flit", "uv", "pdm"] {
+        let (_tmp, root) = generate("demo", &["-y", "--no-lock", "--installer", installer]);
+        let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+        let runs: Vec<&str> = dockerfile
+            .split("\nRUN ")
+            .filter(|r| r.contains("id=build_env"))
+            .collect();
+        assert!(!runs.is_empty(), "{installer}: no RUN mounts build_env");
+        for run in runs {
+            let sourced = run
+                .find(". /run/secrets/build_env")
+                .unwrap_or_else(|| panic!("{installer}: build_env mounted, never read:\n{run}"));
+            for tool_call in [
+                "pip install",
+                "pip wheel",
+                "poetry install",
+                "uv sync",
+                "pdm export",
+                "pipenv verify",
+            ] {
+                if let Some(at) = run.find(tool_call) {
+                    assert!(
+                        sourced < at,
+                        "{installer}: `{tool_call}` runs before build_env is read"
+                    );
+                }
+            }
+        }
+        if ["poetry", "flit", "uv", "pdm"].contains(&installer) {
+            assert!(dockerfile.contains("--no-build-isolation"), "{installer}");
+            assert!(dockerfile.contains("--require-hashes --no-deps -r /tmp/backend.txt"));
+        }
+    }
+}
+
+#[test]
+fn circleci_needs_an_image_repository() {
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let out = run(
+        tmp.path(),
+        &["new", "svc", "-y", "--no-lock", "--ci", "circleci"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("CircleCI has no image registry of its own"),
+        "{err}"
+    );
+    assert!(err.contains("help: give it, e.g. `--image"), "{err}");
+    assert!(!tmp.path().join("svc").exists(), "something was written");
+
+    let (_tmp, root) = generate(
+        "svc",
+        &["-y", "--no-lock", "--ci", "circleci", "--image", "acme/svc"],
+    );
+    let config = std::fs::read_to_string(root.join(".circleci/config.yml")).unwrap();
+    assert!(config.contains("IMAGE: acme/svc"), "{config}");
+    // Docker Hub's `acme/svc` has no registry host to log in to.
+    assert!(config.contains(r#"case "$registry" in *.*|*:*|localhost) ;; *) registry="" ;; esac"#));
+}
+
+/// Answers earlier versions accepted that cannot work: exit 2, the reason, the fix, nothing
+/// written; the older version accepted each.
+#[test]
+fn answers_that_cannot_work_are_refused() {
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["--set", "base_image=ubuntu:24.04"],
+            "use the official `python` image or a mirror of it",
+            "help: `base_image`",
+        ),
+        (
+            &["--health-path", "/../etc"],
+            "without `.` or `..` segments",
+            "help: `health_path`",
+        ),
+        (
+            &["--set", "default_branch=x..y"],
+            "git refuses `..`",
+            "help: `default_branch`",
+        ),
+        (
+            &["--set", "default_branch=feature.lock"],
+            "ending with `.lock`",
+            "help:",
+        ),
+        (
+            &[
+                "--python",
+                "3.12",
+                "--set",
+                "base_image=python:3.13-slim-trixie",
+            ],
+            "runs Python 3.13, but `python_version` is 3.12",
+            "help: give `--python 3.13` to match it",
+        ),
+    ];
+    for (args, error, help) in cases {
+        let tmp = assert_fs::TempDir::new().unwrap();
+        let mut all = vec!["new", "svc", "-y", "--no-lock"];
+        all.extend_from_slice(args);
+        let out = run(tmp.path(), &all);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(error), "{args:?}: {err}");
+        assert!(err.contains(help), "{args:?}: {err}");
+        assert!(!tmp.path().join("svc").exists(), "{args:?} wrote files");
+
+        all.extend(["--template-version", LAST_WITH_DEFECTS]);
+        let old = run(tmp.path(), &all);
+        assert!(
+            old.status.success(),
+            "{LAST_WITH_DEFECTS} refused {args:?} too"
+        );
+    }
+    // Valid shapes the new checks must keep accepting.
+    for args in [
+        &["--health-path", "/health/live/"][..],
+        &["--health-path", "/"],
+        &["--set", "default_branch=release/2.x"],
+        &[
+            "--python",
+            "3.12",
+            "--set",
+            "base_image=registry.example.com:5000/mirror/python:3.12.7-slim-bookworm",
+        ],
+    ] {
+        let tmp = assert_fs::TempDir::new().unwrap();
+        let mut all = vec!["new", "svc", "-y", "--no-lock"];
+        all.extend_from_slice(args);
+        let out = run(tmp.path(), &all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+}
