@@ -11,7 +11,7 @@ use anyhow::Result;
 
 use crate::answers::Answers;
 use crate::error::bad_input;
-use crate::questions::Question;
+use crate::questions::{Kind, Question, is_none_item};
 use crate::template_set::TemplateSet;
 use crate::value::{RawValue, Value};
 
@@ -169,6 +169,9 @@ fn merge_given(
                 }
                 return Err(unknown_question(set, &answer.id, &answer.at));
             };
+            if layer.kind != LayerKind::Record {
+                refuse_none_item(question, answer)?;
+            }
             let checked = match &answer.value {
                 GivenValue::Yaml(raw) => question.from_raw(raw),
                 GivenValue::Text(text) => question.parse_text(text),
@@ -179,6 +182,32 @@ fn merge_given(
         }
     }
     Ok(given)
+}
+
+/// Refuses `none` as an item of a YAML list given now: it would be kept as an item (a package
+/// called `none`). Records written earlier are not re-judged, so old projects still load.
+fn refuse_none_item(question: &Question, answer: &Given) -> Result<()> {
+    let GivenValue::Yaml(RawValue::List(items)) = &answer.value else {
+        return Ok(());
+    };
+    let is_list = matches!(question.kind, Kind::List | Kind::MultiChoice);
+    if is_list
+        && items
+            .iter()
+            .any(|i| matches!(i, RawValue::Str(s) if is_none_item(s)))
+    {
+        return Err(bad_input(
+            format!(
+                "{}: `none` is not an item: in YAML the empty list is `[]`",
+                answer.label()
+            ),
+            format!(
+                "write `{}: []` for no items, or list only the items",
+                question.id
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn unknown_question(set: &TemplateSet, id: &str, at: &str) -> anyhow::Error {
