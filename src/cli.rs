@@ -267,6 +267,7 @@ pub fn flag_layer(set: &TemplateSet, command: &clap::Command, matches: &ArgMatch
             id: question.id.clone(),
             at: format!("`{flag} {text}`"),
             value: GivenValue::Text(text),
+            written: None,
         });
     }
     Layer {

@@ -35,6 +35,8 @@ pub struct Given {
     pub value: GivenValue,
     /// Where it was given, for messages, e.g. `` `--port 80` `` or ``answers file `a.yml` line 3``.
     pub at: String,
+    /// A YAML scalar as written in its file (`3.12`), to quote in a message.
+    pub written: Option<String>,
 }
 
 impl Given {
@@ -176,12 +178,41 @@ fn merge_given(
                 GivenValue::Yaml(raw) => question.from_raw(raw),
                 GivenValue::Text(text) => question.parse_text(text),
             };
-            let value = checked
-                .map_err(|e| bad_input(format!("{}: {e}", answer.label()), value_help(question)))?;
+            let value = checked.map_err(|e| {
+                let help = yaml_type_help(question, answer).unwrap_or_else(|| value_help(question));
+                bad_input(format!("{}: {e}", answer.label()), help)
+            })?;
             given.insert(answer.id.clone(), (value, layer.kind, answer.at.clone()));
         }
     }
     Ok(given)
+}
+
+/// What to write instead of a YAML scalar that YAML read as the wrong type: an unquoted
+/// `python_version: 3.12` is a number, a quoted `port: "8080"` or `port: 08080` is not an integer.
+fn yaml_type_help(question: &Question, answer: &Given) -> Option<String> {
+    let (GivenValue::Yaml(raw), Some(written)) = (&answer.value, &answer.written) else {
+        return None;
+    };
+    let id = &question.id;
+    match (question.kind, raw) {
+        (
+            Kind::String | Kind::Choice,
+            RawValue::Int(_) | RawValue::Float(_) | RawValue::Bool(_),
+        ) => Some(format!(
+            "YAML reads an unquoted `{written}` as {}, not text: quote it, `{id}: \"{written}\"`",
+            raw.kind()
+        )),
+        (Kind::Integer, RawValue::Str(_) | RawValue::Float(_)) => {
+            let digits = written.trim_matches(|c| c == '"' || c == '\'');
+            let plain = digits.trim_start_matches('0');
+            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| {
+                let plain = if plain.is_empty() { "0" } else { plain };
+                format!("write the number alone, without quotes or leading zeros: `{id}: {plain}`")
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Refuses `none` as an item of a YAML list given now: it would be kept as an item (a package
@@ -232,6 +263,7 @@ pub fn set_layer(items: &[String]) -> Result<Layer> {
             id: key.trim().to_string(),
             value: GivenValue::Text(text.to_string()),
             at: format!("`--set {item}`"),
+            written: None,
         });
     }
     Ok(Layer {

@@ -58,6 +58,7 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
                         "the directory name `{dir_name}` is not a valid project name \
                          (`--name` sets a different one)"
                     ),
+                    written: None,
                 }],
             });
         }
