@@ -9,10 +9,13 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use serde::Deserialize;
+use serde::de;
 use serde_saphyr::Spanned;
 
 use crate::error::bad_input;
+use crate::record::{RECORD_FILE, tampered_entry};
 use crate::resolve::{Given, GivenValue, Layer, LayerKind};
+use crate::template_set::builtin::BUILTIN_ID;
 use crate::value::{RawValue, Value};
 
 /// The resolved answers, keyed by question id (sorted, so output is stable).
@@ -178,7 +181,71 @@ pub fn load_answers_file(path: &Path) -> Result<Layer> {
         )
     })?;
     let answers = parse_answers(&text, &origin)?;
+    check_record(&text, &origin)?;
     Ok(yaml_layer(LayerKind::AnswersFile, origin, answers))
+}
+
+/// What an answers file that is a project's record must get right beyond its answers.
+#[derive(Deserialize)]
+struct RecordFacts {
+    #[serde(default)]
+    template: Option<RecordTemplate>,
+    #[serde(default)]
+    files: Vec<RecordEntry>,
+}
+
+#[derive(Deserialize)]
+struct RecordTemplate {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct RecordEntry {
+    path: String,
+    #[serde(default)]
+    sha256: String,
+}
+
+/// Refuses a `.pyscaffold.yml` given as answers file that names another template set or was
+/// edited by hand (file entries outside the project, broken hashes): its answers were not
+/// written by this pyscaffold for these templates, so they are not silently reused.
+fn check_record(text: &str, origin: &str) -> Result<()> {
+    let is_record = serde_saphyr::from_str::<BTreeMap<String, de::IgnoredAny>>(text)
+        .is_ok_and(|top| top.contains_key("pyscaffold") && top.contains_key("answers"));
+    if !is_record {
+        return Ok(());
+    }
+    let restore = "restore the file from version control, or pass a plain mapping of \
+                   answers (e.g. `framework: flask`)";
+    let facts: RecordFacts = serde_saphyr::from_str(text).map_err(|e| {
+        bad_input(
+            format!("{origin} is a `{RECORD_FILE}` whose `template` or `files` is malformed: {e}"),
+            restore,
+        )
+    })?;
+    if let Some(template) = facts.template
+        && template.id != BUILTIN_ID
+    {
+        return Err(bad_input(
+            format!(
+                "{origin} records the template set `{}`, which this pyscaffold does not have",
+                template.id
+            ),
+            format!("only records of the built-in set `{BUILTIN_ID}` can be reused; {restore}"),
+        ));
+    }
+    let entries: Vec<(&str, &str)> = facts
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.sha256.as_str()))
+        .collect();
+    if let Some((path, problem)) = tampered_entry(&entries) {
+        return Err(bad_input(
+            format!("{origin} was tampered with: the file entry `{path}` {problem}"),
+            restore,
+        ));
+    }
+    Ok(())
 }
 
 /// A layer of answers read from YAML, each remembering its line.

@@ -152,33 +152,40 @@ pub fn load(root: &Path) -> Result<Record> {
             restore.clone(),
         )
     })?;
+    let entries: Vec<(&str, &str)> = record
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.sha256.as_str()))
+        .collect();
+    if let Some((path, problem)) = tampered_entry(&entries) {
+        return Err(bad_input(
+            format!("`{shown}` was tampered with: the file entry `{path}` {problem}"),
+            restore,
+        ));
+    }
+    Ok(record)
+}
+
+/// The first file entry (path, SHA-256) a hand edit broke, with what is wrong with it: a path
+/// outside the project, a hash that is not SHA-256, a path listed twice.
+pub fn tampered_entry<'a>(entries: &[(&'a str, &str)]) -> Option<(&'a str, &'static str)> {
     let mut seen = std::collections::BTreeSet::new();
-    for file in &record.files {
-        let problem = if !is_safe_relative_path(&file.path) || file.path == RECORD_FILE {
-            Some("is not a path inside the project")
-        } else if file.sha256.len() != 64
-            || !file
-                .sha256
+    entries.iter().find_map(|&(path, sha256)| {
+        let problem = if !is_safe_relative_path(path) || path == RECORD_FILE {
+            "is not a path inside the project"
+        } else if sha256.len() != 64
+            || !sha256
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         {
-            Some("has no valid SHA-256")
-        } else if !seen.insert(file.path.as_str()) {
-            Some("is listed twice")
+            "has no valid SHA-256"
+        } else if !seen.insert(path) {
+            "is listed twice"
         } else {
-            None
+            return None;
         };
-        if let Some(problem) = problem {
-            return Err(bad_input(
-                format!(
-                    "`{shown}` was tampered with: the file entry `{}` {problem}",
-                    file.path
-                ),
-                restore,
-            ));
-        }
-    }
-    Ok(record)
+        Some((path, problem))
+    })
 }
 
 /// Lower-case hex SHA-256.
