@@ -62,8 +62,8 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
                 }],
             });
         }
-        // Refuse a non-empty directory before asking anything.
-        check_target(path, args.force)?;
+        // Refuse a non-empty directory before asking anything; a dry run only looks.
+        check_target(path, args.force || args.dry_run)?;
     }
     layers.push(flag_layer(&set, &command, matches));
 
@@ -87,7 +87,7 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
             _ => anyhow::bail!("the template set has no `name` question"),
         },
     };
-    let target = check_target(&root, args.force)?;
+    let target = check_target(&root, args.force || args.dry_run)?;
 
     let meta = RenderMeta::current();
     let mut files = set.render(&resolved.answers, &meta)?;
@@ -99,6 +99,12 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
         let plan = force_plan(&root, &files)?;
         if args.dry_run {
             print_plan(&root, &plan, args.diff, args.verbose);
+            if !args.force {
+                eprintln!(
+                    "note: `{}` is not empty: writing into it needs `--force`",
+                    root.display()
+                );
+            }
             eprintln!(
                 "dry run: {} changes in `{}`, nothing written",
                 plan.changes().count(),

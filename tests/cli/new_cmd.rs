@@ -55,6 +55,23 @@ fn dry_run_diff_shows_what_would_change_in_an_existing_project() {
 }
 
 #[test]
+fn dry_run_in_an_existing_directory_shows_the_plan_without_force_and_writes_nothing() {
+    let (tmp, root) = generate("demo", &["-y"]);
+    std::fs::write(root.join("NOTES.md"), "mine\n").unwrap();
+    let before = read_tree(&root);
+    let out = run(
+        tmp.path(),
+        &["new", "demo", "-y", "--port", "9000", "--dry-run"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Dockerfile"), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("writing into it needs `--force`"), "{err}");
+    assert!(err.contains("nothing written"), "{err}");
+    assert_eq!(read_tree(&root), before, "a dry run wrote something");
+}
+
+#[test]
 fn force_overwrites_generated_files_and_keeps_the_users_own() {
     let (tmp, root) = generate("demo", &["-y"]);
     std::fs::write(root.join("NOTES.md"), "mine\n").unwrap();
