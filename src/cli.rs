@@ -71,14 +71,35 @@ pub enum Command {
     Eject(EjectArgs),
     /// List the built-in template versions, newest last, with what each brings
     #[command(
-        after_help = "Example:\n  pyscaffold versions\n  pyscaffold new api --template-version 0.2.0 -y"
+        after_help = "Example:\n  pyscaffold versions\n  pyscaffold new api --template-version 0.2.0 -y\n\n\
+                      Exit status: 0 done, 1 failed."
     )]
     Versions,
     /// List the presets of the template set with a one-line description
     #[command(
-        after_help = "Example:\n  pyscaffold presets\n  pyscaffold new api --preset flask-small -y"
+        after_help = "Example:\n  pyscaffold presets\n  pyscaffold new api --preset flask-small -y\n\n\
+                      Exit status: 0 done, 1 failed."
     )]
     Presets,
+    /// Print a shell completion script for pyscaffold's subcommands and flags
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  pyscaffold completions bash > ~/.local/share/bash-completion/completions/pyscaffold
+  pyscaffold completions zsh > \"${fpath[1]}/_pyscaffold\"
+  pyscaffold completions fish > ~/.config/fish/completions/pyscaffold.fish
+  pyscaffold completions powershell >> $PROFILE
+
+Exit status: 0 done, 2 bad input (an unknown shell).";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 const UPGRADE_EXAMPLES: &str = "\

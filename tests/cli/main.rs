@@ -14,6 +14,7 @@ mod docker_e2e;
 mod docker_secrets;
 mod errors;
 mod golden;
+mod help;
 mod interactive;
 mod new_cmd;
 mod serve;
