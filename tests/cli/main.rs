@@ -17,6 +17,7 @@ mod golden;
 mod help;
 mod interactive;
 mod new_cmd;
+mod readme;
 mod serve;
 mod support;
 mod upgrade;
