@@ -377,3 +377,31 @@ fn without_the_tool_new_says_how_to_lock_and_the_image_build_refuses() {
     );
     assert!(!tmp.path().join("other/requirements.txt").exists());
 }
+
+#[test]
+fn the_summary_gives_notes_before_the_next_steps_with_paths_quoted() {
+    let tmp = TempDir::new().unwrap();
+    let (_bin, path) = path_with(&[]);
+    let out = run_with_path(
+        tmp.path(),
+        &path,
+        &[
+            "new",
+            "my svc",
+            "--name",
+            "svc",
+            "--installer",
+            "poetry",
+            "-y",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let note = err
+        .find("note: `poetry` is not on PATH")
+        .unwrap_or_else(|| panic!("no lock note:\n{err}"));
+    let next = err.find("next steps:").expect("next steps");
+    assert!(note < next, "the note comes after the next steps:\n{err}");
+    assert!(err.contains("run `cd 'my svc' && poetry lock`"), "{err}");
+    assert!(err.contains("\n  cd 'my svc'\n"), "{err}");
+}
