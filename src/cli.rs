@@ -27,7 +27,8 @@ Examples:
   pyscaffold new billing-api -y --dry-run --verbose   show the files, write nothing
   pyscaffold new old-api --template-version 0.2.0 -y  generate from an older template version
 
-Exit status: 0 done, 1 failed (I/O), 2 bad input (nothing was written).";
+Exit status: 0 done, 1 failed (I/O), 2 bad input (nothing was written), 130 interrupted at a
+prompt (Ctrl-C; nothing was written).";
 
 /// Production-grade Docker packaging for Python web services.
 #[derive(Debug, Parser)]
@@ -36,7 +37,8 @@ Exit status: 0 done, 1 failed (I/O), 2 bad input (nothing was written).";
     after_help = "Run `pyscaffold new --help` for the questions, flags and examples, and \
                   `pyscaffold upgrade --help` for keeping a project current.\n\n\
                   Exit status: 0 done; 1 failed, or finished with conflicts to resolve; 2 bad \
-                  input (nothing was written); `upgrade --check`: 10, 11, 12 (see its help).",
+                  input (nothing was written); 130 interrupted at a prompt; `upgrade --check`: 10, 11, 12 \
+                  (see its help).",
     arg_required_else_help = true
 )]
 pub struct Cli {

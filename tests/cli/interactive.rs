@@ -91,3 +91,112 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         );
     }
 }
+
+/// `pyscaffold new` in a pseudo-terminal of `columns` columns, plain text (NO_COLOR).
+fn spawn_new(tmp: &TempDir, columns: u16) -> expectrl::session::OsSession {
+    let mut command = Command::new(bin());
+    command
+        .args(["new"])
+        .current_dir(tmp.path())
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1");
+    let mut p = Session::spawn(command).expect("spawn in a pty");
+    p.get_process_mut()
+        .set_window_size(columns, 24)
+        .expect("window size");
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p
+}
+
+/// Visible text: ANSI escape sequences dropped.
+fn visible(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn an_invalid_answer_is_explained_in_lines_that_fit_the_terminal() {
+    // The prompt library clears the lines it printed by counting newlines: a message the
+    // terminal wraps itself is one line too many, and stays on screen with every retry.
+    let tmp = TempDir::new().unwrap();
+    let mut p = spawn_new(&tmp, 50);
+    let steps: &[(&str, &str)] = &[
+        ("Project name", "billing-api\r"),
+        ("Framework", ENTER),
+        ("Dependency installer", ENTER),
+        ("CI systems", ENTER),
+        ("Python version", ENTER),
+        ("Debian release", ENTER),
+        ("Base image", ENTER),
+    ];
+    for (prompt, keys) in steps {
+        p.expect(*prompt)
+            .unwrap_or_else(|e| panic!("waiting for `{prompt}`: {e}"));
+        p.send(keys).unwrap();
+    }
+    p.expect("Port the server listens on").unwrap();
+    p.send("80\r").unwrap();
+    let shown = p.expect("Port the server listens on").unwrap();
+    let screen = visible(shown.before());
+    let error = screen
+        .find("error: ")
+        .map(|at| &screen[at..])
+        .unwrap_or_else(|| panic!("no validation message:\n{screen}"));
+    assert!(error.contains("pick a port"), "{error}");
+    for line in error.split(['\r', '\n']) {
+        assert!(
+            line.chars().count() <= 50,
+            "a line wider than the 50-column terminal: `{line}`"
+        );
+    }
+    p.send("\x03").unwrap();
+    p.expect(expectrl::Eof).ok();
+}
+
+#[test]
+fn ctrl_c_at_a_selection_shows_the_cursor_again_and_exits_130() {
+    let tmp = TempDir::new().unwrap();
+    let mut p = spawn_new(&tmp, 80);
+    p.expect("Project name").unwrap();
+    p.send("billing-api\r").unwrap();
+    let shown_so_far = p.expect("Framework").unwrap();
+    let mut output = String::from_utf8_lossy(shown_so_far.before()).into_owned();
+    std::thread::sleep(Duration::from_millis(200));
+    p.send("\x03").unwrap();
+    let rest = p.expect(expectrl::Eof).expect("pyscaffold ends");
+    output.push_str(&String::from_utf8_lossy(rest.as_bytes()));
+    assert!(
+        output.contains("\x1b[?25l"),
+        "the selection list hides the cursor"
+    );
+    let hidden = output.rfind("\x1b[?25l");
+    let shown = output.rfind("\x1b[?25h");
+    assert!(shown > hidden, "the cursor stays hidden:\n{output:?}");
+    assert!(output.contains("interrupted"), "{output:?}");
+    let status = p.get_process().wait().unwrap();
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 130)),
+        "{status:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "something was written"
+    );
+}
