@@ -13,7 +13,7 @@ use serde::de;
 use serde_saphyr::Spanned;
 
 use crate::error::bad_input;
-use crate::record::{RECORD_FILE, tampered_entry};
+use crate::record::{RECORD_FILE, check_entries};
 use crate::resolve::{Given, GivenValue, Layer, LayerKind};
 use crate::template_set::builtin::BUILTIN_ID;
 use crate::value::{RawValue, Value};
@@ -234,18 +234,11 @@ fn check_record(text: &str, origin: &str) -> Result<()> {
             format!("only records of the built-in set `{BUILTIN_ID}` can be reused; {restore}"),
         ));
     }
-    let entries: Vec<(&str, &str)> = facts
+    let entries = facts
         .files
         .iter()
-        .map(|f| (f.path.as_str(), f.sha256.as_str()))
-        .collect();
-    if let Some((path, problem)) = tampered_entry(&entries) {
-        return Err(bad_input(
-            format!("{origin} was tampered with: the file entry `{path}` {problem}"),
-            restore,
-        ));
-    }
-    Ok(())
+        .map(|f| (f.path.as_str(), f.sha256.as_str()));
+    check_entries(entries, origin, restore)
 }
 
 /// A layer of answers read from YAML, each remembering its line.

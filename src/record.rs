@@ -152,25 +152,23 @@ pub fn load(root: &Path) -> Result<Record> {
             restore.clone(),
         )
     })?;
-    let entries: Vec<(&str, &str)> = record
+    let entries = record
         .files
         .iter()
-        .map(|f| (f.path.as_str(), f.sha256.as_str()))
-        .collect();
-    if let Some((path, problem)) = tampered_entry(&entries) {
-        return Err(bad_input(
-            format!("`{shown}` was tampered with: the file entry `{path}` {problem}"),
-            restore,
-        ));
-    }
+        .map(|f| (f.path.as_str(), f.sha256.as_str()));
+    check_entries(entries, &format!("`{shown}`"), &restore)?;
     Ok(record)
 }
 
-/// The first file entry (path, SHA-256) a hand edit broke, with what is wrong with it: a path
-/// outside the project, a hash that is not SHA-256, a path listed twice.
-pub fn tampered_entry<'a>(entries: &[(&'a str, &str)]) -> Option<(&'a str, &'static str)> {
+/// Refuses the first file entry (path, SHA-256) a hand edit broke: a path outside the project,
+/// a hash that is not SHA-256, a path listed twice. `who` names the record in the message.
+pub fn check_entries<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+    who: &str,
+    restore: &str,
+) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
-    entries.iter().find_map(|&(path, sha256)| {
+    for (path, sha256) in entries {
         let problem = if !is_safe_relative_path(path) || path == RECORD_FILE {
             "is not a path inside the project"
         } else if sha256.len() != 64
@@ -182,10 +180,14 @@ pub fn tampered_entry<'a>(entries: &[(&'a str, &str)]) -> Option<(&'a str, &'sta
         } else if !seen.insert(path) {
             "is listed twice"
         } else {
-            return None;
+            continue;
         };
-        Some((path, problem))
-    })
+        return Err(bad_input(
+            format!("{who} was tampered with: the file entry `{path}` {problem}"),
+            restore,
+        ));
+    }
+    Ok(())
 }
 
 /// Lower-case hex SHA-256.

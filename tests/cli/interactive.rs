@@ -12,6 +12,15 @@ use crate::support::{bin, generate, read_tree};
 const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
 
+/// Waits for each prompt text and sends its keys.
+fn answer(p: &mut expectrl::session::OsSession, steps: &[(&str, &str)]) {
+    for (prompt, keys) in steps {
+        p.expect(*prompt)
+            .unwrap_or_else(|e| panic!("waiting for `{prompt}`: {e}"));
+        p.send(keys).unwrap();
+    }
+}
+
 #[test]
 fn terminal_answers_produce_the_same_tree_as_flags() {
     let tmp = TempDir::new().unwrap();
@@ -33,11 +42,7 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         ("Debian release", &format!("{DOWN}{ENTER}")),
         ("Base image", ENTER),
     ];
-    for (prompt, keys) in steps {
-        p.expect(*prompt)
-            .unwrap_or_else(|e| panic!("waiting for `{prompt}`: {e}"));
-        p.send(keys).unwrap();
-    }
+    answer(&mut p, steps);
     // An invalid port is refused with the validation message and asked again.
     p.expect("Port the server listens on").unwrap();
     p.send("80\r").unwrap();
@@ -55,11 +60,7 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         ("Image repository CI pushes to", ENTER),
         ("Default git branch", ENTER),
     ];
-    for (prompt, keys) in rest {
-        p.expect(*prompt)
-            .unwrap_or_else(|e| panic!("waiting for `{prompt}`: {e}"));
-        p.send(keys).unwrap();
-    }
+    answer(&mut p, rest);
     p.expect("created `billing-api`")
         .expect("the project is created");
     p.expect(expectrl::Eof).ok();
@@ -145,11 +146,7 @@ fn an_invalid_answer_is_explained_in_lines_that_fit_the_terminal() {
         ("Debian release", ENTER),
         ("Base image", ENTER),
     ];
-    for (prompt, keys) in steps {
-        p.expect(*prompt)
-            .unwrap_or_else(|e| panic!("waiting for `{prompt}`: {e}"));
-        p.send(keys).unwrap();
-    }
+    answer(&mut p, steps);
     p.expect("Port the server listens on").unwrap();
     p.send("80\r").unwrap();
     let shown = p.expect("Port the server listens on").unwrap();
