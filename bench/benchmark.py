@@ -137,8 +137,18 @@ def main(argv=None):
     print(report)
     if args.write:
         path = pathlib.Path(args.write)
-        intro = path.read_text().split("<!-- results -->")[0] if path.exists() else ""
-        path.write_text(f"{intro}<!-- results -->\n{report}\n")
+        # Only this script's part is replaced: from its marker to the end marker (or to the
+        # next `## ` section, which another benchmark owns), the rest of the file is kept.
+        text = path.read_text() if path.exists() else ""
+        intro, _, rest = text.partition("<!-- results -->")
+        if "<!-- end results -->" in rest:
+            rest = rest.split("<!-- end results -->", 1)[1].lstrip("\n")
+        elif "\n## " in rest:
+            rest = rest[rest.index("\n## ") + 1:]
+        else:
+            rest = ""
+        tail = f"\n{rest}" if rest else ""
+        path.write_text(f"{intro}<!-- results -->\n{report}\n<!-- end results -->\n{tail}")
     return 0
 
 

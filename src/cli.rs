@@ -27,7 +27,8 @@ Examples:
   pyscaffold new billing-api -y --dry-run --verbose   show the files, write nothing
   pyscaffold new old-api --template-version 0.2.0 -y  generate from an older template version
 
-Exit status: 0 done, 1 failed (I/O), 2 bad input (nothing was written).";
+Exit status: 0 done, 1 failed (I/O), 2 bad input (nothing was written), 130 interrupted at a
+prompt (Ctrl-C; nothing was written).";
 
 /// Production-grade Docker packaging for Python web services.
 #[derive(Debug, Parser)]
@@ -36,7 +37,8 @@ Exit status: 0 done, 1 failed (I/O), 2 bad input (nothing was written).";
     after_help = "Run `pyscaffold new --help` for the questions, flags and examples, and \
                   `pyscaffold upgrade --help` for keeping a project current.\n\n\
                   Exit status: 0 done; 1 failed, or finished with conflicts to resolve; 2 bad \
-                  input (nothing was written); `upgrade --check`: 10, 11, 12 (see its help).",
+                  input (nothing was written); 130 interrupted at a prompt; `upgrade --check`: 10, 11, 12 \
+                  (see its help).",
     arg_required_else_help = true
 )]
 pub struct Cli {
@@ -71,14 +73,35 @@ pub enum Command {
     Eject(EjectArgs),
     /// List the built-in template versions, newest last, with what each brings
     #[command(
-        after_help = "Example:\n  pyscaffold versions\n  pyscaffold new api --template-version 0.2.0 -y"
+        after_help = "Example:\n  pyscaffold versions\n  pyscaffold new api --template-version 0.2.0 -y\n\n\
+                      Exit status: 0 done, 1 failed."
     )]
     Versions,
     /// List the presets of the template set with a one-line description
     #[command(
-        after_help = "Example:\n  pyscaffold presets\n  pyscaffold new api --preset flask-small -y"
+        after_help = "Example:\n  pyscaffold presets\n  pyscaffold new api --preset flask-small -y\n\n\
+                      Exit status: 0 done, 1 failed."
     )]
     Presets,
+    /// Print a shell completion script for pyscaffold's subcommands and flags
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  pyscaffold completions bash > ~/.local/share/bash-completion/completions/pyscaffold
+  pyscaffold completions zsh > \"${fpath[1]}/_pyscaffold\"
+  pyscaffold completions fish > ~/.config/fish/completions/pyscaffold.fish
+  pyscaffold completions powershell >> $PROFILE
+
+Exit status: 0 done, 2 bad input (an unknown shell).";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 const UPGRADE_EXAMPLES: &str = "\
@@ -267,6 +290,7 @@ pub fn flag_layer(set: &TemplateSet, command: &clap::Command, matches: &ArgMatch
             id: question.id.clone(),
             at: format!("`{flag} {text}`"),
             value: GivenValue::Text(text),
+            written: None,
         });
     }
     Layer {

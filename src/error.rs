@@ -1,8 +1,8 @@
 //! Errors the user can fix, and the one place that prints any error.
 //!
 //! A [`UserError`] is bad input (a flag, an answers file, a target directory): it carries the fix
-//! as a `help:` line and exits with status 2. Anything else (an I/O failure, a broken template)
-//! exits with status 1.
+//! as a `help:` line and exits with status 2. Ctrl-C at a prompt ([`Interrupted`]) exits with 130.
+//! Anything else (an I/O failure, a broken template) exits with status 1.
 
 use std::process::ExitCode;
 
@@ -12,6 +12,14 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit status for bad input: the message says what to change.
 pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Exit status after Ctrl-C, the shell's convention for SIGINT (128 + 2).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The user pressed Ctrl-C at a prompt: nothing was written.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted at a prompt: nothing was written")]
+pub struct Interrupted;
 
 /// Bad input, with the fix the user should apply.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +45,13 @@ pub fn bad_input(message: impl Into<String>, help: impl Into<String>) -> anyhow:
 
 /// Prints `err` to stderr as `error: …` (with its causes) and a `help:` line, and picks the exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
+    if err
+        .chain()
+        .any(|e| e.downcast_ref::<Interrupted>().is_some())
+    {
+        eprintln!("error: {Interrupted}");
+        return ExitCode::from(EXIT_INTERRUPTED);
+    }
     let mut message = format!("error: {err}");
     for cause in err.chain().skip(1) {
         message.push_str(&format!("\n  caused by: {cause}"));

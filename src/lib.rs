@@ -62,6 +62,7 @@ where
         (cli::Command::Eject(args), _) => commands::eject::run(args),
         (cli::Command::Versions, _) => commands::versions::run(),
         (cli::Command::Presets, _) => commands::presets::run(&set),
+        (cli::Command::Completions(args), _) => commands::completions::run(&args, &set),
         (cli::Command::New(_), None) => anyhow::bail!("`new` was parsed without its arguments"),
     }
 }

@@ -29,7 +29,8 @@ pub fn lock(rule: Option<&LockRule>, root: &Path, skip: bool) -> Result<LockOutc
         return Ok(LockOutcome::NotNeeded);
     };
     let commands: Vec<String> = rule.commands.iter().map(|c| c.join(" ")).collect();
-    let instruction = format!("cd {} && {}", root.display(), commands.join(" && "));
+    let dir = shell_word(&root.display().to_string());
+    let instruction = format!("cd {dir} && {}", commands.join(" && "));
     if skip {
         return Ok(LockOutcome::Skipped(format!(
             "lock file not created (--no-lock): run `{instruction}` before building the image"
@@ -60,6 +61,19 @@ pub fn lock(rule: Option<&LockRule>, root: &Path, skip: bool) -> Result<LockOutc
         }
     }
     Ok(LockOutcome::Created)
+}
+
+/// Quotes a word for a shell command line when it needs it (a path with spaces), so printed
+/// commands can be pasted as they are.
+pub fn shell_word(text: &str) -> String {
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./@%+=:,".contains(c));
+    if plain && !text.is_empty() {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 fn find_on_path(program: &str) -> Option<PathBuf> {

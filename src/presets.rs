@@ -37,7 +37,7 @@ pub fn parse(name: &str, text: &str, origin: &str) -> Result<Preset> {
     Ok(Preset {
         name: name.to_string(),
         description: file.description,
-        answers: raw_answers(file.answers),
+        answers: raw_answers(file.answers, text),
     })
 }
 

@@ -1,12 +1,21 @@
 //! Interactive questions on a terminal, with dialoguer.
 //!
 //! Prompts go to stderr, so stdout stays for results. Invalid input is re-asked with the
-//! question's validation message.
+//! question's validation message, wrapped to the terminal's width: dialoguer clears the lines it
+//! printed by counting newlines, so a message the terminal wrapped itself would stay on screen
+//! and pile up with every retry. Ctrl-C at a prompt shows the cursor again (a selection list
+//! hides it) and exits with status 130, nothing written.
 
-use anyhow::{Context as _, Result};
+use std::io::Write as _;
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Result;
+use dialoguer::console::Term;
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, MultiSelect, Select};
 
+use crate::error::{EXIT_INTERRUPTED, Interrupted};
 use crate::questions::{Kind, Question};
 use crate::resolve::Prompter;
 use crate::value::Value;
@@ -34,9 +43,81 @@ impl Default for TerminalPrompter {
     }
 }
 
+/// Whether a prompt is reading keys: Ctrl-C then comes back from the read as an error, which
+/// [`asked`] turns into [`Interrupted`]; at any other time the handler exits at once.
+static ASKING: AtomicBool = AtomicBool::new(false);
+
+const SHOW_CURSOR: &str = "\x1b[?25h";
+
+/// Installs the Ctrl-C handler once, when the first question is asked. The terminal library
+/// reads keys raw and raises SIGINT itself on Ctrl-C, which would kill the process with the
+/// cursor of a selection list still hidden. During a prompt the read then fails and [`asked`]
+/// ends the run; a Ctrl-C the terminal turned into SIGINT between two reads does not reach a
+/// read, so the handler ends the run itself if the process is still there a moment later.
+fn handle_interrupts() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            let asking = ASKING.load(Ordering::SeqCst);
+            if asking {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            let what = if asking {
+                Interrupted.to_string()
+            } else {
+                "interrupted".to_string()
+            };
+            let _ = writeln!(std::io::stderr(), "{SHOW_CURSOR}\nerror: {what}");
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        });
+    });
+}
+
+/// The prompt's result; Ctrl-C becomes [`Interrupted`] with the cursor shown again.
+fn asked<T>(result: dialoguer::Result<T>, q: &Question) -> Result<T> {
+    result.map_err(|dialoguer::Error::IO(e)| {
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            let _ = writeln!(std::io::stderr(), "{SHOW_CURSOR}");
+            anyhow::Error::new(Interrupted)
+        } else {
+            anyhow::Error::new(e).context(format!("cannot ask `{}` on the terminal", q.id))
+        }
+    })
+}
+
+/// Breaks `text` into lines of at most `width` columns (a longer word keeps its own line).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines.join("\n")
+}
+
+/// A validation message that fits the terminal after the theme's `error:` prefix.
+fn fit_to_terminal(message: &str) -> String {
+    let (_, columns) = Term::stderr().size();
+    wrap(message, usize::from(columns).saturating_sub(8).max(20))
+}
+
 impl Prompter for TerminalPrompter {
     fn ask(&mut self, q: &Question, default: Option<&Value>) -> Result<Value> {
-        let failed = || format!("cannot ask `{}` on the terminal", q.id);
+        handle_interrupts();
+        ASKING.store(true, Ordering::SeqCst);
+        let answer = self.ask_one(q, default);
+        ASKING.store(false, Ordering::SeqCst);
+        answer
+    }
+}
+
+impl TerminalPrompter {
+    fn ask_one(&self, q: &Question, default: Option<&Value>) -> Result<Value> {
         match q.kind {
             Kind::Choice => {
                 let labels: Vec<&str> = q.choices.iter().map(|c| c.label.as_str()).collect();
@@ -47,12 +128,14 @@ impl Prompter for TerminalPrompter {
                             .position(|c| Value::Str(c.value.clone()) == *d)
                     })
                     .unwrap_or(0);
-                let picked = Select::with_theme(self.theme.as_ref())
-                    .with_prompt(&q.prompt)
-                    .items(&labels)
-                    .default(index)
-                    .interact()
-                    .with_context(failed)?;
+                let picked = asked(
+                    Select::with_theme(self.theme.as_ref())
+                        .with_prompt(&q.prompt)
+                        .items(&labels)
+                        .default(index)
+                        .interact(),
+                    q,
+                )?;
                 Ok(Value::Str(q.choices[picked].value.clone()))
             }
             Kind::MultiChoice => {
@@ -66,12 +149,14 @@ impl Prompter for TerminalPrompter {
                     .iter()
                     .map(|c| chosen.contains(&c.value))
                     .collect();
-                let picked = MultiSelect::with_theme(self.theme.as_ref())
-                    .with_prompt(format!("{} (space toggles, enter accepts)", q.prompt))
-                    .items(&labels)
-                    .defaults(&defaults)
-                    .interact()
-                    .with_context(failed)?;
+                let picked = asked(
+                    MultiSelect::with_theme(self.theme.as_ref())
+                        .with_prompt(format!("{} (space toggles, enter accepts)", q.prompt))
+                        .items(&labels)
+                        .defaults(&defaults)
+                        .interact(),
+                    q,
+                )?;
                 Ok(Value::List(
                     picked
                         .into_iter()
@@ -81,11 +166,13 @@ impl Prompter for TerminalPrompter {
             }
             Kind::Bool => {
                 let default = matches!(default, Some(Value::Bool(true)));
-                let answer = Confirm::with_theme(self.theme.as_ref())
-                    .with_prompt(&q.prompt)
-                    .default(default)
-                    .interact()
-                    .with_context(failed)?;
+                let answer = asked(
+                    Confirm::with_theme(self.theme.as_ref())
+                        .with_prompt(&q.prompt)
+                        .default(default)
+                        .interact(),
+                    q,
+                )?;
                 Ok(Value::Bool(answer))
             }
             Kind::String | Kind::Integer | Kind::List => {
@@ -93,15 +180,38 @@ impl Prompter for TerminalPrompter {
                 let mut input = Input::<String>::with_theme(self.theme.as_ref())
                     .with_prompt(&q.prompt)
                     .allow_empty(matches!(q.kind, Kind::List) || default.is_some())
-                    .validate_with(|text: &String| q.parse_text(text).map(|_| ()));
+                    .validate_with(|text: &String| {
+                        q.parse_text(text)
+                            .map(|_| ())
+                            .map_err(|e| fit_to_terminal(&e))
+                    });
                 if default.is_some() {
                     input = input
                         .default(default_text.clone())
                         .show_default(!default_text.is_empty());
                 }
-                let text = input.interact_text().with_context(failed)?;
+                let text = asked(input.interact_text(), q)?;
                 q.parse_text(&text).map_err(anyhow::Error::msg)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_lines_fit_the_width() {
+        let text = "pick a port from 1024 to 65535 (the app runs as a non-root user); map it";
+        let wrapped = wrap(text, 20);
+        assert!(
+            wrapped.lines().all(|l| l.chars().count() <= 20),
+            "{wrapped}"
+        );
+        assert_eq!(
+            wrapped.split_whitespace().collect::<Vec<_>>().join(" "),
+            text
+        );
     }
 }

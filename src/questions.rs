@@ -93,17 +93,13 @@ pub struct Question {
 impl Question {
     /// Parses text from a flag, `--set` or a prompt into a checked value.
     pub fn parse_text(&self, text: &str) -> Result<Value, String> {
-        let text = text.trim();
         let value = match self.kind {
-            Kind::String | Kind::Choice => Value::Str(text.to_string()),
-            Kind::Integer => Value::Int(
-                text.parse()
-                    .map_err(|_| format!("not {}", self.kind.expected()))?,
-            ),
+            Kind::String | Kind::Choice => Value::Str(text.trim().to_string()),
+            Kind::Integer => Value::Int(parse_integer(text)?),
             Kind::Bool => Value::Bool(
-                parse_bool(text).ok_or_else(|| format!("not {}", self.kind.expected()))?,
+                parse_bool(text.trim()).ok_or_else(|| format!("not {}", self.kind.expected()))?,
             ),
-            Kind::MultiChoice | Kind::List => Value::List(split_list(text)),
+            Kind::MultiChoice | Kind::List => Value::List(split_typed_list(text)?),
         };
         self.check(&value)?;
         Ok(value)
@@ -116,7 +112,7 @@ impl Question {
             (Kind::String | Kind::Choice, RawValue::Str(s)) => Value::Str(s.clone()),
             (Kind::Integer, RawValue::Int(i)) => Value::Int(*i),
             (Kind::Bool, RawValue::Bool(b)) => Value::Bool(*b),
-            (Kind::MultiChoice | Kind::List, RawValue::Str(s)) => Value::List(split_list(s)),
+            (Kind::MultiChoice | Kind::List, RawValue::Str(s)) => Value::List(split_typed_list(s)?),
             (Kind::MultiChoice | Kind::List, RawValue::List(items)) => Value::List(
                 items
                     .iter()
@@ -240,6 +236,57 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// A whole number as a user types it: digits only (an optional `-`), no sign, no spaces
+/// around it and no leading zero, so `08080` or ` 8080` is not silently read as 8080.
+fn parse_integer(text: &str) -> Result<i64, String> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let trimmed = text.trim();
+        return Err(if trimmed != text && parse_integer(trimmed).is_ok() {
+            format!("`{text}` has spaces around the number: write `{trimmed}`")
+        } else {
+            "not an integer".to_string()
+        });
+    }
+    if digits.len() > 1 && digits.starts_with('0') {
+        let plain = digits.trim_start_matches('0');
+        let plain = if plain.is_empty() { "0" } else { plain };
+        let sign = if digits.len() == text.len() { "" } else { "-" };
+        return Err(format!(
+            "`{text}` has a leading zero: write `{sign}{plain}`"
+        ));
+    }
+    text.parse().map_err(|_| "not an integer".to_string())
+}
+
+/// Whether a list item is the word for the empty list.
+pub fn is_none_item(item: &str) -> bool {
+    item.eq_ignore_ascii_case("none")
+}
+
+/// Splits a list a user typed, like [`split_list`], but refuses `none` among other items
+/// (`none,libpq5` would otherwise install a package called `none`).
+pub fn split_typed_list(text: &str) -> Result<Vec<String>, String> {
+    let items = split_list(text);
+    if !items.iter().any(|item| is_none_item(item)) {
+        return Ok(items);
+    }
+    let others: Vec<String> = items
+        .iter()
+        .filter(|item| !is_none_item(item))
+        .map(|item| format!("`{item}`"))
+        .collect();
+    Err(if others.is_empty() {
+        "`none` stands for the empty list: give it once, alone".to_string()
+    } else {
+        format!(
+            "`none` stands for the empty list and cannot be combined with {}: give `none` \
+             alone, or the items without it",
+            others.join(", ")
+        )
+    })
+}
+
 /// Splits `a, b,c` into items; `none` or an empty string is the empty list.
 pub fn split_list(text: &str) -> Vec<String> {
     let text = text.trim();
@@ -280,6 +327,15 @@ mod tests {
         assert_eq!(q.parse_text("80"), Err("out of range".to_string()));
         assert_eq!(q.parse_text("70000"), Err("out of range".to_string()));
         assert_eq!(q.parse_text("http"), Err("not an integer".to_string()));
+        assert_eq!(
+            q.parse_text("08080"),
+            Err("`08080` has a leading zero: write `8080`".to_string())
+        );
+        assert_eq!(
+            q.parse_text(" 8080"),
+            Err("` 8080` has spaces around the number: write `8080`".to_string())
+        );
+        assert_eq!(q.parse_text("+8080"), Err("not an integer".to_string()));
         assert!(q.from_raw(&RawValue::Str("8000".into())).is_err());
     }
 
@@ -288,5 +344,8 @@ mod tests {
         assert_eq!(split_list(" a, b ,,c"), vec!["a", "b", "c"]);
         assert!(split_list("none").is_empty());
         assert!(split_list("").is_empty());
+        assert!(split_typed_list("none,libpq5").is_err());
+        assert!(split_typed_list("none,none").is_err());
+        assert_eq!(split_typed_list(" NONE "), Ok(Vec::new()));
     }
 }

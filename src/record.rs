@@ -152,33 +152,42 @@ pub fn load(root: &Path) -> Result<Record> {
             restore.clone(),
         )
     })?;
+    let entries = record
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.sha256.as_str()));
+    check_entries(entries, &format!("`{shown}`"), &restore)?;
+    Ok(record)
+}
+
+/// Refuses the first file entry (path, SHA-256) a hand edit broke: a path outside the project,
+/// a hash that is not SHA-256, a path listed twice. `who` names the record in the message.
+pub fn check_entries<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+    who: &str,
+    restore: &str,
+) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
-    for file in &record.files {
-        let problem = if !is_safe_relative_path(&file.path) || file.path == RECORD_FILE {
-            Some("is not a path inside the project")
-        } else if file.sha256.len() != 64
-            || !file
-                .sha256
+    for (path, sha256) in entries {
+        let problem = if !is_safe_relative_path(path) || path == RECORD_FILE {
+            "is not a path inside the project"
+        } else if sha256.len() != 64
+            || !sha256
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         {
-            Some("has no valid SHA-256")
-        } else if !seen.insert(file.path.as_str()) {
-            Some("is listed twice")
+            "has no valid SHA-256"
+        } else if !seen.insert(path) {
+            "is listed twice"
         } else {
-            None
+            continue;
         };
-        if let Some(problem) = problem {
-            return Err(bad_input(
-                format!(
-                    "`{shown}` was tampered with: the file entry `{}` {problem}",
-                    file.path
-                ),
-                restore,
-            ));
-        }
+        return Err(bad_input(
+            format!("{who} was tampered with: the file entry `{path}` {problem}"),
+            restore,
+        ));
     }
-    Ok(record)
+    Ok(())
 }
 
 /// Lower-case hex SHA-256.

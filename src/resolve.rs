@@ -11,7 +11,7 @@ use anyhow::Result;
 
 use crate::answers::Answers;
 use crate::error::bad_input;
-use crate::questions::Question;
+use crate::questions::{Kind, Question, is_none_item};
 use crate::template_set::TemplateSet;
 use crate::value::{RawValue, Value};
 
@@ -35,6 +35,8 @@ pub struct Given {
     pub value: GivenValue,
     /// Where it was given, for messages, e.g. `` `--port 80` `` or ``answers file `a.yml` line 3``.
     pub at: String,
+    /// A YAML scalar as written in its file (`3.12`), to quote in a message.
+    pub written: Option<String>,
 }
 
 impl Given {
@@ -169,16 +171,74 @@ fn merge_given(
                 }
                 return Err(unknown_question(set, &answer.id, &answer.at));
             };
+            if layer.kind != LayerKind::Record {
+                refuse_none_item(question, answer)?;
+            }
             let checked = match &answer.value {
                 GivenValue::Yaml(raw) => question.from_raw(raw),
                 GivenValue::Text(text) => question.parse_text(text),
             };
-            let value = checked
-                .map_err(|e| bad_input(format!("{}: {e}", answer.label()), value_help(question)))?;
+            let value = checked.map_err(|e| {
+                let help = yaml_type_help(question, answer).unwrap_or_else(|| value_help(question));
+                bad_input(format!("{}: {e}", answer.label()), help)
+            })?;
             given.insert(answer.id.clone(), (value, layer.kind, answer.at.clone()));
         }
     }
     Ok(given)
+}
+
+/// What to write instead of a YAML scalar that YAML read as the wrong type: an unquoted
+/// `python_version: 3.12` is a number, a quoted `port: "8080"` or `port: 08080` is not an integer.
+fn yaml_type_help(question: &Question, answer: &Given) -> Option<String> {
+    let (GivenValue::Yaml(raw), Some(written)) = (&answer.value, &answer.written) else {
+        return None;
+    };
+    let id = &question.id;
+    match (question.kind, raw) {
+        (
+            Kind::String | Kind::Choice,
+            RawValue::Int(_) | RawValue::Float(_) | RawValue::Bool(_),
+        ) => Some(format!(
+            "YAML reads an unquoted `{written}` as {}, not text: quote it, `{id}: \"{written}\"`",
+            raw.kind()
+        )),
+        (Kind::Integer, RawValue::Str(_) | RawValue::Float(_)) => {
+            let digits = written.trim_matches(|c| c == '"' || c == '\'');
+            let plain = digits.trim_start_matches('0');
+            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| {
+                let plain = if plain.is_empty() { "0" } else { plain };
+                format!("write the number alone, without quotes or leading zeros: `{id}: {plain}`")
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Refuses `none` as an item of a YAML list given now: it would be kept as an item (a package
+/// called `none`). Records written earlier are not re-judged, so old projects still load.
+fn refuse_none_item(question: &Question, answer: &Given) -> Result<()> {
+    let GivenValue::Yaml(RawValue::List(items)) = &answer.value else {
+        return Ok(());
+    };
+    let is_list = matches!(question.kind, Kind::List | Kind::MultiChoice);
+    if is_list
+        && items
+            .iter()
+            .any(|i| matches!(i, RawValue::Str(s) if is_none_item(s)))
+    {
+        return Err(bad_input(
+            format!(
+                "{}: `none` is not an item: in YAML the empty list is `[]`",
+                answer.label()
+            ),
+            format!(
+                "write `{}: []` for no items, or list only the items",
+                question.id
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn unknown_question(set: &TemplateSet, id: &str, at: &str) -> anyhow::Error {
@@ -203,6 +263,7 @@ pub fn set_layer(items: &[String]) -> Result<Layer> {
             id: key.trim().to_string(),
             value: GivenValue::Text(text.to_string()),
             at: format!("`--set {item}`"),
+            written: None,
         });
     }
     Ok(Layer {

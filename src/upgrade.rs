@@ -130,6 +130,7 @@ pub fn prepare_project(
                 id: id.clone(),
                 value: value.to_raw(),
                 line: 0,
+                written: None,
             })
             .collect(),
     );

@@ -42,6 +42,14 @@ pub fn check_target(root: &Path, force: bool) -> Result<Target> {
 pub fn inspect(root: &Path) -> Result<Target> {
     match fs::symlink_metadata(root) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Target::Missing),
+        // ENAMETOOLONG: the path is bad input, not a failing disk.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidFilename => Err(bad_input(
+            format!(
+                "`{}` is too long a name for this file system ({e})",
+                shorten(&root.display().to_string())
+            ),
+            "pick a shorter project directory (a project name has at most 40 characters)",
+        )),
         Err(e) => Err(e).with_context(|| format!("cannot inspect `{}`", root.display())),
         Ok(meta) if !meta.is_dir() => Err(bad_input(
             format!("`{}` exists and is not a directory", root.display()),
@@ -57,6 +65,17 @@ pub fn inspect(root: &Path) -> Result<Target> {
             })
         }
     }
+}
+
+/// A long path cut to its first and last characters, so a message stays readable.
+fn shorten(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= 60 {
+        return text.to_string();
+    }
+    let head: String = chars[..30].iter().collect();
+    let tail: String = chars[chars.len() - 20..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 /// Writes `files` as a new project at `root` (missing or empty), all or nothing.

@@ -1,5 +1,6 @@
 //! One file per subcommand, each with one entry function.
 
+pub mod completions;
 pub mod eject;
 pub mod new;
 pub mod presets;

@@ -15,7 +15,7 @@ use clap::ArgMatches;
 use crate::answers::{Answers, load_answers_file, yaml_layer};
 use crate::cli::{NewArgs, flag_hints, flag_layer};
 use crate::error::bad_input;
-use crate::lock::{LockOutcome, lock};
+use crate::lock::{LockOutcome, lock, shell_word};
 use crate::plan::{Action, Plan, Step};
 use crate::prompt::TerminalPrompter;
 use crate::record::{RECORD_FILE, Record, sha256_hex};
@@ -58,11 +58,12 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
                         "the directory name `{dir_name}` is not a valid project name \
                          (`--name` sets a different one)"
                     ),
+                    written: None,
                 }],
             });
         }
-        // Refuse a non-empty directory before asking anything.
-        check_target(path, args.force)?;
+        // Refuse a non-empty directory before asking anything; a dry run only looks.
+        check_target(path, args.force || args.dry_run)?;
     }
     layers.push(flag_layer(&set, &command, matches));
 
@@ -86,7 +87,7 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
             _ => anyhow::bail!("the template set has no `name` question"),
         },
     };
-    let target = check_target(&root, args.force)?;
+    let target = check_target(&root, args.force || args.dry_run)?;
 
     let meta = RenderMeta::current();
     let mut files = set.render(&resolved.answers, &meta)?;
@@ -98,6 +99,12 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
         let plan = force_plan(&root, &files)?;
         if args.dry_run {
             print_plan(&root, &plan, args.diff, args.verbose);
+            if !args.force {
+                eprintln!(
+                    "note: `{}` is not empty: writing into it needs `--force`",
+                    root.display()
+                );
+            }
             eprintln!(
                 "dry run: {} changes in `{}`, nothing written",
                 plan.changes().count(),
@@ -127,21 +134,17 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
         }
     }
     let outcome = lock(set.lock_rule(&resolved.answers)?, &root, args.no_lock)?;
-    let lock_note = match &outcome {
-        LockOutcome::Skipped(message) => Some(format!("note: {message}")),
-        _ => None,
+    // What needs doing before the next steps work is said before them.
+    let (notes, code) = match outcome {
+        LockOutcome::Skipped(message) => (vec![format!("note: {message}")], ExitCode::SUCCESS),
+        LockOutcome::Failed(message) => (
+            vec![format!("error: {message}")],
+            ExitCode::from(crate::error::EXIT_FAILURE),
+        ),
+        LockOutcome::NotNeeded | LockOutcome::Created => (Vec::new(), ExitCode::SUCCESS),
     };
-    eprintln!(
-        "{}",
-        summary(&root, &resolved.answers, files.len(), lock_note.as_deref())
-    );
-    match outcome {
-        LockOutcome::Failed(message) => {
-            eprintln!("error: {message}");
-            Ok(ExitCode::from(crate::error::EXIT_FAILURE))
-        }
-        _ => Ok(ExitCode::SUCCESS),
-    }
+    eprintln!("{}", summary(&root, &resolved.answers, files.len(), &notes));
+    Ok(code)
 }
 
 /// The preset `name` of the set, as a layer.
@@ -280,19 +283,7 @@ fn print_plan(root: &Path, plan: &Plan, diff: bool, verbose: bool) {
     }
 }
 
-/// Quotes a path for a shell command line when it needs it.
-fn shell_word(text: &str) -> String {
-    let plain = text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./@%+=:,".contains(c));
-    if plain && !text.is_empty() {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
-
-fn summary(root: &Path, answers: &Answers, count: usize, note: Option<&str>) -> String {
+fn summary(root: &Path, answers: &Answers, count: usize, notes: &[String]) -> String {
     let text = |id: &str| answers.get(id).map(Value::to_text).unwrap_or_default();
     let compose = if text("framework") == "worker" {
         "run it locally with the development requirements"
@@ -308,7 +299,7 @@ fn summary(root: &Path, answers: &Answers, count: usize, note: Option<&str>) -> 
          docker compose up --build      # {compose}\n\
          README.Docker.md explains every generated file.",
         cd = shell_word(&dir),
-        note = note.map(|n| format!("{n}\n")).unwrap_or_default(),
+        note = notes.iter().map(|n| format!("{n}\n")).collect::<String>(),
         framework = text("framework"),
         installer = text("installer"),
         ci = text("ci"),

@@ -36,11 +36,19 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
     if !args.allow_dirty
         && let Some(repo) = &repo
     {
-        let dirty = repo.uncommitted()?;
+        // The files upgrade reads or writes: the recorded ones and the record itself.
+        let mut paths: Vec<&str> = project
+            .record
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        paths.push(crate::record::RECORD_FILE);
+        let dirty = repo.uncommitted(&paths)?;
         if !dirty.is_empty() {
             return Err(bad_input(
                 format!(
-                    "the project has uncommitted changes: {}",
+                    "files pyscaffold manages have uncommitted changes: {}",
                     dirty
                         .iter()
                         .map(|p| format!("`{p}`"))

@@ -1,268 +1,118 @@
-//! Bad input: each case fails with exit status 2, an `error:` naming the problem, a `help:`
-//! line with the fix, and nothing written.
+//! Bad input: each class in `bad_input.yml` fails with exit status 2, an `error:` naming the
+//! problem, a `help:` line with the fix, and nothing written.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_fs::TempDir;
+use serde::Deserialize;
 
-use crate::support::{bin, read_tree, run, stderr};
+use crate::support::{bin, run, stderr};
 
-/// Every file and folder under `root`, with file contents, so any write shows up.
-fn entries(root: &std::path::Path) -> Vec<(String, Option<String>)> {
-    let tree = read_tree(root);
+/// Every file and folder under `root`, with file bytes, so any write shows up.
+fn entries(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
     walkdir::WalkDir::new(root)
+        .sort_by_file_name()
         .into_iter()
         .map(|e| e.unwrap())
         .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            let text = tree.get(&rel).cloned();
-            (rel, text)
+            let rel = e.path().strip_prefix(root).unwrap();
+            let bytes = e
+                .file_type()
+                .is_file()
+                .then(|| std::fs::read(e.path()).unwrap());
+            (rel.to_string_lossy().into_owned(), bytes)
         })
         .collect()
 }
 
+/// One class of bad input, a row of `bad_input.yml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Case {
-    args: &'static [&'static str],
-    /// Written into the working directory first, as (path, contents).
-    files: &'static [(&'static str, &'static str)],
-    error: &'static str,
-    help: &'static str,
+    class: String,
+    args: Vec<String>,
+    /// Written into the working directory first: path → text.
+    #[serde(default)]
+    files: BTreeMap<String, String>,
+    /// Written into the working directory first: path → bytes as hex.
+    #[serde(default)]
+    binary_files: BTreeMap<String, String>,
+    /// Text the `error:` message contains.
+    error: String,
+    /// Text the `help:` line contains.
+    help: String,
 }
 
-const CASES: &[Case] = &[
-    Case {
-        args: &["new", "Bad_Name", "-y"],
-        files: &[],
-        error: "the directory name `Bad_Name` is not a valid project name",
-        help: "help: `name` is",
-    },
-    Case {
-        args: &["new", "svc", "--name", "class", "-y"],
-        files: &[],
-        error: "`--name class`: use 1 to 40 lowercase letters",
-        help: "help: `name` is",
-    },
-    Case {
-        args: &["new", "svc", "--port", "80", "-y"],
-        files: &[],
-        error: "`--port 80`: pick a port from 1024 to 65535",
-        help: "help: `port` is",
-    },
-    Case {
-        args: &["new", "svc", "--port", "65536", "-y"],
-        files: &[],
-        error: "`--port 65536`: pick a port from 1024 to 65535",
-        help: "help:",
-    },
-    Case {
-        args: &["new", "svc", "--framework", "rails", "-y"],
-        files: &[],
-        error: "`--framework rails`: not one of: flask, django, fastapi, wsgi, asgi, worker",
-        help: "choices: flask, django, fastapi, wsgi, asgi, worker",
-    },
-    Case {
-        args: &["new", "svc", "--installer", "conda", "-y"],
-        files: &[],
-        error: "`--installer conda`: not one of: pip, pip-tools, pipenv, poetry, flit, uv, pdm",
-        help: "choices: pip, pip-tools",
-    },
-    Case {
-        args: &["new", "svc", "--ci", "github,travis", "-y"],
-        files: &[],
-        error: "`travis`: not one of: github, gitlab, circleci",
-        help: "choices: github, gitlab, circleci",
-    },
-    Case {
-        args: &["new", "svc", "--answers", "bad.yml", "-y"],
-        files: &[("bad.yml", "port: 8000\nci: [github\nname: x\n")],
-        error: "answers file `bad.yml` is not a valid answers file",
-        help: "help: an answers file is a YAML mapping",
-    },
-    Case {
-        args: &["new", "svc", "--answers", "typed.yml", "-y"],
-        files: &[("typed.yml", "framework: flask\nport: eighty\n")],
-        error: "`port` in answers file `typed.yml` line 2: expected an integer, found a string",
-        help: "help: `port` is",
-    },
-    Case {
-        args: &["new", "svc", "--answers", "unknown.yml", "-y"],
-        files: &[("unknown.yml", "framework: flask\nwebserver: nginx\n")],
-        error: "unknown question `webserver` in answers file `unknown.yml` line 2",
-        help: "help: the questions are: name, framework",
-    },
-    Case {
-        args: &["new", "svc", "--set", "colour=blue", "-y"],
-        files: &[],
-        error: "unknown question `colour` in `--set colour=blue`",
-        help: "help: the questions are:",
-    },
-    Case {
-        args: &["new", "svc", "--set", "port=eighty", "-y"],
-        files: &[],
-        error: "`--set port=eighty`: not an integer",
-        help: "help:",
-    },
-    Case {
-        args: &["new", "svc", "--set", "compile_bytecode=maybe", "-y"],
-        files: &[],
-        error: "`--set compile_bytecode=maybe`: not a boolean",
-        help: "help:",
-    },
-    Case {
-        args: &["new", "svc", "--set", "base_image=python:latest", "-y"],
-        files: &[],
-        error: "not `latest`",
-        help: "help: `base_image` is",
-    },
-    Case {
-        args: &["new", "svc", "--system-package", "libpq5;rm", "-y"],
-        files: &[],
-        error: "`libpq5;rm`: use Debian package names",
-        help: "help:",
-    },
-    Case {
-        args: &["new", "svc", "--preset", "django-deluxe", "-y"],
-        files: &[],
-        error: "unknown preset `django-deluxe`",
-        help: "help: pick one of: asgi, django, fastapi, flask, flask-pipenv, flask-small, worker, wsgi",
-    },
-    Case {
-        args: &["new", "svc", "-y"],
-        files: &[("svc/app.py", "print('mine')\n")],
-        error: "`svc` already exists and is not empty",
-        help: "help: pick a new directory, or pass `--force`",
-    },
-    Case {
-        args: &[
-            "new",
-            "svc",
-            "--framework",
-            "django",
-            "--installer",
-            "flit",
-            "--set",
-            "package=false",
-            "-y",
-        ],
-        files: &[],
-        error: "`--installer flit` builds the project as a package, so `package` cannot be false",
-        help: "help: drop `--set package=false`, or pick an installer that runs the project in place",
-    },
-    Case {
-        args: &[
-            "new",
-            "svc",
-            "--framework",
-            "wsgi",
-            "--set",
-            "app=svc/app.py",
-            "-y",
-        ],
-        files: &[],
-        error: "`--set app=svc/app.py`: use `package.module:attribute`",
-        help: "help: `app` is",
-    },
-    Case {
-        args: &[
-            "new",
-            "svc",
-            "--framework",
-            "asgi",
-            "--set",
-            "app=other.app:app",
-            "-y",
-        ],
-        files: &[],
-        error: "the app `other.app:app` is outside the project's package `svc`",
-        help: "help: give it as `svc.MODULE:ATTRIBUTE`",
-    },
-    Case {
-        args: &[
-            "new",
-            "svc",
-            "--framework",
-            "worker",
-            "--set",
-            "command=",
-            "-y",
-        ],
-        files: &[],
-        error: "`--set command=`: use words separated by single spaces",
-        help: "help: `command` is",
-    },
-    Case {
-        args: &[
-            "new",
-            "svc",
-            "--framework",
-            "worker",
-            "--set",
-            "command=python -c 'import os'",
-            "-y",
-        ],
-        files: &[],
-        error: "(no quotes or shell syntax",
-        help: "help: `command` is",
-    },
-    Case {
-        args: &["new", "django", "-y"],
-        files: &[],
-        error: "the directory name `django` is not a valid project name",
-        help: "help: `name` is",
-    },
-    Case {
-        args: &["new"],
-        files: &[],
-        error: "no answer for `name` and no terminal to ask on",
-        help: "help: answer with `pyscaffold new NAME`, `--name NAME`",
-    },
-];
+fn cases() -> Vec<Case> {
+    let text = include_str!("bad_input.yml");
+    let cases: Vec<Case> = serde_saphyr::from_str(text).expect("bad_input.yml parses");
+    let mut classes = std::collections::BTreeSet::new();
+    for case in &cases {
+        assert!(
+            classes.insert(case.class.as_str()),
+            "bad_input.yml lists the class `{}` twice",
+            case.class
+        );
+    }
+    cases
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
+    digits
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
+        .collect()
+}
+
+fn write(root: &Path, path: &str, bytes: &[u8]) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
 
 #[test]
 fn bad_input_exits_2_with_help_and_writes_nothing() {
-    for case in CASES {
+    let mut failures = Vec::new();
+    for case in cases() {
         let tmp = TempDir::new().unwrap();
-        for (path, text) in case.files {
-            let path = tmp.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
+        for (path, text) in &case.files {
+            write(tmp.path(), path, text.as_bytes());
+        }
+        for (path, digits) in &case.binary_files {
+            write(tmp.path(), path, &hex(digits));
         }
         let before = entries(tmp.path());
-        let out = run(tmp.path(), case.args);
+        let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+        let out = run(tmp.path(), &args);
         let err = stderr(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{:?}: exit status\n{err}",
-            case.args
-        );
-        assert!(
-            err.contains(&format!("error: {}", case.error)) || err.contains(case.error),
-            "{:?}: expected error `{}`, got:\n{err}",
-            case.args,
-            case.error
-        );
-        assert!(
-            err.contains(case.help),
-            "{:?}: expected `{}`, got:\n{err}",
-            case.args,
-            case.help
-        );
-        assert!(err.starts_with("error: "), "{:?}: {err}", case.args);
-        assert_eq!(
-            entries(tmp.path()),
-            before,
-            "{:?} wrote something",
-            case.args
-        );
+        let help = err.rfind("\nhelp: ").map_or("", |at| &err[at + 1..]);
+        let mut problems = Vec::new();
+        if out.status.code() != Some(2) {
+            problems.push(format!("exit status {:?}, not 2", out.status.code()));
+        }
+        if !err.starts_with("error: ") || !err.contains(&case.error) {
+            problems.push(format!("no `error: ...{}`", case.error));
+        }
+        if !help.contains(&case.help) {
+            problems.push(format!("no `help: ...{}`", case.help));
+        }
+        if entries(tmp.path()) != before {
+            problems.push("something was written".to_string());
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{} ({args:?}): {}\n{err}",
+                case.class,
+                problems.join("; ")
+            ));
+        }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -12,6 +12,15 @@ use crate::support::{bin, generate, read_tree};
 const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
 
+/// Waits for each prompt text and sends its keys.
+fn answer(p: &mut expectrl::session::OsSession, steps: &[(&str, &str)]) {
+    for (prompt, keys) in steps {
+        p.expect(*prompt)
+            .unwrap_or_else(|e| panic!("waiting for `{prompt}`: {e}"));
+        p.send(keys).unwrap();
+    }
+}
+
 #[test]
 fn terminal_answers_produce_the_same_tree_as_flags() {
     let tmp = TempDir::new().unwrap();
@@ -33,11 +42,7 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         ("Debian release", &format!("{DOWN}{ENTER}")),
         ("Base image", ENTER),
     ];
-    for (prompt, keys) in steps {
-        p.expect(*prompt)
-            .unwrap_or_else(|e| panic!("waiting for `{prompt}`: {e}"));
-        p.send(keys).unwrap();
-    }
+    answer(&mut p, steps);
     // An invalid port is refused with the validation message and asked again.
     p.expect("Port the server listens on").unwrap();
     p.send("80\r").unwrap();
@@ -55,11 +60,7 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         ("Image repository CI pushes to", ENTER),
         ("Default git branch", ENTER),
     ];
-    for (prompt, keys) in rest {
-        p.expect(*prompt)
-            .unwrap_or_else(|e| panic!("waiting for `{prompt}`: {e}"));
-        p.send(keys).unwrap();
-    }
+    answer(&mut p, rest);
     p.expect("created `billing-api`")
         .expect("the project is created");
     p.expect(expectrl::Eof).ok();
@@ -118,4 +119,109 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
         tree["Dockerfile"]
     );
     assert!(tree[".pyscaffold.yml"].contains("healthcheck_interval: 1m"));
+}
+
+/// `pyscaffold new` in a pseudo-terminal of `columns` columns, plain text (NO_COLOR).
+fn spawn_new(tmp: &TempDir, columns: u16) -> expectrl::session::OsSession {
+    let mut command = Command::new(bin());
+    command
+        .args(["new"])
+        .current_dir(tmp.path())
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1");
+    let mut p = Session::spawn(command).expect("spawn in a pty");
+    p.get_process_mut()
+        .set_window_size(columns, 24)
+        .expect("window size");
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p
+}
+
+/// Visible text: ANSI escape sequences dropped.
+fn visible(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn an_invalid_answer_is_explained_in_lines_that_fit_the_terminal() {
+    // The prompt library clears the lines it printed by counting newlines: a message the
+    // terminal wraps itself is one line too many, and stays on screen with every retry.
+    let tmp = TempDir::new().unwrap();
+    let mut p = spawn_new(&tmp, 50);
+    let steps: &[(&str, &str)] = &[
+        ("Project name", "billing-api\r"),
+        ("Framework", ENTER),
+        ("Dependency installer", ENTER),
+        ("CI systems", ENTER),
+        ("Python version", ENTER),
+        ("Debian release", ENTER),
+        ("Base image", ENTER),
+    ];
+    answer(&mut p, steps);
+    p.expect("Port the server listens on").unwrap();
+    p.send("80\r").unwrap();
+    let shown = p.expect("Port the server listens on").unwrap();
+    let screen = visible(shown.before());
+    let error = screen
+        .find("error: ")
+        .map(|at| &screen[at..])
+        .unwrap_or_else(|| panic!("no validation message:\n{screen}"));
+    assert!(error.contains("pick a port"), "{error}");
+    for line in error.split(['\r', '\n']) {
+        assert!(
+            line.chars().count() <= 50,
+            "a line wider than the 50-column terminal: `{line}`"
+        );
+    }
+    p.send("\x03").unwrap();
+    p.expect(expectrl::Eof).ok();
+}
+
+#[test]
+fn ctrl_c_at_a_selection_shows_the_cursor_again_and_exits_130() {
+    let tmp = TempDir::new().unwrap();
+    let mut p = spawn_new(&tmp, 80);
+    p.expect("Project name").unwrap();
+    p.send("billing-api\r").unwrap();
+    let shown_so_far = p.expect("Framework").unwrap();
+    let mut output = String::from_utf8_lossy(shown_so_far.before()).into_owned();
+    std::thread::sleep(Duration::from_millis(200));
+    p.send("\x03").unwrap();
+    let rest = p.expect(expectrl::Eof).expect("pyscaffold ends");
+    output.push_str(&String::from_utf8_lossy(rest.as_bytes()));
+    assert!(
+        output.contains("\x1b[?25l"),
+        "the selection list hides the cursor"
+    );
+    let hidden = output.rfind("\x1b[?25l");
+    let shown = output.rfind("\x1b[?25h");
+    assert!(shown > hidden, "the cursor stays hidden:\n{output:?}");
+    assert!(output.contains("interrupted"), "{output:?}");
+    let status = p.get_process().wait().unwrap();
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 130)),
+        "{status:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "something was written"
+    );
 }

@@ -55,6 +55,23 @@ fn dry_run_diff_shows_what_would_change_in_an_existing_project() {
 }
 
 #[test]
+fn dry_run_in_an_existing_directory_shows_the_plan_without_force_and_writes_nothing() {
+    let (tmp, root) = generate("demo", &["-y"]);
+    std::fs::write(root.join("NOTES.md"), "mine\n").unwrap();
+    let before = read_tree(&root);
+    let out = run(
+        tmp.path(),
+        &["new", "demo", "-y", "--port", "9000", "--dry-run"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Dockerfile"), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("writing into it needs `--force`"), "{err}");
+    assert!(err.contains("nothing written"), "{err}");
+    assert_eq!(read_tree(&root), before, "a dry run wrote something");
+}
+
+#[test]
 fn force_overwrites_generated_files_and_keeps_the_users_own() {
     let (tmp, root) = generate("demo", &["-y"]);
     std::fs::write(root.join("NOTES.md"), "mine\n").unwrap();
@@ -359,4 +376,32 @@ fn without_the_tool_new_says_how_to_lock_and_the_image_build_refuses() {
         stderr(&out)
     );
     assert!(!tmp.path().join("other/requirements.txt").exists());
+}
+
+#[test]
+fn the_summary_gives_notes_before_the_next_steps_with_paths_quoted() {
+    let tmp = TempDir::new().unwrap();
+    let (_bin, path) = path_with(&[]);
+    let out = run_with_path(
+        tmp.path(),
+        &path,
+        &[
+            "new",
+            "my svc",
+            "--name",
+            "svc",
+            "--installer",
+            "poetry",
+            "-y",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let note = err
+        .find("note: `poetry` is not on PATH")
+        .unwrap_or_else(|| panic!("no lock note:\n{err}"));
+    let next = err.find("next steps:").expect("next steps");
+    assert!(note < next, "the note comes after the next steps:\n{err}");
+    assert!(err.contains("run `cd 'my svc' && poetry lock`"), "{err}");
+    assert!(err.contains("\n  cd 'my svc'\n"), "{err}");
 }

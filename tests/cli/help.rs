@@ -1,0 +1,85 @@
+//! The command line's own documentation: every subcommand's help with examples and exit
+//! status, and shell completions generated from the same declaration.
+
+use assert_fs::TempDir;
+
+use crate::support::{run, stderr, stdout, tool};
+
+const SUBCOMMANDS: &[&str] = &[
+    "new",
+    "upgrade",
+    "eject",
+    "versions",
+    "presets",
+    "completions",
+];
+
+#[test]
+fn every_subcommand_help_shows_examples_and_exit_status() {
+    let tmp = TempDir::new().unwrap();
+    let top = run(tmp.path(), &["--help"]);
+    assert!(top.status.success(), "{}", stderr(&top));
+    let top = stdout(&top);
+    assert!(top.contains("Exit status: 0 done"), "{top}");
+    for name in SUBCOMMANDS {
+        assert!(
+            top.contains(name),
+            "`pyscaffold --help` does not list `{name}`:\n{top}"
+        );
+        let out = run(tmp.path(), &[name, "--help"]);
+        assert!(out.status.success(), "{name} --help: {}", stderr(&out));
+        let help = stdout(&out);
+        assert!(
+            help.contains("Example"),
+            "`{name} --help` has no example:\n{help}"
+        );
+        assert!(
+            help.contains(&format!("pyscaffold {name}")),
+            "`{name} --help` has no example of itself:\n{help}"
+        );
+        assert!(
+            help.contains("Exit status:"),
+            "`{name} --help` has no exit status:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn bash_completions_are_valid_bash_and_know_the_subcommands_and_flags() {
+    let tmp = TempDir::new().unwrap();
+    let out = run(tmp.path(), &["completions", "bash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let script = stdout(&out);
+    for word in SUBCOMMANDS
+        .iter()
+        .chain(&["--template-version", "--system-package"])
+    {
+        assert!(script.contains(word), "the bash completions lack `{word}`");
+    }
+    let path = tmp.path().join("pyscaffold.bash");
+    std::fs::write(&path, &script).unwrap();
+    let bash = tool("bash").expect("bash");
+    let (ok, text) = crate::support::run_tool(&bash, &["-n", path.to_str().unwrap()], tmp.path());
+    assert!(ok, "bash -n refuses the completions:\n{text}");
+}
+
+#[test]
+fn completions_exist_for_every_shell_and_an_unknown_shell_is_bad_input() {
+    let tmp = TempDir::new().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(tmp.path(), &["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("upgrade"),
+            "{shell}: {}",
+            stdout(&out)
+        );
+    }
+    let out = run(tmp.path(), &["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("possible values: bash"),
+        "{}",
+        stderr(&out)
+    );
+}
