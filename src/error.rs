@@ -43,6 +43,33 @@ pub fn bad_input(message: impl Into<String>, help: impl Into<String>) -> anyhow:
     UserError::new(message, help).into()
 }
 
+/// `text` with the password of every `user:password@` in it (a URL's or an image reference's
+/// credentials) replaced by `***`, so an error never echoes a secret back to a CI log.
+pub fn redact(text: &str) -> String {
+    static USERINFO: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = USERINFO.get_or_init(|| regex::Regex::new(r"([^\s/@:`'\x22]+):[^\s/@`'\x22]+@").ok());
+    let Some(re) = re else {
+        return text.to_string();
+    };
+    let mut out = String::new();
+    let mut last = 0;
+    for caps in re.captures_iter(text) {
+        let (Some(whole), Some(user)) = (caps.get(0), caps.get(1)) else {
+            continue;
+        };
+        // `python:3.13-slim@sha256:...` is an image pinned by digest, not credentials.
+        if text[whole.end()..].starts_with("sha256:") {
+            continue;
+        }
+        out.push_str(&text[last..whole.start()]);
+        out.push_str(user.as_str());
+        out.push_str(":***@");
+        last = whole.end();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// Prints `err` to stderr as `error: …` (with its causes) and a `help:` line, and picks the exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     if err
@@ -56,14 +83,41 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     for cause in err.chain().skip(1) {
         message.push_str(&format!("\n  caused by: {cause}"));
     }
+    let message = redact(&message);
     match err.chain().find_map(|e| e.downcast_ref::<UserError>()) {
         Some(user) => {
-            eprintln!("{message}\nhelp: {}", user.help);
+            eprintln!("{message}\nhelp: {}", redact(&user.help));
             ExitCode::from(EXIT_BAD_INPUT)
         }
         None => {
             eprintln!("{message}");
             ExitCode::from(EXIT_FAILURE)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn credentials_are_never_echoed() {
+        assert_eq!(
+            redact("`--image https://ci:s3cret@registry.example.com/team/app`: use"),
+            "`--image https://ci:***@registry.example.com/team/app`: use"
+        );
+        assert_eq!(redact("`user:pw@host/x`"), "`user:***@host/x`");
+        assert_eq!(
+            redact("`--port 80`: pick a port"),
+            "`--port 80`: pick a port"
+        );
+        assert_eq!(
+            redact("git@github.com:acme/api.git"),
+            "git@github.com:acme/api.git"
+        );
+        assert_eq!(
+            redact("python:3.13-slim@sha256:abc"),
+            "python:3.13-slim@sha256:abc"
+        );
     }
 }

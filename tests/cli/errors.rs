@@ -45,6 +45,9 @@ struct Case {
     error: String,
     /// Text the `help:` line contains.
     help: String,
+    /// Text that must appear nowhere in the output (a secret the input carried).
+    #[serde(default)]
+    hidden: Option<String>,
 }
 
 fn cases() -> Vec<Case> {
@@ -100,6 +103,11 @@ fn bad_input_exits_2_with_help_and_writes_nothing() {
         }
         if !help.contains(&case.help) {
             problems.push(format!("no `help: ...{}`", case.help));
+        }
+        if let Some(secret) = &case.hidden
+            && err.contains(secret.as_str())
+        {
+            problems.push(format!("the output shows `{secret}`"));
         }
         if entries(tmp.path()) != before {
             problems.push("something was written".to_string());
