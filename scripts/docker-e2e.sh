@@ -21,13 +21,16 @@ pidfile="$state/dockerd.pid"
 # Debian's client: a newer client earlier on PATH may lack BuildKit support.
 docker=(/usr/bin/docker -H "unix://$socket")
 
-suite=bookworm
 packages=python3,python3-venv,python3-pip,ca-certificates
-# Every tag a generated Dockerfile may ask for; the image's Python is Debian's 3.11.
-tags=()
-for py in 3.11 3.12 3.13 3.14; do
-  for release in bookworm trixie; do tags+=("python:$py-slim-$release"); done
-done
+# Every tag a generated Dockerfile may ask for runs the Debian suite whose Python the tag names:
+# bookworm carries 3.11 and trixie 3.13. Debian has no 3.12 or 3.14, so those tags run
+# trixie's 3.13 as stand-ins (said on stderr), which still satisfies `requires-python >= 3.12`.
+suite_for() {
+  case "$1" in
+    3.11) echo bookworm ;;
+    *) echo trixie ;;
+  esac
+}
 
 fail() {
   echo "error: $1" >&2
@@ -68,11 +71,13 @@ start_daemon() {
   fail "dockerd did not answer within 60 s" "see $state/dockerd.log"
 }
 
-base_image() {
-  local recipe key tarball rootfs
+# Makes (once, cached by recipe) and imports the base image of one Debian suite; prints its id.
+suite_image() {
+  local suite="$1" recipe key tarball rootfs
   recipe="debootstrap --variant=minbase --include=$packages $suite; python symlinks; no EXTERNALLY-MANAGED; host CA; v1"
   key="$(printf '%s' "$recipe" | sha256sum | cut -c1-16)"
-  if "${docker[@]}" image inspect "pyscaffold-e2e-base:$key" >/dev/null 2>&1; then
+  if "${docker[@]}" image inspect "pyscaffold-e2e-base:$suite-$key" >/dev/null 2>&1; then
+    echo "pyscaffold-e2e-base:$suite-$key"
     return
   fi
   tarball="$cache/python-$suite-$key.tar"
@@ -93,7 +98,7 @@ base_image() {
     mv "$tarball.partial" "$tarball"
     rm -rf "$rootfs"
   fi
-  say "importing the base image"
+  say "importing the $suite base image"
   "${docker[@]}" import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
@@ -101,9 +106,25 @@ base_image() {
     --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
     --change 'ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt' \
     --change 'CMD ["python3"]' \
-    "$tarball" "pyscaffold-e2e-base:$key" >&2
-  for tag in "${tags[@]}"; do
-    "${docker[@]}" tag "pyscaffold-e2e-base:$key" "$tag"
+    "$tarball" "pyscaffold-e2e-base:$suite-$key" >&2
+  echo "pyscaffold-e2e-base:$suite-$key"
+}
+
+base_image() {
+  local py release suite image python
+  for py in 3.11 3.12 3.13 3.14; do
+    suite="$(suite_for "$py")"
+    image="$(suite_image "$suite")"
+    python="$("${docker[@]}" run --rm --network host "$image" python3 -c \
+      'import sys; print("%d.%d" % sys.version_info[:2])')"
+    if [[ "$python" == "$py" ]]; then
+      say "python:$py-slim-* tags run Debian $suite's Python $python"
+    else
+      say "python:$py-slim-* tags are stand-ins: Debian has no Python $py, they run $suite's $python"
+    fi
+    for release in bookworm trixie; do
+      "${docker[@]}" tag "$image" "python:$py-slim-$release"
+    done
   done
 }
 
