@@ -54,12 +54,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[test]
 #[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
 fn private_index_password_reaches_the_install_step_and_no_layer() {
+    // For each way in (pip.conf, or installer variables in build_env) and the installers that
+    // read PIP_INDEX_URL.
     let engine = Engine::get();
     let (Some(python), Some(pypi_server)) = (tool("python3"), tool("pypi-server")) else {
         return;
     };
-    let (_tmp, root) = project("e2e-secret", &["-y", "--build-package", "none"]);
-    let index_dir = root.parent().unwrap().join("index");
+    let index_tmp = assert_fs::TempDir::new().unwrap();
+    let index_dir = index_tmp.path().join("index");
     let packages = index_dir.join("packages");
     std::fs::create_dir_all(&packages).unwrap();
     let password = format!("pw-{}-{}", std::process::id(), free_port());
@@ -107,28 +109,141 @@ fn private_index_password_reaches_the_install_step_and_no_layer() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    // The project depends on the private package; pip.conf (git- and docker-ignored) holds
-    // the credentials and goes in as the build secret.
+    let index = format!("http://builder:{password}@127.0.0.1:{port}/simple/");
+    for case in PRIVATE_CASES {
+        private_build(&engine, case, &index, &password);
+    }
+}
+
+/// How a private index reaches the build.
+#[derive(Clone, Copy)]
+enum Via {
+    /// A pip.conf as the `pip_conf` secret (`PIP_CONF_FILE`).
+    PipConf,
+    /// `PIP_INDEX_URL=...` lines as the `build_env` secret (`BUILD_ENV_FILE`).
+    BuildEnv,
+}
+
+struct PrivateCase {
+    name: &'static str,
+    args: &'static [&'static str],
+    via: Via,
+    /// Adds the private dependency to the project (and locks it), given the index URL.
+    depend: fn(&Path, &str),
+}
+
+const PRIVATE_CASES: &[PrivateCase] = &[
+    PrivateCase {
+        name: "e2e-secret",
+        args: &["-y", "--build-package", "none"],
+        via: Via::PipConf,
+        depend: append_requirement,
+    },
+    PrivateCase {
+        name: "e2e-secret-env",
+        args: &["-y", "--build-package", "none"],
+        via: Via::BuildEnv,
+        depend: append_requirement,
+    },
+    PrivateCase {
+        name: "e2e-secret-flit",
+        args: &["-y", "--build-package", "none", "--installer", "flit"],
+        via: Via::BuildEnv,
+        depend: flit_dependency,
+    },
+    PrivateCase {
+        name: "e2e-secret-piptools",
+        args: &["-y", "--build-package", "none", "--installer", "pip-tools"],
+        via: Via::BuildEnv,
+        depend: pip_tools_dependency,
+    },
+];
+
+fn append_requirement(root: &Path, _index: &str) {
     let requirements = root.join("requirements.txt");
     let mut text = std::fs::read_to_string(&requirements).unwrap();
     text.push_str("e2e-private-dep==1.0.0\n");
     std::fs::write(&requirements, text).unwrap();
-    let pip_conf = root.join("pip.conf");
-    std::fs::write(
-        &pip_conf,
-        format!("[global]\nindex-url = http://builder:{password}@127.0.0.1:{port}/simple/\nextra-index-url = https://pypi.org/simple\n"),
-    )
-    .unwrap();
+}
 
-    let image = "pyscaffold-e2e/e2e-secret";
-    let (tag, log) = build(
-        &root,
-        image,
-        &[("PIP_CONF_FILE", pip_conf.to_str().unwrap())],
+fn flit_dependency(root: &Path, _index: &str) {
+    let file = root.join("pyproject.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let text = text.replacen(
+        "dependencies = [\n",
+        "dependencies = [\n    \"e2e-private-dep==1.0.0\",\n",
+        1,
     );
+    std::fs::write(&file, text).unwrap();
+}
+
+/// Adds the dependency to requirements.in and locks it with the project's one lock command,
+/// `docker/pin.py` (pip-compile on this machine), against the private index; the index URL
+/// and its password must not be written into the lock files.
+fn pip_tools_dependency(root: &Path, index: &str) {
+    let file = root.join("requirements.in");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("e2e-private-dep==1.0.0\n");
+    std::fs::write(&file, text).unwrap();
+    let python = tool("python3").expect("python3");
+    let done = Command::new(&python)
+        .args(["docker/pin.py"])
+        .current_dir(root)
+        .env("PATH", crate::support::tools_path())
+        .env("PIP_INDEX_URL", index)
+        .env("PIP_EXTRA_INDEX_URL", "https://pypi.org/simple")
+        .output()
+        .unwrap();
     assert!(
-        !log.contains(&password),
-        "the password appears in the build output"
+        done.status.success(),
+        "docker/pin.py: {}{}",
+        stdout(&done),
+        stderr(&done)
+    );
+}
+
+/// Builds `case` with the private index given as its secret, runs the private package, and
+/// looks for the password in every place an image keeps data.
+fn private_build(engine: &Engine, case: &PrivateCase, index: &str, password: &str) {
+    let (_tmp, root) = project(case.name, case.args);
+    (case.depend)(&root, index);
+    // The secret file lives beside the project (as a CI runner's would), not in it.
+    let secret = root.parent().unwrap().join("secret");
+    let env_var = match case.via {
+        Via::PipConf => {
+            std::fs::write(
+                &secret,
+                format!(
+                    "[global]\nindex-url = {index}\nextra-index-url = https://pypi.org/simple\n"
+                ),
+            )
+            .unwrap();
+            "PIP_CONF_FILE"
+        }
+        Via::BuildEnv => {
+            std::fs::write(
+                &secret,
+                format!("PIP_INDEX_URL={index}\nPIP_EXTRA_INDEX_URL=https://pypi.org/simple\n"),
+            )
+            .unwrap();
+            "BUILD_ENV_FILE"
+        }
+    };
+    for file in ["requirements.txt", "pyproject.toml"] {
+        if let Ok(text) = std::fs::read_to_string(root.join(file)) {
+            assert!(
+                !text.contains(password),
+                "{}: the password is in {file}",
+                case.name
+            );
+        }
+    }
+    let image = format!("pyscaffold-e2e/{}", case.name);
+    let (tag, log) = build(&root, &image, &[(env_var, secret.to_str().unwrap())]);
+    let name = case.name;
+    assert!(
+        !log.contains(password),
+        "{name}: the password appears in the build output"
     );
     let out = engine.run(&[
         "run",
@@ -143,21 +258,28 @@ fn private_index_password_reaches_the_install_step_and_no_layer() {
     assert_eq!(
         stdout(&out).trim(),
         "from the private index",
-        "{}",
+        "{name}: {}",
         stderr(&out)
     );
+    crate::support::report(&format!(
+        "e2e {name}: the private package came through the {} secret; the password is in no layer",
+        match case.via {
+            Via::PipConf => "pip_conf",
+            Via::BuildEnv => "build_env",
+        }
+    ));
 
     let build_tag = format!("{image}:build-main");
     for target in [tag.as_str(), build_tag.as_str()] {
         let history = engine.ok("history", &["history", "--no-trunc", target]);
         assert!(
-            !history.contains(&password),
-            "password in `docker history` of {target}"
+            !history.contains(password),
+            "{name}: password in `docker history` of {target}"
         );
         let config = engine.ok("inspect", &["image", "inspect", target]);
         assert!(
-            !config.contains(&password),
-            "password in the image config of {target}"
+            !config.contains(password),
+            "{name}: password in the image config of {target}"
         );
         let saved = Command::new("/usr/bin/docker")
             .args(["save", target])
@@ -168,7 +290,7 @@ fn private_index_password_reaches_the_install_step_and_no_layer() {
         assert!(contains(&saved.stdout, b"from the private index") || target == build_tag);
         assert!(
             !contains(&saved.stdout, password.as_bytes()),
-            "password in the saved layers of {target}"
+            "{name}: password in the saved layers of {target}"
         );
     }
 }

@@ -280,3 +280,58 @@ fn answers_that_cannot_work_are_refused() {
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn pip_tools_has_one_lock_command_everywhere() {
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let lock_said = |version: Option<&str>| -> (String, String, String) {
+        let name = format!("pt{}", version.map_or("new".into(), |v| v.replace('.', "")));
+        let mut args = vec![
+            "new",
+            name.as_str(),
+            "-y",
+            "--no-lock",
+            "--installer",
+            "pip-tools",
+        ];
+        if let Some(v) = version {
+            args.extend(["--template-version", v]);
+        }
+        let out = run(tmp.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let root = tmp.path().join(&name);
+        let read = |f: &str| std::fs::read_to_string(root.join(f)).unwrap();
+        (stderr(&out), read("Dockerfile"), read("README.Docker.md"))
+    };
+    let (old_summary, old_dockerfile, _) = lock_said(Some(LAST_WITH_DEFECTS));
+    assert!(old_summary.contains("pip-compile --quiet"), "{old_summary}");
+    assert!(old_dockerfile.contains("python3 docker/pin.py"));
+    let (summary, dockerfile, readme) = lock_said(None);
+    for (what, text) in [
+        ("summary", &summary),
+        ("Dockerfile", &dockerfile),
+        ("README.Docker.md", &readme),
+    ] {
+        assert!(text.contains("python3 docker/pin.py"), "{what}: {text}");
+        assert!(
+            !text.contains("pip-compile --quiet"),
+            "{what} names another lock command"
+        );
+    }
+
+    // And the one command works here, writing hashes and no index URL.
+    let (Some(python), Some(_)) = (tool("python3"), tool("pip-compile")) else {
+        return;
+    };
+    let root = tmp.path().join("ptnew");
+    let out = Command::new(python)
+        .args(["docker/pin.py"])
+        .current_dir(&root)
+        .env("PATH", crate::support::tools_path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "docker/pin.py: {}", stderr(&out));
+    let pins = std::fs::read_to_string(root.join("requirements.txt")).unwrap();
+    assert!(pins.contains("--hash=sha256:"), "{pins}");
+    assert!(!pins.contains("--index-url"), "{pins}");
+}
