@@ -110,7 +110,7 @@ Examples:
   pyscaffold upgrade --check              exit status says what an upgrade would do; writes nothing
   pyscaffold upgrade --check --format json
   pyscaffold upgrade --dry-run            the diff of every change, and the predicted conflicts
-  pyscaffold upgrade --to 0.3.0 --set writable_paths=instance -y
+  pyscaffold upgrade --to 0.4.0 --set healthcheck_interval=1m -y
   pyscaffold upgrade -C services/billing
 
 Exit status: 0 done (or, with --check, up to date); 1 finished with conflicts to resolve;
@@ -162,8 +162,8 @@ pub struct UpgradeArgs {
     /// Write nothing; the exit status says what an upgrade would do (see below)
     #[arg(long)]
     pub check: bool,
-    /// With --check or --dry-run: `text` or `json` (one outcome per file)
-    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    /// With --check: `text` or `json` (one outcome per file)
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"], requires = "check")]
     pub format: String,
     /// Answer a question of the target version by id (new questions, or a changed answer)
     #[arg(long = "set", value_name = "KEY=VALUE")]

@@ -75,6 +75,8 @@ impl ProjectRepo {
                 Ok(status) => status,
                 // Neither tracked nor on disk: nothing uncommitted.
                 Err(e) if e.code() == ErrorCode::NotFound => continue,
+                // A directory where the file should be: the plan reports it as bad input.
+                Err(e) if e.code() == ErrorCode::Ambiguous => continue,
                 Err(e) => {
                     return Err(e)
                         .with_context(|| format!("cannot read `git status` of `{in_repo}`"));

@@ -81,6 +81,30 @@ pub fn load(root: &Path) -> Result<Project> {
         pyscaffold_version: record.pyscaffold.clone(),
     };
     let base = set.render(&resolved.answers, &meta)?;
+    // The record's hash of a managed file is the hash of the templates' text for it, which the base
+    // render reproduces byte for byte: a hash that differs was edited by hand (perhaps to
+    // silence drift), and trusting it could make upgrade overwrite the user's edits.
+    // Managed files only: seeded and ejected ones keep the hash of the version that wrote them.
+    for entry in &record.files {
+        if let Some(file) = base.iter().find(|f| f.path == entry.path)
+            && entry.kind.unwrap_or(file.kind) == crate::template_set::Ownership::Managed
+            && crate::record::sha256_hex(file.contents.as_bytes()) != entry.sha256
+        {
+            return Err(bad_input(
+                format!(
+                    "`{shown}` was tampered with: the hash recorded for `{}` is not the hash of \
+                     what templates {version} generate for it",
+                    entry.path
+                ),
+                format!(
+                    "restore `{RECORD_FILE}` from version control (`git checkout -- \
+                     {RECORD_FILE}`): the hash records what pyscaffold generated, not your \
+                     file, and `upgrade` needs it to keep your edits; drift (`--check` exit 12) \
+                     only says a managed file was edited"
+                ),
+            ));
+        }
+    }
     for entry in &mut record.files {
         if entry.kind.is_none() {
             entry.kind = base.iter().find(|f| f.path == entry.path).map(|f| f.kind);

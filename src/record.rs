@@ -128,21 +128,28 @@ pub fn load(root: &Path) -> Result<Record> {
     let shown = path.display().to_string();
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !root.is_dir() => {
+            return Err(bad_input(
+                format!("the directory `{}` does not exist", root.display()),
+                "give the project's directory with `-C DIR`, or run the command inside it",
+            ));
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(bad_input(
                 format!(
                     "`{}` has no `{RECORD_FILE}`: it is not a project pyscaffold generated",
                     root.display()
                 ),
-                "run the command in the project's directory or pass `-C DIR`; to give an \
-                 existing repository pyscaffold's packaging, run `pyscaffold init` there",
+                "run the command in the project's directory or pass `-C DIR`; if the file was \
+                 deleted, restore it from version control (`git checkout -- .pyscaffold.yml`); a \
+                 directory pyscaffold did not generate has nothing to upgrade",
             ));
         }
         Err(e) => return Err(e).with_context(|| format!("cannot read `{shown}`")),
     };
     let restore = format!(
-        "fix the line shown, or restore the file from version control \
-         (`git checkout -- {RECORD_FILE}`)"
+        "restore the file from version control (`git checkout -- {RECORD_FILE}`), or fix the \
+         entry named"
     );
     let text = String::from_utf8(bytes)
         .map_err(|_| bad_input(format!("`{shown}` is not UTF-8 text"), restore.clone()))?;
@@ -169,7 +176,11 @@ pub fn check_entries<'a>(
 ) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
     for (path, sha256) in entries {
-        let problem = if !is_safe_relative_path(path) || path == RECORD_FILE {
+        let problem = if !is_safe_relative_path(path)
+            || path == RECORD_FILE
+            || path == ".git"
+            || path.starts_with(".git/")
+        {
             "is not a path inside the project"
         } else if sha256.len() != 64
             || !sha256

@@ -167,6 +167,9 @@ pub fn prepare_project(
         RenderMeta::current()
     };
     let theirs = set.render(&resolved.answers, &meta)?;
+    if !request.sets.is_empty() {
+        refuse_missing_seeded(root, &project, &theirs)?;
+    }
     let labels = (
         format!("yours (templates {})", project.version),
         format!("templates {target}"),
@@ -179,8 +182,9 @@ pub fn prepare_project(
         &labels,
         request.recreate_deleted,
     )?;
+    notes.extend(left_in_renamed_folders(root, &plan));
     let answers_changed = resolved.answers.map() != &project.record.answers;
-    let record = new_record(&project, &theirs, &set, &resolved.answers, &meta);
+    let record = new_record(&project, &migrated, &theirs, &set, &resolved.answers, &meta);
     let record_text = record.to_yaml()?;
     let upgrading = !same_version || answers_changed || plan.changes().next().is_some();
     if upgrading {
@@ -219,6 +223,98 @@ pub fn apply(prepared: &Prepared, repo: Option<&ProjectRepo>) -> Result<Vec<Stri
         repo.mark_unmerged(&conflicts)?;
     }
     Ok(conflicts.into_iter().map(|c| c.0).collect())
+}
+
+/// Notes for folders the templates renamed (`docker/env/` to `docker/environments/`) that still
+/// hold files of yours after the plan: the packaging no longer looks there.
+fn left_in_renamed_folders(root: &Path, plan: &Plan) -> Vec<String> {
+    let mut moved_dirs: BTreeMap<String, String> = BTreeMap::new();
+    for step in &plan.steps {
+        let Some(from) = &step.from else { continue };
+        let (mut old, mut new): (Vec<&str>, Vec<&str>) =
+            (from.split('/').collect(), step.path.split('/').collect());
+        // Strip the common tail (`development/10-dev-requirements.sh`): what is left is the
+        // folder that was renamed.
+        while old.len() > 1 && new.len() > 1 && old.last() == new.last() {
+            old.pop();
+            new.pop();
+        }
+        if old.len() < from.split('/').count() {
+            moved_dirs.insert(old.join("/"), new.join("/"));
+        }
+    }
+    let leaving: BTreeSet<&str> = plan
+        .steps
+        .iter()
+        .filter_map(|s| s.from.as_deref())
+        .chain(
+            plan.steps
+                .iter()
+                .filter(|s| s.action == Action::Delete)
+                .map(|s| s.path.as_str()),
+        )
+        .collect();
+    let mut notes = Vec::new();
+    for (old, new) in moved_dirs {
+        let left: Vec<String> = walkdir::WalkDir::new(root.join(&old))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .filter_map(|e| {
+                let rel = e.path().strip_prefix(root).ok()?;
+                Some(rel.to_string_lossy().replace('\\', "/"))
+            })
+            .filter(|p| !leaving.contains(p.as_str()))
+            .collect();
+        if !left.is_empty() {
+            notes.push(format!(
+                "the templates moved `{old}/` to `{new}/`, and the packaging no longer reads \
+                 `{old}/`, but it still holds files of yours: {}; move them (`git mv`) into \
+                 `{new}/` to keep using them",
+                left.iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    notes
+}
+
+/// Refuses answers given with `--set` that need seeded files (the example app, dependency
+/// manifests) the project does not have: upgrade never writes those, so the managed files
+/// would name code that is not there (a renamed package, another framework or installer).
+fn refuse_missing_seeded(root: &Path, project: &Project, theirs: &[RenderedFile]) -> Result<()> {
+    let recorded: BTreeSet<&str> = project
+        .record
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    let missing: Vec<&str> = theirs
+        .iter()
+        .filter(|t| t.kind == Ownership::Seeded && !recorded.contains(t.path.as_str()))
+        .filter(|t| !root.join(&t.path).exists())
+        .map(|t| t.path.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = missing.iter().take(5).map(|p| format!("`{p}`")).collect();
+    let more = if missing.len() > 5 {
+        format!(" and {} more", missing.len() - 5)
+    } else {
+        String::new()
+    };
+    Err(bad_input(
+        format!(
+            "with these answers the packaging expects {}{more}, which the project does not have; \
+             upgrade never writes the example app or dependency files (they are yours)",
+            shown.join(", ")
+        ),
+        "create or move those files yourself first (e.g. `git mv` the package to its new name), \
+         then run the same `upgrade --set` again; or keep the answer as it is; nothing was changed",
+    ))
 }
 
 /// The migrations after `from` up to and including `to`, oldest first.
@@ -274,12 +370,39 @@ enum Disk {
 }
 
 fn read_disk(root: &Path, path: &str) -> Result<Disk> {
+    // A symbolic link on the way (the file itself or a folder above it) could make upgrade
+    // read or write outside the project: refused, as `--check` and the run both say.
+    let mut so_far = root.to_path_buf();
+    for part in path.split('/') {
+        so_far.push(part);
+        match std::fs::symlink_metadata(&so_far) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Disk::Missing),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot inspect `{}`", so_far.display()));
+            }
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = so_far
+                    .strip_prefix(root)
+                    .unwrap_or(&so_far)
+                    .display()
+                    .to_string();
+                return Err(bad_input(
+                    format!(
+                        "`{link}` is a symbolic link; pyscaffold manages `{path}` as a plain file \
+                         inside the project and does not follow links"
+                    ),
+                    format!(
+                        "replace the link with the file or folder it points to, or keep it as \
+                         yours with `pyscaffold eject {path}`; nothing was changed"
+                    ),
+                ));
+            }
+            Ok(_) => {}
+        }
+    }
     let full = root.join(path);
-    let meta = match std::fs::symlink_metadata(&full) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Disk::Missing),
-        Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", full.display())),
-        Ok(meta) => meta,
-    };
+    let meta = std::fs::symlink_metadata(&full)
+        .with_context(|| format!("cannot inspect `{}`", full.display()))?;
     if meta.is_dir() {
         return Err(bad_input(
             format!("`{path}` is a directory, where pyscaffold's file should be"),
@@ -505,7 +628,7 @@ fn added(root: &Path, t: &RenderedFile, labels: &(String, String)) -> Result<Ste
             step.old = Some(ours);
         }
         Disk::Text(ours) => {
-            let ours_label = format!("{} (yours)", t.path);
+            let ours_label = format!("{} {}", t.path, labels.0);
             let theirs_label = format!("{} {}", t.path, labels.1);
             let merged = merge3(
                 None,
@@ -545,6 +668,7 @@ fn added(root: &Path, t: &RenderedFile, labels: &(String, String)) -> Result<Ste
 /// hash of the target's text (so your merged edits still count as edits next time).
 fn new_record(
     project: &Project,
+    migrated: &Migrated,
     theirs: &[RenderedFile],
     set: &crate::template_set::TemplateSet,
     answers: &crate::answers::Answers,
@@ -557,11 +681,25 @@ fn new_record(
             files.insert(entry.path.clone(), entry.clone());
         }
     }
+    // An ejected file the template moved stays where it is, yours: its new path is not
+    // pyscaffold's either.
+    let ejected_moves: BTreeSet<&str> = pair(&project.base, theirs, migrated)
+        .into_iter()
+        .filter_map(|(b, t)| Some((b?, t?)))
+        .filter(|(b, _)| {
+            project
+                .record
+                .file(&b.path)
+                .is_some_and(|e| e.kind == Some(Ownership::Ejected))
+        })
+        .map(|(_, t)| t.path.as_str())
+        .collect();
     for t in theirs.iter().filter(|t| t.kind == Ownership::Managed) {
         // Ejected files keep their entry; a file the template dropped is not in `theirs`.
-        if files
-            .get(&t.path)
-            .is_some_and(|e| e.kind == Some(Ownership::Ejected))
+        if ejected_moves.contains(t.path.as_str())
+            || files
+                .get(&t.path)
+                .is_some_and(|e| e.kind == Some(Ownership::Ejected))
         {
             continue;
         }

@@ -28,7 +28,9 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
     let writes = !(args.check || args.dry_run);
     let project = crate::project::load(root)?;
     refuse_leftover_markers(root, &project)?;
-    let repo = if writes {
+    // `--check` refuses a dirty tree as the run would, so its prediction is what the run does;
+    // `--dry-run` only shows, so it looks at the tree as it is.
+    let repo = if writes || args.check {
         crate::git::discover(root)?
     } else {
         None

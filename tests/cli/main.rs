@@ -11,6 +11,7 @@
 )]
 
 mod docker_e2e;
+mod docker_registry;
 mod docker_secrets;
 mod errors;
 mod golden;

@@ -370,8 +370,9 @@ fn without_the_tool_new_says_how_to_lock_and_the_image_build_refuses() {
         ],
     );
     assert!(
-        stderr(&out)
-            .contains("note: lock file not created (--no-lock): run `cd other && pip-compile"),
+        stderr(&out).contains(
+            "note: lock file not created (--no-lock): run `cd other && python3 docker/pin.py`"
+        ),
         "{}",
         stderr(&out)
     );

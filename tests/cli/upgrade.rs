@@ -400,17 +400,85 @@ fn bad_input_is_refused_and_changes_nothing() {
             vec![],
             "conflict markers from an earlier upgrade",
         ),
+        (
+            "a recorded hash set to match an edited file",
+            |r| {
+                edit(r, "Dockerfile", |t| {
+                    t.replace("build-essential", "build-essential libpq-dev")
+                });
+                let hash =
+                    pyscaffold::record::sha256_hex(&std::fs::read(r.join("Dockerfile")).unwrap());
+                edit(r, ".pyscaffold.yml", |t| {
+                    let at = t.find("- path: Dockerfile\n    sha256: ").unwrap()
+                        + "- path: Dockerfile\n    sha256: ".len();
+                    format!("{}{hash}{}", &t[..at], &t[at + 64..])
+                });
+            },
+            vec![],
+            "the hash recorded for `Dockerfile` is not the hash of what templates 0.2.0 generate",
+        ),
+        (
+            "a record entry inside .git",
+            |r| {
+                edit(r, ".pyscaffold.yml", |t| {
+                    t.replace("- path: Dockerfile", "- path: .git/config")
+                })
+            },
+            vec![],
+            "is not a path inside the project",
+        ),
+        (
+            "a managed file that is a symbolic link",
+            |r| {
+                let outside = r.parent().unwrap().join("outside.txt");
+                std::fs::write(&outside, "precious\n").unwrap();
+                std::fs::remove_file(r.join("docker/wait_for.py")).unwrap();
+                std::os::unix::fs::symlink(&outside, r.join("docker/wait_for.py")).unwrap();
+            },
+            vec![],
+            "`docker/wait_for.py` is a symbolic link",
+        ),
+        (
+            "a managed folder that is a symbolic link",
+            |r| {
+                let outside = r.parent().unwrap().join("outside-docker");
+                std::fs::rename(r.join("docker"), &outside).unwrap();
+                std::os::unix::fs::symlink(&outside, r.join("docker")).unwrap();
+            },
+            vec![],
+            "`docker` is a symbolic link",
+        ),
+        (
+            "answers that need example files the project lacks",
+            |_| {},
+            vec!["--set", "name=billing"],
+            "which the project does not have",
+        ),
+        (
+            "a project directory that does not exist",
+            |r| std::fs::remove_dir_all(r).unwrap(),
+            vec![],
+            "does not exist",
+        ),
     ];
     for (name, breaks, args, message) in cases {
-        let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
+        let (tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
         breaks(&root);
-        let before = snapshot(&root);
-        let out = upgrade(&root, &args);
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
-        assert!(err.contains(message), "{name}: {err}");
-        assert!(err.contains("\nhelp: "), "{name}: no help line: {err}");
-        assert_eq!(snapshot(&root), before, "{name}: the project changed");
+        // `--check` predicts the refusal; the run refuses; neither changes anything.
+        let mut check_args = vec!["--check"];
+        check_args.extend_from_slice(&args);
+        for args in [args.clone(), check_args] {
+            let before = snapshot(tmp.path());
+            let dir = root.to_string_lossy().into_owned();
+            let mut all = vec!["upgrade", "-C", dir.as_str()];
+            all.extend_from_slice(&args);
+            let out = run(tmp.path(), &all);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{name} {args:?}: {err}");
+            assert!(err.contains(message), "{name} {args:?}: {err}");
+            assert!(err.contains("\nhelp: "), "{name}: no help line: {err}");
+            assert_eq!(snapshot(tmp.path()), before, "{name}: the project changed");
+        }
     }
 
     // An older --to.
@@ -466,4 +534,90 @@ fn seeded(root: &Path) -> std::collections::BTreeMap<String, String> {
             (path, text)
         })
         .collect()
+}
+
+/// In a git repository: `--check` refuses a dirty tree as the run does, a directory where a
+/// managed file should be is bad input in both, and files of yours left in a folder the
+/// templates renamed are named.
+#[test]
+fn check_and_run_agree_in_a_git_repository() {
+    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
+    commit_all(&root, "generated");
+    edit(&root, "compose.yaml", |t| format!("{t}# wip\n"));
+    for args in [&["--check"][..], &[]] {
+        let out = upgrade(&root, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("uncommitted changes: `compose.yaml`"));
+    }
+    assert!(
+        git(&root, &["checkout", "--", "compose.yaml"])
+            .status
+            .success()
+    );
+
+    std::fs::remove_file(root.join("docker/wait_for.py")).unwrap();
+    std::fs::create_dir(root.join("docker/wait_for.py")).unwrap();
+    std::fs::write(root.join("docker/wait_for.py/keep"), "").unwrap();
+    commit_all(&root, "a folder in the way");
+    for args in [&["--check"][..], &[]] {
+        let out = upgrade(&root, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+    }
+    std::fs::remove_dir_all(root.join("docker/wait_for.py")).unwrap();
+    assert!(
+        git(&root, &["checkout", "HEAD~1", "--", "docker/wait_for.py"])
+            .status
+            .success()
+    );
+    commit_all(&root, "restored");
+
+    // A setup script of the user's own in the folder the templates rename.
+    std::fs::create_dir_all(root.join("docker/env/staging")).unwrap();
+    std::fs::write(
+        root.join("docker/env/staging/10-staging.sh"),
+        "export STAGING=1\n",
+    )
+    .unwrap();
+    // 0.2.0's own .gitignore ignores `env/` (the defect 0.3.0's rename fixes): add it anyway.
+    assert!(git(&root, &["add", "-f", "docker/env"]).status.success());
+    commit_all(&root, "my staging setup");
+    let out = upgrade(&root, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the templates moved `docker/env/` to `docker/environments/`")
+            && err.contains("`docker/env/staging/10-staging.sh`"),
+        "{err}"
+    );
+    assert!(
+        root.join("docker/env/staging/10-staging.sh").is_file(),
+        "the user's file moved"
+    );
+}
+
+/// An ejected file the templates move stays where it is, and the record gains no entry for a
+/// file that was never written.
+#[test]
+fn an_ejected_file_the_templates_move_stays_yours() {
+    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
+    let script = "docker/env/development/10-dev-requirements.sh";
+    let out = run(&root, &["eject", script]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = upgrade(&root, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(root.join(script).is_file());
+    let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    assert!(
+        !record.contains("docker/environments/development/10-dev-requirements.sh"),
+        "{record}"
+    );
+    let check = upgrade(&root, &["--check"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&check),
+        stderr(&check)
+    );
 }
