@@ -578,20 +578,25 @@ fn both_sides(
             step.new = Some(text);
         }
         Merged::Conflict { text, regions } => {
-            step.action = Action::Conflict;
-            step.note = Some(format!(
-                "{regions} conflict{}",
-                if regions == 1 { "" } else { "s" }
-            ));
-            step.new = Some(text);
-            step.sides = Some(Sides {
+            let sides = Sides {
                 base: Some(b.contents.clone()),
                 ours,
                 theirs: t.contents.clone(),
-            });
+            };
+            mark_conflict(&mut step, text, regions, "", sides);
         }
     }
     Ok(step)
+}
+
+/// Makes `step` a conflict: the text with markers, how many regions (after `why`) in its note,
+/// and the three sides for git's index.
+fn mark_conflict(step: &mut Step, text: String, regions: usize, why: &str, sides: Sides) {
+    step.action = Action::Conflict;
+    let plural = if regions == 1 { "" } else { "s" };
+    step.note = Some(format!("{why}{regions} conflict{plural}"));
+    step.new = Some(text);
+    step.sides = Some(sides);
 }
 
 /// A managed file the target no longer has.
@@ -646,17 +651,13 @@ fn added(root: &Path, t: &RenderedFile, labels: &(String, String)) -> Result<Ste
                     step.new = Some(text);
                 }
                 Merged::Conflict { text, regions } => {
-                    step.action = Action::Conflict;
-                    step.note = Some(format!(
-                        "new in the template and already yours: {regions} conflict{}",
-                        if regions == 1 { "" } else { "s" }
-                    ));
-                    step.new = Some(text);
-                    step.sides = Some(Sides {
+                    let sides = Sides {
                         base: None,
                         ours,
                         theirs: t.contents.clone(),
-                    });
+                    };
+                    let why = "new in the template and already yours: ";
+                    mark_conflict(&mut step, text, regions, why, sides);
                 }
             }
         }

@@ -14,12 +14,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde::Deserialize;
 use similar::TextDiff;
 
-use crate::support::{generate, read_tree, run, stderr, stdout};
+use crate::support::{commit_all, generate, git, read_tree, run, stderr, stdout};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,27 +73,6 @@ fn stored(path: &str) -> String {
 
 fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/upgrade")
-}
-
-fn git(root: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(root)
-        .output()
-        .expect("git runs")
-}
-
-fn commit_all(root: &Path, message: &str) {
-    if !root.join(".git").exists() {
-        assert!(git(root, &["init", "-q", "-b", "main"]).status.success());
-    }
-    assert!(git(root, &["add", "-A"]).status.success());
-    assert!(
-        git(root, &["commit", "-q", "--allow-empty", "-m", message])
-            .status
-            .success()
-    );
 }
 
 fn apply_edit(root: &Path, edit: &EditSpec) {

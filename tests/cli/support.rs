@@ -133,3 +133,26 @@ pub fn report(text: &str) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
+
+/// Runs git in `root` with a fixed identity.
+pub fn git(root: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .expect("git runs")
+}
+
+/// Commits everything under `root`, making it a repository first if it is not one.
+pub fn commit_all(root: &Path, message: &str) {
+    if !root.join(".git").exists() {
+        assert!(git(root, &["init", "-q", "-b", "main"]).status.success());
+    }
+    assert!(git(root, &["add", "-A"]).status.success());
+    assert!(
+        git(root, &["commit", "-q", "--allow-empty", "-m", message])
+            .status
+            .success()
+    );
+}

@@ -3,26 +3,8 @@
 //! `--check` predicts all of it.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::support::{generate, read_tree, run, stderr, stdout};
-
-fn git(root: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(root)
-        .output()
-        .expect("git runs")
-}
-
-fn commit_all(root: &Path, message: &str) {
-    if !root.join(".git").exists() {
-        assert!(git(root, &["init", "-q", "-b", "main"]).status.success());
-    }
-    assert!(git(root, &["add", "-A"]).status.success());
-    assert!(git(root, &["commit", "-q", "-m", message]).status.success());
-}
+use crate::support::{commit_all, generate, git, read_tree, run, stderr, stdout};
 
 fn edit(root: &Path, path: &str, f: impl Fn(&str) -> String) {
     let file = root.join(path);
