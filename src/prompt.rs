@@ -23,6 +23,7 @@ use crate::value::Value;
 /// Asks with dialoguer on the process's terminal; plain text when `NO_COLOR` is set.
 pub struct TerminalPrompter {
     theme: Box<dyn Theme>,
+    no_color: bool,
 }
 
 impl TerminalPrompter {
@@ -33,7 +34,7 @@ impl TerminalPrompter {
         } else {
             Box::new(ColorfulTheme::default())
         };
-        Self { theme }
+        Self { theme, no_color }
     }
 }
 
@@ -118,6 +119,20 @@ impl Prompter for TerminalPrompter {
 
 impl TerminalPrompter {
     fn ask_one(&self, q: &Question, default: Option<&Value>) -> Result<Value> {
+        // The question's help, dimmed, on the line above it (where the prompt's own redraws
+        // never reach), wrapped to the terminal.
+        if let Some(help) = &q.help {
+            let term = Term::stderr();
+            let (_, columns) = term.size();
+            let text = wrap(help, usize::from(columns).saturating_sub(4).max(20));
+            for line in text.lines() {
+                if self.no_color {
+                    term.write_line(&format!("  {line}"))?;
+                } else {
+                    term.write_line(&format!("  {}", dialoguer::console::style(line).dim()))?;
+                }
+            }
+        }
         match q.kind {
             Kind::Choice => {
                 let labels: Vec<&str> = q.choices.iter().map(|c| c.label.as_str()).collect();

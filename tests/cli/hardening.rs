@@ -174,6 +174,15 @@ fn every_installer_reads_the_build_env_secret_before_it_installs() {
                 }
             }
         }
+        if dockerfile.contains(">/tmp/requirements.txt")
+            || dockerfile.contains("--output /tmp/requirements.txt")
+        {
+            // An exported list may carry an index URL expanded from the secret: never a layer.
+            assert!(
+                dockerfile.contains("&& rm -f /tmp/requirements.txt"),
+                "{installer}: the exported requirements stay in the layer"
+            );
+        }
         if ["poetry", "flit", "uv", "pdm"].contains(&installer) {
             assert!(dockerfile.contains("--no-build-isolation"), "{installer}");
             assert!(dockerfile.contains("--require-hashes --no-deps -r /tmp/backend.txt"));

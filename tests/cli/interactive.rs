@@ -105,6 +105,9 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
     p.set_expect_timeout(Some(Duration::from_secs(20)));
     // Only the question 0.3.0 added is asked (0.4.0 adds none); every recorded answer is
     // carried over.
+    // The question's help text is shown with it.
+    p.expect("seconds or minutes, e.g. 30s or 1m")
+        .expect("the question's help is shown");
     p.expect("How often Docker checks the health endpoint")
         .expect("the new question is asked");
     p.send("\x15").unwrap(); // clear the default shown in the line
