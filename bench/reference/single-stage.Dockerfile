@@ -1,6 +1,7 @@
 # A single-stage image in the style `docker init` writes for Python: slim base, dependencies
 # installed from a bind-mounted requirements.txt with a pip cache mount before the code, a
-# non-root user, gunicorn started by a shell-form CMD (so /bin/sh is PID 1).
+# non-root user, and gunicorn as PID 1 through an exec-form CMD, as `docker init` writes it
+# today (gunicorn binds to $PORT by itself when it is set).
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
@@ -11,4 +12,4 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 USER appuser
 COPY . .
 EXPOSE 8000
-CMD gunicorn demo.app:app --bind=0.0.0.0:$PORT
+CMD ["gunicorn", "demo.app:app"]

@@ -449,6 +449,21 @@ fn check_python(engine: &Engine, stack: &Stack<'_>, root: &Path, tag: &str) {
         ],
     ));
     let actual = stdout(&out).trim().to_string();
+    // The runtime venv carries only what the app imports: not the installer's pip.
+    let pip = engine.run(&run_args(
+        stack,
+        &[
+            tag,
+            "python",
+            "-c",
+            "import importlib.util, sys; sys.exit(importlib.util.find_spec('pip') is not None)",
+        ],
+    ));
+    assert!(
+        pip.status.success(),
+        "{}: the runtime venv still has pip",
+        stack.name
+    );
     if asked == "3.11" || asked == "3.13" {
         assert_eq!(
             actual, asked,

@@ -7,7 +7,8 @@
 dev_site="${DEV_SITE_PACKAGES:-/tmp/dev-site-packages}"
 dev_list="$(mktemp)"
 if python /app/docker/dev_requirements.py >"$dev_list" 2>/dev/null && [[ -s "$dev_list" ]]; then
-  python -m pip install --quiet --no-cache-dir --disable-pip-version-check \
+  # The base image's pip: the production virtualenv has none.
+  /usr/local/bin/python -m pip install --quiet --no-cache-dir --disable-pip-version-check \
     --target "$dev_site" -r "$dev_list"
   export PYTHONPATH="$dev_site${PYTHONPATH:+:$PYTHONPATH}"
 fi
