@@ -97,7 +97,13 @@ pub fn parse_answers(text: &str, origin: &str) -> Result<Vec<RawAnswer>> {
     };
     let top: Entries = serde_saphyr::from_str_with_options(text, options.clone()).map_err(|e| {
         bad_input(
-            format!("{origin} is not a valid answers file: {e}"),
+            format!(
+                "{origin} is not a valid answers file: {}",
+                crate::error::yaml_problem(
+                    &e,
+                    origin.trim_start_matches("answers file ").trim_matches('`')
+                )
+            ),
             syntax_help,
         )
     })?;
@@ -105,7 +111,13 @@ pub fn parse_answers(text: &str, origin: &str) -> Result<Vec<RawAnswer>> {
     let has = |key: &str| top.0.iter().any(|(k, _)| k == key);
     let entries = if has("answers") && has("pyscaffold") {
         let answers = serde_saphyr::from_str_with_options::<RecordShape>(text, options)
-            .map_err(|e| bad_input(format!("{origin}: {e}"), syntax_help))?
+            .map_err(|e| {
+                let problem = crate::error::yaml_problem(
+                    &e,
+                    origin.trim_start_matches("answers file ").trim_matches('`'),
+                );
+                bad_input(format!("{origin}: {problem}"), syntax_help)
+            })?
             .answers
             .0;
         check_unique(&answers, origin)?;
@@ -241,14 +253,19 @@ fn check_record(text: &str, origin: &str) -> Result<()> {
     check_entries(entries, origin, restore)
 }
 
-/// A layer of answers read from YAML, each remembering its line.
+/// A layer of answers read from YAML, each remembering its line (0: not known, as for answers
+/// carried through a migration, and not shown).
 pub fn yaml_layer(kind: LayerKind, origin: String, answers: Vec<RawAnswer>) -> Layer {
     Layer {
         kind,
         answers: answers
             .into_iter()
             .map(|raw| Given {
-                at: format!("{origin} line {}", raw.line),
+                at: if raw.line == 0 {
+                    origin.clone()
+                } else {
+                    format!("{origin} line {}", raw.line)
+                },
                 id: raw.id,
                 value: GivenValue::Yaml(raw.value),
                 written: raw.written,

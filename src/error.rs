@@ -96,6 +96,23 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     }
 }
 
+/// A YAML parse error of the user's file `source`, in pyscaffold's words: the file's name in
+/// place of the parser's `<input>`, and the parser's advice to its own callers left out. The
+/// excerpt with a caret under the problem is kept.
+pub fn yaml_problem(error: &serde_saphyr::Error, source: &str) -> String {
+    let rendered = error.render_with_options(serde_saphyr::render_options! {
+        source_name: Some(source),
+    });
+    let text = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+    text.replace(", set DuplicateKeyPolicy in Options if acceptable", "")
+        .replace("duplicate mapping key: ", "a key given twice: ")
+        .replace(
+            "data did not match any variant of untagged enum Value",
+            "not a value pyscaffold reads (text, a number, true/false or a list); \
+             quote a version as text, e.g. \"3.12\"",
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact;

@@ -54,15 +54,17 @@ impl ProjectRepo {
         }
     }
 
-    /// Which of `paths` (relative to the project) are tracked and have changes not committed,
-    /// staged or not. Only those paths are looked at, so the check costs the same in a
-    /// repository of ten files or of a hundred thousand; untracked files do not count.
+    /// Which of `paths` (relative to the project) have changes not committed, staged or not,
+    /// or were never committed (untracked: git could not give their content back). Only those
+    /// paths are looked at, so the check costs the same in a repository of ten files or of a
+    /// hundred thousand; ignored files do not count.
     pub fn uncommitted(&self, paths: &[&str]) -> Result<Vec<String>> {
         let changed = Status::INDEX_NEW
             | Status::INDEX_MODIFIED
             | Status::INDEX_DELETED
             | Status::INDEX_RENAMED
             | Status::INDEX_TYPECHANGE
+            | Status::WT_NEW
             | Status::WT_MODIFIED
             | Status::WT_DELETED
             | Status::WT_RENAMED

@@ -27,7 +27,27 @@ pub struct Labels<'a> {
 const ANCHOR: &str = "\u{1}pyscaffold merge anchor\u{1}\n";
 
 /// Merges `ours` and `theirs`, both changed from `base` (`None`: the file is new on both sides).
+///
+/// Templates render LF line endings. A file of yours with CRLF endings (a Windows checkout
+/// with `core.autocrlf`) is merged as LF and given back with CRLF, so its line endings alone
+/// never make the whole file one conflict.
 pub fn merge3(base: Option<&str>, ours: &str, theirs: &str, labels: &Labels<'_>) -> Result<Merged> {
+    if ours.contains("\r\n") && !ours.replace("\r\n", "").contains('\n') {
+        let crlf = |text: String| text.replace('\n', "\r\n");
+        return Ok(
+            match merge3_lf(base, &ours.replace("\r\n", "\n"), theirs, labels)? {
+                Merged::Clean(text) => Merged::Clean(crlf(text)),
+                Merged::Conflict { text, regions } => Merged::Conflict {
+                    text: crlf(text),
+                    regions,
+                },
+            },
+        );
+    }
+    merge3_lf(base, ours, theirs, labels)
+}
+
+fn merge3_lf(base: Option<&str>, ours: &str, theirs: &str, labels: &Labels<'_>) -> Result<Merged> {
     // libgit2 needs its global state set up before the first call; any initialising
     // constructor does it (once per process).
     drop(git2::Buf::new());
@@ -101,6 +121,28 @@ mod tests {
             merge3(Some(base), ours, theirs, &LABELS).unwrap(),
             Merged::Clean("a\nB\nc\nd\nE\n".into())
         );
+    }
+
+    #[test]
+    fn a_crlf_file_merges_line_by_line_and_keeps_crlf() {
+        let base = "a\nb\nc\nd\ne\n";
+        let ours = "a\r\nB\r\nc\r\nd\r\ne\r\n";
+        let theirs = "a\nb\nc\nd\nE\n";
+        assert_eq!(
+            merge3(Some(base), ours, theirs, &LABELS).unwrap(),
+            Merged::Clean("a\r\nB\r\nc\r\nd\r\nE\r\n".into())
+        );
+        let Merged::Conflict { text, regions } = merge3(
+            Some(base),
+            "a\r\nmine\r\nc\r\nd\r\ne\r\n",
+            "a\ntheirs\nc\nd\ne\n",
+            &LABELS,
+        )
+        .unwrap() else {
+            panic!("expected a conflict");
+        };
+        assert_eq!(regions, 1, "{text:?}");
+        assert!(text.contains("<<<<<<< yours\r\nmine\r\n=======\r\ntheirs\r\n"));
     }
 
     #[test]

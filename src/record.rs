@@ -155,8 +155,14 @@ pub fn load(root: &Path) -> Result<Record> {
         .map_err(|_| bad_input(format!("`{shown}` is not UTF-8 text"), restore.clone()))?;
     let record: Record = serde_saphyr::from_str(&text).map_err(|e| {
         bad_input(
-            format!("`{shown}` is not a valid pyscaffold record: {e}"),
-            restore.clone(),
+            format!(
+                "`{shown}` is not a valid pyscaffold record: {}",
+                crate::error::yaml_problem(&e, &shown)
+            ),
+            format!(
+                "fix the line shown, or restore the file from version control \
+                 (`git checkout -- {RECORD_FILE}`)"
+            ),
         )
     })?;
     let entries = record

@@ -50,14 +50,15 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
         if !dirty.is_empty() {
             return Err(bad_input(
                 format!(
-                    "files pyscaffold manages have uncommitted changes: {}",
+                    "files pyscaffold manages have uncommitted changes or are untracked: {}",
                     dirty
                         .iter()
                         .map(|p| format!("`{p}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                "commit or stash them first, so the upgrade is one reviewable change (or pass \
+                "commit (untracked ones after `git add`) or stash them first, so the upgrade \
+                 is one reviewable change and git can give every file back (or pass \
                  `--allow-dirty`); nothing was changed",
             ));
         }

@@ -449,20 +449,27 @@ fn check_python(engine: &Engine, stack: &Stack<'_>, root: &Path, tag: &str) {
         ],
     ));
     let actual = stdout(&out).trim().to_string();
-    // The runtime venv carries only what the app imports: not the installer's pip.
-    let pip = engine.run(&run_args(
+    // The runtime venv carries only what the app imports: not the installer's pip or
+    // setuptools; and apt's lists and downloads stayed in the build's cache mounts.
+    let leftovers = engine.run(&run_args(
         stack,
         &[
             tag,
             "python",
             "-c",
-            "import importlib.util, sys; sys.exit(importlib.util.find_spec('pip') is not None)",
+            "import glob, importlib.util\n\
+             found = [m for m in ('pip', 'setuptools') if importlib.util.find_spec(m)]\n\
+             found += glob.glob('/var/lib/apt/lists/*_Packages*') + glob.glob('/var/cache/apt/*.bin')\n\
+             found += glob.glob('/var/cache/apt/archives/*.deb')\n\
+             print(' '.join(found))",
         ],
     ));
     assert!(
-        pip.status.success(),
-        "{}: the runtime venv still has pip",
-        stack.name
+        leftovers.status.success() && stdout(&leftovers).trim().is_empty(),
+        "{}: the runtime image still has {}{}",
+        stack.name,
+        stdout(&leftovers),
+        stderr(&leftovers)
     );
     if asked == "3.11" || asked == "3.13" {
         assert_eq!(

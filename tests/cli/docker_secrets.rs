@@ -54,8 +54,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[test]
 #[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
 fn private_index_password_reaches_the_install_step_and_no_layer() {
-    // For each way in (pip.conf, or installer variables in build_env) and the installers that
-    // read PIP_INDEX_URL.
+    // For each way in (pip.conf, installer variables in build_env, or the variable a Pipfile
+    // source names) and every installer that reads PIP_INDEX_URL.
     let engine = Engine::get();
     let (Some(python), Some(pypi_server)) = (tool("python3"), tool("pypi-server")) else {
         return;
@@ -122,6 +122,9 @@ enum Via {
     PipConf,
     /// `PIP_INDEX_URL=...` lines as the `build_env` secret (`BUILD_ENV_FILE`).
     BuildEnv,
+    /// The variable the project's own index source names (`${E2E_PRIVATE_INDEX}`), as the
+    /// `build_env` secret.
+    SourceVariable,
 }
 
 struct PrivateCase {
@@ -157,7 +160,69 @@ const PRIVATE_CASES: &[PrivateCase] = &[
         via: Via::BuildEnv,
         depend: pip_tools_dependency,
     },
+    PrivateCase {
+        name: "e2e-secret-pipenv",
+        args: &["-y", "--build-package", "none", "--installer", "pipenv"],
+        via: Via::SourceVariable,
+        depend: pipenv_dependency,
+    },
+    PrivateCase {
+        name: "e2e-secret-pdm",
+        args: &["-y", "--build-package", "none", "--installer", "pdm"],
+        via: Via::SourceVariable,
+        depend: pdm_dependency,
+    },
 ];
+
+/// Runs a lock command with the private index in `E2E_PRIVATE_INDEX`, the variable the
+/// project's index source names, as a developer's shell would have it.
+fn lock_with_index(root: &Path, tool_name: &str, args: &[&str], index: &str) {
+    let program = tool(tool_name).unwrap_or_else(|| panic!("{tool_name} is missing"));
+    let done = Command::new(&program)
+        .args(args)
+        .current_dir(root)
+        .env("PATH", crate::support::tools_path())
+        .env("E2E_PRIVATE_INDEX", index)
+        .env("PIPENV_VERBOSITY", "-1")
+        .env("PDM_CHECK_UPDATE", "false")
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{tool_name} {args:?}: {}{}",
+        stdout(&done),
+        stderr(&done)
+    );
+}
+
+/// A second Pipfile source whose URL is a variable (how Pipenv keeps credentials out of the
+/// Pipfile), the private package pinned to it, locked with `pipenv lock`. The exported list
+/// keeps `${E2E_PRIVATE_INDEX}`, which pip expands from the `build_env` secret.
+fn pipenv_dependency(root: &Path, index: &str) {
+    let file = root.join("Pipfile");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let text = text.replacen(
+        "[packages]\n",
+        "[[source]]\nurl = \"${E2E_PRIVATE_INDEX}\"\nverify_ssl = true\nname = \"private\"\n\n\
+         [packages]\ne2e-private-dep = {version = \"==1.0.0\", index = \"private\"}\n",
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+    lock_with_index(root, "pipenv", &["lock"], index);
+}
+
+/// The private package as a dependency and a `[[tool.pdm.source]]` naming the variable,
+/// locked with `pdm lock`.
+fn pdm_dependency(root: &Path, index: &str) {
+    flit_dependency(root, index);
+    let file = root.join("pyproject.toml");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str(
+        "\n[[tool.pdm.source]]\nname = \"private\"\nurl = \"${E2E_PRIVATE_INDEX}\"\nverify_ssl = true\n",
+    );
+    std::fs::write(&file, text).unwrap();
+    lock_with_index(root, "pdm", &["lock"], index);
+}
 
 fn append_requirement(root: &Path, _index: &str) {
     let requirements = root.join("requirements.txt");
@@ -228,8 +293,18 @@ fn private_build(engine: &Engine, case: &PrivateCase, index: &str, password: &st
             .unwrap();
             "BUILD_ENV_FILE"
         }
+        Via::SourceVariable => {
+            std::fs::write(&secret, format!("E2E_PRIVATE_INDEX={index}\n")).unwrap();
+            "BUILD_ENV_FILE"
+        }
     };
-    for file in ["requirements.txt", "pyproject.toml"] {
+    for file in [
+        "requirements.txt",
+        "pyproject.toml",
+        "Pipfile",
+        "Pipfile.lock",
+        "pdm.lock",
+    ] {
         if let Ok(text) = std::fs::read_to_string(root.join(file)) {
             assert!(
                 !text.contains(password),
@@ -266,6 +341,7 @@ fn private_build(engine: &Engine, case: &PrivateCase, index: &str, password: &st
         match case.via {
             Via::PipConf => "pip_conf",
             Via::BuildEnv => "build_env",
+            Via::SourceVariable => "build_env (the variable its index source names)",
         }
     ));
 

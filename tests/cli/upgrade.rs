@@ -529,13 +529,37 @@ fn check_and_run_agree_in_a_git_repository() {
     for args in [&["--check"][..], &[]] {
         let out = upgrade(&root, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("uncommitted changes: `compose.yaml`"));
+        assert!(stderr(&out).contains("are untracked: `compose.yaml`"));
     }
     assert!(
         git(&root, &["checkout", "--", "compose.yaml"])
             .status
             .success()
     );
+
+    // A managed file git never had: it could not give the content back, so it counts too.
+    assert!(
+        git(&root, &["rm", "-q", "--cached", "Dockerfile"])
+            .status
+            .success()
+    );
+    assert!(
+        git(&root, &["commit", "-q", "-m", "untrack the Dockerfile"])
+            .status
+            .success()
+    );
+    let before = snapshot(&root);
+    for args in [&["--check"][..], &[]] {
+        let out = upgrade(&root, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("are untracked: `Dockerfile`"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(before, snapshot(&root), "a refused upgrade wrote nothing");
+    commit_all(&root, "track it again");
 
     std::fs::remove_file(root.join("docker/wait_for.py")).unwrap();
     std::fs::create_dir(root.join("docker/wait_for.py")).unwrap();

@@ -155,13 +155,15 @@ pub fn served_app(dockerfile: &str) -> Option<String> {
     line.rsplit('"').nth(1).map(str::to_string)
 }
 
-/// Module-level names in a gunicorn config that are not gunicorn settings (gunicorn itself
-/// ignores a misspelt setting, `--check-config` included).
+/// Module-level names (assignments and hook functions) in a gunicorn config that are not
+/// gunicorn settings (gunicorn itself ignores a misspelt setting or hook, `--check-config`
+/// included).
 fn unknown_gunicorn_settings(t: &Tools, cwd: &Path, config: &Path) -> (bool, String) {
     let script = "import ast, sys\n\
                   tree = ast.parse(open(sys.argv[1]).read())\n\
                   for node in tree.body:\n\
                   \x20   targets = node.targets if isinstance(node, ast.Assign) else []\n\
+                  \x20   if isinstance(node, ast.FunctionDef): targets = [ast.Name(node.name)]\n\
                   \x20   for t in targets:\n\
                   \x20       if isinstance(t, ast.Name) and not t.id.startswith('_'): print(t.id)\n";
     let (ok, names) = run_tool(&t.python, &["-c", script, config.to_str().unwrap()], cwd);

@@ -6,8 +6,10 @@ FORWARDED_ALLOW_IPS and LOG_LEVEL. Every module-level name below is a gunicorn s
 misspelt one would be silently ignored, so pyscaffold's tests check them against gunicorn.
 """
 
+import gc
 import math
 import os
+import signal
 
 
 def _int(name: str, default: int) -> int:
@@ -73,3 +75,20 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # The control socket's default path is under $HOME, which the app user does not have.
 control_socket_disable = True
+
+
+def post_fork(server, worker):
+    """Runs in each new worker before it sets up its own signal handling. Until then a SIGTERM
+    (`docker stop` just after start) would reach the master's handler this process inherited
+    and be lost, and the worker would serve on until the graceful timeout: remember it."""
+    signal.signal(signal.SIGTERM, lambda *_: setattr(worker, "stop_requested", True))
+
+
+def post_worker_init(worker):
+    """Runs in each worker once the app is loaded. Freezing what startup created keeps the
+    garbage collector from scanning it again, in every request and when the worker exits: on
+    `docker stop`, workers then exit in milliseconds instead of a tenth of a second each. A
+    SIGTERM that came while the worker was starting stops it now."""
+    gc.freeze()
+    if getattr(worker, "stop_requested", False):
+        worker.alive = False
