@@ -77,15 +77,58 @@ pub enum Command {
                       Exit status: 0 done, 1 failed."
     )]
     Versions,
-    /// List the presets of the template set with a one-line description
+    /// List the presets of the template set and its packs with a one-line description
     #[command(
-        after_help = "Example:\n  pyscaffold presets\n  pyscaffold new api --preset flask-small -y\n\n\
-                      Exit status: 0 done, 1 failed."
+        after_help = "Example:\n  pyscaffold presets\n  pyscaffold presets --pack ../acme-pack\n  pyscaffold new api --preset flask-small -y\n\n\
+                      Exit status: 0 done, 1 failed, 2 bad input (a pack that cannot be read)."
     )]
-    Presets,
+    Presets(PresetsArgs),
+    /// Create and check preset packs: an organisation's layer over the templates
+    #[command(subcommand, after_help = PACK_EXAMPLES)]
+    Pack(PackCommand),
     /// Print a shell completion script for pyscaffold's subcommands and flags
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
+}
+
+const PACK_EXAMPLES: &str = "\
+Examples:
+  pyscaffold pack new acme-pack            a commented pack that passes its own check
+  pyscaffold pack check acme-pack          manifest, every preset rendered and validated
+  pyscaffold pack check https://git.example.com/platform/pack.git#v1.2.0
+  pyscaffold new billing-api --pack acme-pack -y
+
+Exit status: 0 done, 1 a check failed, 2 bad input (a pack that cannot be read).";
+
+#[derive(Debug, Subcommand)]
+pub enum PackCommand {
+    /// Write a commented pack skeleton into a new folder
+    New(PackNewArgs),
+    /// Check a pack: its manifest, and every preset rendered and run through the validators
+    ///
+    /// Loads the pack (and what it extends) over the newest built-in templates, renders the
+    /// defaults and each of its presets, refuses output paths that leave the project, and runs
+    /// the validators built-in output passes (hadolint, shellcheck, actionlint,
+    /// check-jsonschema, yamllint, Python's compiler) on each render; a validator that is not
+    /// on PATH is named, not silently passed.
+    Check(PackCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PackNewArgs {
+    /// The folder to create
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The pack's name (default: the folder's name)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PackCheckArgs {
+    /// The pack: a folder, or a git URL with an optional `#REF`
+    #[arg(value_name = "SOURCE", default_value = ".")]
+    pub source: String,
 }
 
 const COMPLETIONS_EXAMPLES: &str = "\
@@ -96,6 +139,17 @@ Examples:
   pyscaffold completions powershell >> $PROFILE
 
 Exit status: 0 done, 2 bad input (an unknown shell).";
+
+#[derive(Debug, Args)]
+pub struct PresetsArgs {
+    /// Also list the presets of this pack (a folder, or a git URL with an optional `#REF`);
+    /// repeatable. Default: `PYSCAFFOLD_PACK`, else the config file's `pack:`
+    #[arg(long = "pack", value_name = "SOURCE")]
+    pub packs: Vec<String>,
+    /// Use no pack, even one that `PYSCAFFOLD_PACK` or the config file names
+    #[arg(long, conflicts_with = "packs")]
+    pub no_pack: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -111,6 +165,7 @@ Examples:
   pyscaffold upgrade --check --format json
   pyscaffold upgrade --dry-run            the diff of every change, and the predicted conflicts
   pyscaffold upgrade --to 0.4.0 --set healthcheck_interval=1m -y
+  pyscaffold upgrade --pack-ref v2.0.0     move the project's pack to its release v2.0.0
   pyscaffold upgrade -C services/billing
 
 Exit status: 0 done (or, with --check, up to date); 1 finished with conflicts to resolve;
@@ -177,6 +232,10 @@ pub struct UpgradeArgs {
     /// Recreate managed files you deleted (by default they stay deleted)
     #[arg(long)]
     pub recreate_deleted: bool,
+    /// Move the project's pack to this tag instead of its newest (`NAME=TAG` when it has
+    /// several packs); repeatable
+    #[arg(long = "pack-ref", value_name = "TAG")]
+    pub pack_refs: Vec<String>,
     /// The project directory (default: the current directory)
     #[arg(short = 'C', value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
@@ -254,9 +313,17 @@ pub struct AnswerArgs {
     /// Read answers from a YAML file (a mapping, or another project's .pyscaffold.yml)
     #[arg(long = "answers", value_name = "FILE", help_heading = "Answers")]
     pub answers_file: Option<PathBuf>,
-    /// Start from a preset of the template set (see `pyscaffold presets`)
+    /// Start from a preset of the template set or its packs (see `pyscaffold presets`)
     #[arg(long, value_name = "PRESET", help_heading = "Answers")]
     pub preset: Option<String>,
+    /// Layer an organisation's pack over the templates: a folder, or a git URL with an
+    /// optional `#REF` (default: its newest version tag); repeatable, lowest first. Default:
+    /// `PYSCAFFOLD_PACK`, else `pack:` in ~/.config/pyscaffold/config.yaml
+    #[arg(long = "pack", value_name = "SOURCE", help_heading = "Packs")]
+    pub packs: Vec<String>,
+    /// Use no pack, even one that `PYSCAFFOLD_PACK` or the config file names
+    #[arg(long, conflicts_with = "packs", help_heading = "Packs")]
+    pub no_pack: bool,
     /// Take the default for every question not answered otherwise; never prompt
     #[arg(short = 'y', long = "defaults", help_heading = "Answers")]
     pub use_defaults: bool,

@@ -70,6 +70,21 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// An error and its sources on one line, `outer: inner: innermost`.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let next = cause.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// Prints `err` to stderr as `error: …` (with its causes) and a `help:` line, and picks the exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     if err

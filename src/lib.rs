@@ -17,11 +17,13 @@ use clap::FromArgMatches;
 pub mod answers;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod git;
 pub mod lock;
 pub mod merge;
 pub mod migrate;
+pub mod pack;
 pub mod plan;
 pub mod presets;
 pub mod project;
@@ -31,6 +33,7 @@ pub mod record;
 pub mod resolve;
 pub mod template_set;
 pub mod upgrade;
+pub mod validate;
 pub mod value;
 pub mod write;
 
@@ -61,7 +64,8 @@ where
         (cli::Command::Upgrade(args), _) => commands::upgrade::run(args),
         (cli::Command::Eject(args), _) => commands::eject::run(args),
         (cli::Command::Versions, _) => commands::versions::run(),
-        (cli::Command::Presets, _) => commands::presets::run(&set),
+        (cli::Command::Presets(args), _) => commands::presets::run(&args),
+        (cli::Command::Pack(command), _) => commands::pack::run(command),
         (cli::Command::Completions(args), _) => commands::completions::run(&args, &set),
         (cli::Command::New(_), None) => anyhow::bail!("`new` was parsed without its arguments"),
     }

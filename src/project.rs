@@ -21,6 +21,11 @@ pub struct Project {
     /// The recorded version's files for the recorded answers.
     pub base: Vec<RenderedFile>,
     pub meta: RenderMeta,
+    /// The recorded packs, as they were when the project was generated (or last upgraded).
+    pub packs: Vec<crate::pack::Pack>,
+    /// Folder packs whose files changed since: the base cannot be rebuilt, so `base` is empty
+    /// and upgrade replaces only managed files you did not edit.
+    pub changed_packs: Vec<String>,
 }
 
 /// Loads the record at `root`, checks it against the recorded template version, renders the
@@ -57,7 +62,14 @@ pub fn load(root: &Path) -> Result<Project> {
             "install the pyscaffold that generated the project, or a newer one",
         ));
     };
-    let set = builtin::load(&version)?;
+    let recorded = crate::pack::load_recorded(&record.packs)?;
+    let changed_packs: Vec<String> = recorded
+        .iter()
+        .filter(|(_, changed)| *changed)
+        .map(|(p, _)| p.manifest.name.clone())
+        .collect();
+    let packs: Vec<crate::pack::Pack> = recorded.into_iter().map(|(p, _)| p).collect();
+    let set = crate::pack::layered(&version, &packs)?;
     // Parsed again for its answers' line numbers, so a bad answer is cited by line.
     let text = std::fs::read_to_string(root.join(RECORD_FILE))?;
     let answers = parse_answers(&text, &format!("`{shown}`"))?;
@@ -80,6 +92,23 @@ pub fn load(root: &Path) -> Result<Project> {
     let meta = RenderMeta {
         pyscaffold_version: record.pyscaffold.clone(),
     };
+    if !changed_packs.is_empty() {
+        // No base: the hashes cannot be checked, and nothing is merged.
+        for entry in &mut record.files {
+            entry
+                .kind
+                .get_or_insert(crate::template_set::Ownership::Managed);
+        }
+        return Ok(Project {
+            record,
+            version,
+            set,
+            base: Vec::new(),
+            meta,
+            packs,
+            changed_packs,
+        });
+    }
     let base = set.render(&resolved.answers, &meta)?;
     // The record's hash of a managed file is the hash of the templates' text for it, which the base
     // render reproduces byte for byte: a hash that differs was edited by hand (perhaps to
@@ -116,5 +145,7 @@ pub fn load(root: &Path) -> Result<Project> {
         set,
         base,
         meta,
+        packs,
+        changed_packs,
     })
 }

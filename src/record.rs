@@ -37,6 +37,9 @@ pub struct Record {
     /// Version of pyscaffold that wrote the files.
     pub pyscaffold: String,
     pub template: TemplateRef,
+    /// The packs layered over the template set, lowest first; none for a project without.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packs: Vec<PackRef>,
     pub answers: BTreeMap<String, Value>,
     /// Every generated file except this one, sorted by path.
     pub files: Vec<FileHash>,
@@ -48,6 +51,28 @@ pub struct Record {
 pub struct TemplateRef {
     pub id: String,
     pub version: String,
+}
+
+/// A pack layered over the template set: which release, from where, at which commit (a git
+/// source) or with which content (a folder). The source carries no userinfo or token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackRef {
+    pub name: String,
+    pub version: String,
+    pub source: String,
+    /// The tag or branch it was read at (git sources).
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The commit it was read at (git sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The SHA-256 of its files (folder sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// The pack that `extends` this one; none for a pack the project asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// A generated file, the hash of the template's text for it, and who owns it.
@@ -78,6 +103,7 @@ impl Record {
                 id: set.manifest.id.clone(),
                 version: set.manifest.version.clone(),
             },
+            packs: set.packs.clone(),
             answers: answers.map().clone(),
             files: files
                 .iter()

@@ -26,6 +26,8 @@ pub enum LayerKind {
     Set,
     /// A dedicated flag such as `--port`.
     Flag,
+    /// An answer a pack locked.
+    Lock,
 }
 
 /// One given answer, before it is checked against its question.
@@ -101,7 +103,8 @@ pub fn resolve(
     options: &Options,
 ) -> Result<Resolved> {
     let mut notes = Vec::new();
-    let given = merge_given(set, layers, options, &mut notes)?;
+    let mut given = merge_given(set, layers, options, &mut notes)?;
+    apply_locks(set, &mut given, &mut notes)?;
     let mut answers = Answers::default();
     let mut origins = BTreeMap::new();
     let mut missing = Vec::new();
@@ -111,7 +114,7 @@ pub fn resolve(
             && !set.condition(when, &context)?
         {
             if let Some((_, kind, _)) = given.get(&question.id)
-                && *kind != LayerKind::Record
+                && !matches!(kind, LayerKind::Record | LayerKind::Lock)
             {
                 notes.push(format!(
                     "ignoring the answer to `{}`: it does not apply when {when}",
@@ -186,6 +189,51 @@ fn merge_given(
         }
     }
     Ok(given)
+}
+
+/// Puts every pack lock in place of what was given: a flag, `--set` or answers file that says
+/// otherwise is refused; a preset or a project's record that says otherwise gives way, with a
+/// note (a new pack release may lock an answer differently).
+fn apply_locks(
+    set: &TemplateSet,
+    given: &mut BTreeMap<String, (Value, LayerKind, String)>,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    for lock in &set.locked {
+        let id = &lock.id;
+        if let Some((value, kind, at)) = given.get(id)
+            && *value != lock.value
+        {
+            match kind {
+                LayerKind::Record | LayerKind::Preset => notes.push(format!(
+                    "{} locks `{id}` to `{}`: it replaces `{value}` from {at}",
+                    lock.by, lock.value
+                )),
+                _ => {
+                    return Err(bad_input(
+                        format!(
+                            "{at} contradicts {}, which locks `{id}` to `{}`",
+                            lock.by, lock.value
+                        ),
+                        format!(
+                            "the pack fixes `{id}` for every project: leave it out (it is set \
+                             for you), or ask the pack's owners to change the lock; nothing was \
+                             written"
+                        ),
+                    ));
+                }
+            }
+        }
+        given.insert(
+            id.clone(),
+            (
+                lock.value.clone(),
+                LayerKind::Lock,
+                format!("locked by {}", lock.by),
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// What to write instead of a YAML scalar that YAML read as the wrong type: an unquoted

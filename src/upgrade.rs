@@ -45,6 +45,8 @@ pub struct Request {
     pub use_defaults: bool,
     /// Bring back managed files the user deleted.
     pub recreate_deleted: bool,
+    /// `--pack-ref`: `TAG`, or `NAME=TAG` for one of several packs.
+    pub pack_refs: Vec<String>,
 }
 
 /// An upgrade computed but not applied.
@@ -52,6 +54,8 @@ pub struct Prepared {
     pub root: PathBuf,
     pub from: Version,
     pub to: Version,
+    /// How each pack moves: name, recorded version, target version (the same when unchanged).
+    pub packs: Vec<(String, String, String)>,
     /// Every file's step, the record's own last, sorted by path.
     pub plan: Plan,
     /// Whether anything changes: another version, changed answers or a file to write.
@@ -115,11 +119,36 @@ pub fn prepare_project(
 
     // The answers: recorded, migrated to the target, then --set; new questions asked or taken
     // from their defaults.
-    let steps = migration_steps(&project.version, &target)?;
+    let target_packs = crate::pack::for_upgrade(&project.record.packs, &request.pack_refs)?;
+    let mut steps = migration_steps(&project.version, &target)?;
+    for pack in &target_packs {
+        if let Some(recorded) = project
+            .record
+            .packs
+            .iter()
+            .find(|p| p.name == pack.manifest.name)
+            && let Ok(from) = Version::parse(&recorded.version)
+        {
+            if pack.version()? < from {
+                return Err(bad_input(
+                    format!(
+                        "{} is older than the project's pack `{}` {from}",
+                        pack.label(),
+                        recorded.name
+                    ),
+                    "upgrade moves forward only: give `--pack-ref` a newer tag, or leave it out \
+                     for the newest",
+                ));
+            }
+            steps.extend(crate::pack::migrations_since(pack, &from)?);
+        }
+    }
     let step_refs: Vec<(String, &crate::template_set::Migration)> =
         steps.iter().map(|(v, m)| (v.clone(), m)).collect();
     let migrated = migrate(&step_refs, &project.record.answers)?;
-    let set = builtin::load(&target)?;
+    let set = crate::pack::layered(&target, &target_packs)?;
+    let pack_moves: Vec<(String, String, String)> = pack_moves(&project, &set);
+    let packs_changed = project.record.packs != set.packs;
     let record_layer = yaml_layer(
         LayerKind::Record,
         format!("`{RECORD_FILE}` (its answers carried to templates {target})"),
@@ -160,7 +189,7 @@ pub fn prepare_project(
         }
     }
 
-    let same_version = target == project.version;
+    let same_version = target == project.version && !packs_changed;
     let meta = if same_version {
         project.meta.clone()
     } else {
@@ -171,17 +200,36 @@ pub fn prepare_project(
         refuse_missing_seeded(root, &project, &theirs)?;
     }
     let labels = (
-        format!("yours (templates {})", project.version),
-        format!("templates {target}"),
+        format!(
+            "yours (templates {})",
+            with_packs(&project.version, &project.set)
+        ),
+        format!("templates {}", with_packs(&target, &set)),
     );
-    let mut plan = file_plan(
-        root,
-        &project,
-        &migrated,
-        &theirs,
-        &labels,
-        request.recreate_deleted,
-    )?;
+    let mut plan = if project.changed_packs.is_empty() {
+        file_plan(
+            root,
+            &project,
+            &migrated,
+            &theirs,
+            &labels,
+            request.recreate_deleted,
+        )?
+    } else {
+        notes.push(format!(
+            "pack {} is a folder whose files changed since the project was generated, so \
+             there is no base to merge with: upgrade replaces only the managed files you did \
+             not edit and lists the others (compare them with `upgrade --dry-run`); a pack in a \
+             git repository keeps every release, so edits can be merged",
+            project
+                .changed_packs
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        no_base_plan(root, &project, &theirs, request.recreate_deleted)?
+    };
     notes.extend(left_in_renamed_folders(root, &plan));
     let answers_changed = resolved.answers.map() != &project.record.answers;
     let record = new_record(&project, &migrated, &theirs, &set, &resolved.answers, &meta);
@@ -200,10 +248,121 @@ pub fn prepare_project(
         root: root.to_path_buf(),
         from: project.version,
         to: target,
+        packs: pack_moves,
         plan,
         upgrading,
         notes,
     })
+}
+
+/// `0.5.0` or `0.5.0 + acme 2.0.0`, as conflict markers name a side.
+fn with_packs(version: &Version, set: &crate::template_set::TemplateSet) -> String {
+    let mut text = version.to_string();
+    for pack in &set.packs {
+        text.push_str(&format!(" + {} {}", pack.name, pack.version));
+    }
+    text
+}
+
+/// Each recorded or target pack: name, recorded version (`-` when new), target version (`-`
+/// when no longer layered).
+fn pack_moves(
+    project: &Project,
+    set: &crate::template_set::TemplateSet,
+) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for old in &project.record.packs {
+        let new = set
+            .packs
+            .iter()
+            .find(|p| p.name == old.name)
+            .map_or_else(|| "-".to_string(), |p| p.version.clone());
+        out.push((old.name.clone(), old.version.clone(), new));
+    }
+    for new in &set.packs {
+        if !project.record.packs.iter().any(|p| p.name == new.name) {
+            out.push((new.name.clone(), "-".to_string(), new.version.clone()));
+        }
+    }
+    out
+}
+
+/// The plan when a folder pack changed and the base cannot be rebuilt: managed files you did
+/// not edit (their hash is the recorded one) are replaced or deleted; edited ones are kept and
+/// listed; nothing is merged.
+fn no_base_plan(
+    root: &Path,
+    project: &Project,
+    theirs: &[RenderedFile],
+    recreate_deleted: bool,
+) -> Result<Plan> {
+    let mut plan = Plan::default();
+    let unedited = |entry: Option<&FileHash>, text: &str| {
+        entry.is_some_and(|e| e.sha256 == sha256_hex(text.as_bytes()))
+    };
+    for t in theirs {
+        let entry = project.record.file(&t.path);
+        let kind = entry.and_then(|e| e.kind).unwrap_or(t.kind);
+        let mut step = Step::new(&t.path, Action::Skip);
+        step.executable = t.executable;
+        if kind != Ownership::Managed {
+            step.note = Some(match kind {
+                Ownership::Ejected => "ejected: yours, left alone".to_string(),
+                _ if entry.is_none() => "new seeded file: only `new` writes those".to_string(),
+                _ => SEEDED_NOTE.to_string(),
+            });
+            plan.push(step);
+            continue;
+        }
+        match read_disk(root, &t.path)? {
+            Disk::Missing if entry.is_some() && !recreate_deleted => {
+                step.note = Some(
+                    "deleted by you, so it stays deleted; `--recreate-deleted` brings it back"
+                        .into(),
+                );
+            }
+            Disk::Missing => {
+                step.action = Action::Create;
+                step.new = Some(t.contents.clone());
+            }
+            Disk::Text(ours) if ours == t.contents => step.old = Some(ours),
+            Disk::Text(ours) if unedited(entry, &ours) => {
+                step.action = Action::Update;
+                step.old = Some(ours);
+                step.new = Some(t.contents.clone());
+            }
+            Disk::Text(ours) => {
+                step.drifted = true;
+                step.note = Some(
+                    "edited by you, and there is no base to merge with: left as it is; bring \
+                     in the template's version by hand"
+                        .into(),
+                );
+                step.old = Some(ours);
+            }
+        }
+        plan.push(step);
+    }
+    for entry in &project.record.files {
+        if entry.kind != Some(Ownership::Managed) || theirs.iter().any(|t| t.path == entry.path) {
+            continue;
+        }
+        if let Disk::Text(ours) = read_disk(root, &entry.path)? {
+            let mut step = Step::new(&entry.path, Action::Delete);
+            if !unedited(Some(entry), &ours) {
+                step.action = Action::Skip;
+                step.drifted = true;
+                step.note = Some(
+                    "the templates dropped it; kept because you edited it, so it is yours now"
+                        .into(),
+                );
+            }
+            step.old = Some(ours);
+            plan.push(step);
+        }
+    }
+    plan.sort();
+    Ok(plan)
 }
 
 /// Writes the plan all at once (or nothing, on any failure) and, in a git repository, records
@@ -719,6 +878,7 @@ fn new_record(
             id: set.manifest.id.clone(),
             version: set.manifest.version.clone(),
         },
+        packs: set.packs.clone(),
         answers: answers.map().clone(),
         files: files.into_values().collect(),
     }

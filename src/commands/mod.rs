@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod eject;
 pub mod new;
+pub mod pack;
 pub mod presets;
 pub mod upgrade;
 pub mod versions;

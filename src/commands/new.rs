@@ -30,7 +30,8 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
         Some(text) => builtin::parse_known(text, "--template-version")?,
         None => builtin::latest()?,
     };
-    let set = builtin::load(&version)?;
+    let packs = crate::pack::select(&args.answers.packs, args.answers.no_pack)?;
+    let set = crate::pack::layered(&version, &packs)?;
     let command = crate::cli::command(&set)
         .find_subcommand("new")
         .cloned()
@@ -143,7 +144,17 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
         ),
         LockOutcome::NotNeeded | LockOutcome::Created => (Vec::new(), ExitCode::SUCCESS),
     };
-    eprintln!("{}", summary(&root, &resolved.answers, files.len(), &notes));
+    eprintln!(
+        "{}",
+        summary(
+            &root,
+            &resolved.answers,
+            &set.packs,
+            files.iter().any(|f| f.path == "compose.yaml"),
+            files.len(),
+            &notes
+        )
+    );
     Ok(code)
 }
 
@@ -283,20 +294,33 @@ fn print_plan(root: &Path, plan: &Plan, diff: bool, verbose: bool) {
     }
 }
 
-fn summary(root: &Path, answers: &Answers, count: usize, notes: &[String]) -> String {
+fn summary(
+    root: &Path,
+    answers: &Answers,
+    packs: &[crate::record::PackRef],
+    has_compose: bool,
+    count: usize,
+    notes: &[String],
+) -> String {
     let text = |id: &str| answers.get(id).map(Value::to_text).unwrap_or_default();
-    let compose = if text("framework") == "worker" {
-        "run it locally with the development requirements"
+    let compose = if !has_compose {
+        String::new()
+    } else if text("framework") == "worker" {
+        "\n  docker compose up --build      # run it locally with the development requirements"
+            .to_string()
     } else {
-        "develop with live reload"
+        "\n  docker compose up --build      # develop with live reload".to_string()
     };
     let dir = root.display().to_string();
+    let packs: String = packs
+        .iter()
+        .map(|p| format!("; pack {} {}", p.name, p.version))
+        .collect();
     format!(
-        "created `{dir}`: {count} files ({framework}, {installer}, CI: {ci})\n{note}\n\
+        "created `{dir}`: {count} files ({framework}, {installer}, CI: {ci}{packs})\n{note}\n\
          next steps:\n  \
          cd {cd}\n  \
-         python3 docker/build.py        # build both stages and run the smoke test\n  \
-         docker compose up --build      # {compose}\n\
+         python3 docker/build.py        # build both stages and run the smoke test{compose}\n\
          README.Docker.md explains every generated file.",
         cd = shell_word(&dir),
         note = notes.iter().map(|n| format!("{n}\n")).collect::<String>(),

@@ -69,6 +69,7 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
         sets: args.sets.clone(),
         use_defaults: args.use_defaults,
         recreate_deleted: args.recreate_deleted,
+        pack_refs: args.pack_refs.clone(),
     };
     let interactive = writes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut terminal = TerminalPrompter::new();
@@ -76,7 +77,16 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
     let prepared = prepare_project(project, &request, prompter)?;
     let plan = &prepared.plan;
     let status = prepared.check_status();
-    let report = Report::new(&prepared.from, &prepared.to, status, plan, &prepared.notes);
+    let mut report = Report::new(&prepared.from, &prepared.to, status, plan, &prepared.notes);
+    report.packs = prepared
+        .packs
+        .iter()
+        .map(|(name, from, to)| PackMove {
+            name: name.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        })
+        .collect();
     if args.check {
         report.print(&args.format, plan)?;
         return Ok(ExitCode::from(status));
@@ -89,10 +99,9 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
         eprintln!("dry run: nothing written");
         return Ok(ExitCode::SUCCESS);
     }
-    let (from, target) = (&prepared.from, &prepared.to);
     if !prepared.upgrading {
         report.print_notes(plan);
-        eprintln!("up to date: templates {target}; nothing to change");
+        eprintln!("up to date: {}; nothing to change", report.targets());
         return Ok(ExitCode::SUCCESS);
     }
     let conflicts = crate::upgrade::apply(&prepared, repo.as_ref())?;
@@ -101,16 +110,14 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
         println!("{}", step.describe());
     }
     if conflicts.is_empty() {
-        eprintln!(
-            "upgraded from templates {from} to {target}: {}",
-            report.counts()
-        );
+        eprintln!("upgraded {}: {}", report.moves(), report.counts());
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
-            "upgraded from templates {from} to {target} WITH CONFLICTS: {}\n\
+            "upgraded {} WITH CONFLICTS: {}\n\
              resolve the conflict markers (<<<<<<< / >>>>>>>) in: {}\n\
              then {}; `pyscaffold upgrade` refuses to run again until no markers remain",
+            report.moves(),
             report.counts(),
             conflicts.join(", "),
             if repo.is_some() {
@@ -130,8 +137,18 @@ struct Report {
     exit_code: u8,
     from: String,
     to: String,
+    /// Each pack's move, when the project uses packs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    packs: Vec<PackMove>,
     files: Vec<FileOutcome>,
     notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct PackMove {
+    name: String,
+    from: String,
+    to: String,
 }
 
 #[derive(Serialize)]
@@ -158,6 +175,7 @@ impl Report {
             exit_code: code,
             from: from.to_string(),
             to: to.to_string(),
+            packs: Vec::new(),
             files: plan
                 .steps
                 .iter()
@@ -175,6 +193,27 @@ impl Report {
                 .collect(),
             notes: notes.to_vec(),
         }
+    }
+
+    /// `from templates 0.4.0 to 0.5.0, pack acme 1.0.0 to 2.0.0`.
+    fn moves(&self) -> String {
+        let mut text = format!("from templates {} to {}", self.from, self.to);
+        for pack in &self.packs {
+            text.push_str(&format!(
+                ", pack {} {} to {}",
+                pack.name, pack.from, pack.to
+            ));
+        }
+        text
+    }
+
+    /// `templates 0.5.0, pack acme 2.0.0`.
+    fn targets(&self) -> String {
+        let mut text = format!("templates {}", self.to);
+        for pack in &self.packs {
+            text.push_str(&format!(", pack {} {}", pack.name, pack.to));
+        }
+        text
     }
 
     fn counts(&self) -> String {
@@ -212,8 +251,13 @@ impl Report {
         for note in &self.notes {
             eprintln!("note: {note}");
         }
+        let packs: String = self
+            .packs
+            .iter()
+            .map(|p| format!(", pack {} {} -> {}", p.name, p.from, p.to))
+            .collect();
         eprintln!(
-            "{}: templates {} -> {} ({}); exit status {}",
+            "{}: templates {} -> {}{packs} ({}); exit status {}",
             self.status,
             self.from,
             self.to,

@@ -123,4 +123,8 @@ pub struct FileRule {
     pub executable: bool,
     #[serde(default)]
     pub kind: Ownership,
+    /// Which layer wrote the rule: 0 the built-in set, then each pack in order. A rule of a
+    /// higher layer replaces a lower layer's file at the same path.
+    #[serde(skip)]
+    pub layer: usize,
 }

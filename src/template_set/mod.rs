@@ -22,6 +22,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use crate::answers::Answers;
 use crate::presets::Preset;
 use crate::questions::Question;
+use crate::record::PackRef;
 
 pub use manifest::{Constraint, Derived, FileRule, LockRule, Manifest, Migration, Ownership};
 
@@ -82,6 +83,33 @@ pub struct ParsedSet {
     pub dependencies: Dependencies,
     pub files: BTreeMap<String, String>,
     pub presets: Vec<Preset>,
+    /// Answers the packs fixed.
+    pub locked: Vec<Lock>,
+    /// The packs' variables, as templates see them (`vars.NAME`).
+    pub vars: serde_json::Map<String, serde_json::Value>,
+    /// Output paths the packs dropped from the layers below them.
+    pub drops: Vec<DropRule>,
+    /// The packs layered in, lowest first, as the record names them.
+    pub packs: Vec<PackRef>,
+}
+
+/// An answer a pack fixed: never asked, refused when given otherwise.
+#[derive(Clone, Debug)]
+pub struct Lock {
+    pub id: String,
+    pub value: crate::value::Value,
+    /// The pack, as messages name it (`` pack `acme` 1.2.0 ``).
+    pub by: String,
+}
+
+/// Output paths a pack does not want from the layers below it.
+#[derive(Clone, Debug)]
+pub struct DropRule {
+    pub pattern: String,
+    pub matcher: globset::GlobMatcher,
+    /// The pack's layer: it drops files of lower layers only.
+    pub layer: usize,
+    pub by: String,
 }
 
 impl ParsedSet {
@@ -112,6 +140,10 @@ impl ParsedSet {
             dependencies,
             files: source.files,
             presets: source.presets,
+            locked: Vec::new(),
+            vars: serde_json::Map::new(),
+            drops: Vec::new(),
+            packs: Vec::new(),
         })
     }
 
@@ -125,12 +157,34 @@ impl ParsedSet {
                 .iter()
                 .map(|(name, text)| (name.as_str(), text.as_str())),
         )
-        .context("the templates in `files/` do not parse")?;
+        .map_err(|e| {
+            let what = if self.packs.is_empty() {
+                "the templates in `files/` do not parse".to_string()
+            } else {
+                format!(
+                    "the templates in `files/` of the built-in set and {} do not parse",
+                    self.packs
+                        .iter()
+                        .map(|p| format!("pack `{}` {}", p.name, p.version))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            crate::error::bad_input(
+                format!("{what}: {}", crate::error::chain(&e)),
+                "fix the template named (Tera syntax; `{% include %}` names only templates of \
+                 the built-in set or the packs)",
+            )
+        })?;
         Ok(TemplateSet {
             manifest: self.manifest,
             questions: self.questions,
             dependencies: self.dependencies,
             presets: self.presets,
+            locked: self.locked,
+            vars: self.vars,
+            drops: self.drops,
+            packs: self.packs,
             tera,
         })
     }
@@ -143,6 +197,10 @@ pub struct TemplateSet {
     pub questions: Vec<Question>,
     pub dependencies: Dependencies,
     pub presets: Vec<Preset>,
+    pub locked: Vec<Lock>,
+    pub vars: serde_json::Map<String, serde_json::Value>,
+    pub drops: Vec<DropRule>,
+    pub packs: Vec<PackRef>,
     tera: tera::Tera,
 }
 
@@ -152,9 +210,18 @@ impl TemplateSet {
         builtin::load(&builtin::latest()?)
     }
 
-    /// `id version`, as messages and `--version` name the set.
+    /// `id version`, as messages and `--version` name the set (with its packs).
     pub fn label(&self) -> String {
-        format!("{} {}", self.manifest.id, self.manifest.version)
+        let mut label = format!("{} {}", self.manifest.id, self.manifest.version);
+        for pack in &self.packs {
+            label.push_str(&format!(" + {} {}", pack.name, pack.version));
+        }
+        label
+    }
+
+    /// The lock on question `id`, if a pack fixed it.
+    pub fn lock(&self, id: &str) -> Option<&Lock> {
+        self.locked.iter().find(|l| l.id == id)
     }
 
     pub fn question(&self, id: &str) -> Option<&Question> {
@@ -198,11 +265,36 @@ impl TemplateSet {
         context.insert("template_id", &self.manifest.id);
         context.insert("template_version", &self.manifest.version);
         context.insert("pyscaffold_version", &meta.pyscaffold_version);
+        context.insert("vars", &self.vars);
+        let packs: Vec<BTreeMap<&str, &str>> = self
+            .packs
+            .iter()
+            .map(|p| BTreeMap::from([("name", p.name.as_str()), ("version", p.version.as_str())]))
+            .collect();
+        context.insert("packs", &packs);
         for derived in &self.manifest.derived {
             let value = self.render_str(&derived.value, &context)?;
             context.insert(derived.id.clone(), &value);
         }
         Ok(context)
+    }
+
+    /// A pack's template that fails to render is the pack's bad input (exit 2); a built-in
+    /// one is a bug.
+    fn pack_problem(&self, from_pack: bool, error: anyhow::Error, what: &str) -> anyhow::Error {
+        if !from_pack {
+            return error;
+        }
+        let packs: Vec<String> = self
+            .packs
+            .iter()
+            .map(|p| format!("pack `{}` {}", p.name, p.version))
+            .collect();
+        crate::error::bad_input(
+            format!("{what} of {} does not render: {error:#}", packs.join(", ")),
+            "fix the template (`pyscaffold pack check DIR` renders every preset); templates see \
+             the answers by question id, `vars.NAME` and `packs`",
+        )
     }
 
     /// Refuses answers that match one of the manifest's constraints.
@@ -233,19 +325,44 @@ impl TemplateSet {
     /// Renders every file whose condition holds, sorted by output path.
     pub fn render(&self, answers: &Answers, meta: &RenderMeta) -> Result<Vec<RenderedFile>> {
         let context = self.context(answers, meta)?;
-        let mut out: BTreeMap<String, RenderedFile> = BTreeMap::new();
+        let mut out: BTreeMap<String, (usize, RenderedFile)> = BTreeMap::new();
         for rule in &self.manifest.files {
             if let Some(when) = &rule.when
                 && !self.condition(when, &context)?
             {
                 continue;
             }
-            let path = self.render_str(&rule.path, &context)?;
+            let from_pack = rule.layer > 0;
+            let path = self.render_str(&rule.path, &context).map_err(|e| {
+                self.pack_problem(
+                    from_pack,
+                    e,
+                    &format!("the output path of `files/{}`", rule.template),
+                )
+            })?;
             check_output_path(&path)?;
-            let text = self
-                .tera
-                .render(&rule.template, &context)
-                .with_context(|| format!("cannot render template `files/{}`", rule.template))?;
+            if self
+                .drops
+                .iter()
+                .any(|d| d.layer > rule.layer && d.matcher.is_match(&path))
+            {
+                continue;
+            }
+            let text = match self.tera.render(&rule.template, &context) {
+                Ok(text) => text,
+                Err(e) if from_pack => {
+                    return Err(self.pack_problem(
+                        true,
+                        anyhow!(crate::error::chain(&e)),
+                        &format!("the template `files/{}`", rule.template),
+                    ));
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!("cannot render template `files/{}`", rule.template)
+                    });
+                }
+            };
             let file = RenderedFile {
                 path: path.clone(),
                 contents: normalise_end(&text),
@@ -253,18 +370,26 @@ impl TemplateSet {
                 kind: rule.kind,
                 template: rule.template.clone(),
             };
-            if out.insert(path.clone(), file).is_some() {
+            let layer = rule.layer;
+            if let Some((earlier, _)) = out.get(&path)
+                && *earlier >= layer
+            {
                 bail!("two manifest entries write `{path}`");
             }
+            // A higher layer's file replaces a lower one's at the same path.
+            out.insert(path.clone(), (layer, file));
         }
-        Ok(out.into_values().collect())
+        Ok(out.into_values().map(|(_, file)| file).collect())
     }
 }
 
 /// Output paths stay inside the project: relative, no `..`, no empty parts.
 pub fn check_output_path(path: &str) -> Result<()> {
     if !is_safe_relative_path(path) {
-        bail!("template output path `{path}` must be relative and stay inside the project");
+        return Err(crate::error::bad_input(
+            format!("template output path `{path}` must be relative and stay inside the project"),
+            "output paths are relative, with `/` between parts and no `.` or `..` parts",
+        ));
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ mod hardening;
 mod help;
 mod interactive;
 mod new_cmd;
+mod packs;
 mod readme;
 mod scenarios;
 mod serve;

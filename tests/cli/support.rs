@@ -23,16 +23,33 @@ pub fn tools_path() -> std::ffi::OsString {
     std::env::join_paths(dirs).expect("PATH entries")
 }
 
-/// Runs pyscaffold in `cwd` without a terminal (stdin closed).
+/// Runs pyscaffold in `cwd` without a terminal (stdin closed), away from the user's config
+/// file, `PYSCAFFOLD_PACK` and pack cache.
 pub fn run(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
+    command(cwd, args).output().expect("pyscaffold runs")
+}
+
+/// The command [`run`] runs, to add environment variables to.
+pub fn command(cwd: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(bin());
+    command
         .args(args)
         .current_dir(cwd)
         .stdin(Stdio::null())
         .env("NO_COLOR", "1")
         .env("PATH", tools_path())
-        .output()
-        .expect("pyscaffold runs")
+        .env(
+            "PYSCAFFOLD_CONFIG",
+            cwd.join(".no-such-pyscaffold-config.yaml"),
+        )
+        .env("PYSCAFFOLD_CACHE_DIR", test_cache())
+        .env_remove("PYSCAFFOLD_PACK");
+    command
+}
+
+/// A pack cache of this test run's own.
+pub fn test_cache() -> PathBuf {
+    std::env::temp_dir().join(format!("pyscaffold-test-cache-{}", std::process::id()))
 }
 
 pub fn stderr(out: &Output) -> String {
