@@ -83,6 +83,9 @@ pub enum Command {
                       Exit status: 0 done, 1 failed, 2 bad input (a pack that cannot be read)."
     )]
     Presets(PresetsArgs),
+    /// Report on many projects: versions, how far behind, locks violated, drift, predictions
+    #[command(subcommand, after_help = FLEET_EXAMPLES)]
+    Fleet(FleetCommand),
     /// Create and check preset packs: an organisation's layer over the templates
     #[command(subcommand, after_help = PACK_EXAMPLES)]
     Pack(PackCommand),
@@ -99,6 +102,34 @@ Examples:
   pyscaffold new billing-api --pack acme-pack -y
 
 Exit status: 0 done, 1 a check failed, 2 bad input (a pack that cannot be read).";
+
+const FLEET_EXAMPLES: &str = "\
+Examples:
+  pyscaffold fleet report services/*             one row per checkout
+  pyscaffold fleet report repos.txt              a file listing checkouts, one a line
+  pyscaffold fleet report repos.txt --format json
+
+Exit status: 0 done (a repository that cannot be read is a row with its error), 2 bad input.";
+
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// One row per repository: template and pack versions and how far behind the newest,
+    /// locked answers violated, managed files drifted, and what `upgrade --check` predicts
+    ///
+    /// Writes nothing; each repository is read as `upgrade --check` reads it (git packs are
+    /// fetched once per run, so `behind` counts the pack's newest tags).
+    Report(FleetReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FleetReportArgs {
+    /// Project checkouts, or files listing them one a line (`#` comments)
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// `text` (a table) or `json` (for dashboards)
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum PackCommand {

@@ -65,6 +65,7 @@ where
         (cli::Command::Eject(args), _) => commands::eject::run(args),
         (cli::Command::Versions, _) => commands::versions::run(),
         (cli::Command::Presets(args), _) => commands::presets::run(&args),
+        (cli::Command::Fleet(cli::FleetCommand::Report(args)), _) => commands::fleet::run(&args),
         (cli::Command::Pack(command), _) => commands::pack::run(command),
         (cli::Command::Completions(args), _) => commands::completions::run(&args, &set),
         (cli::Command::New(_), None) => anyhow::bail!("`new` was parsed without its arguments"),

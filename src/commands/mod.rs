@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod eject;
+pub mod fleet;
 pub mod new;
 pub mod pack;
 pub mod presets;

@@ -303,8 +303,21 @@ impl Cache {
             .with_context(|| format!("cannot open the pack cache `{}`", self.dir.display()))
     }
 
-    /// Fetches every branch and tag of `url` with the `git` command.
+    /// Fetches every branch and tag of `url` with the `git` command, once per process.
     fn update(&self, url: &str) -> Result<()> {
+        static FETCHED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+        let mut fetched = FETCHED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if fetched.iter().any(|u| u == url) {
+            return Ok(());
+        }
+        self.fetch(url)?;
+        fetched.push(url.to_string());
+        Ok(())
+    }
+
+    fn fetch(&self, url: &str) -> Result<()> {
         let mut command = Command::new("git");
         command
             .arg("--git-dir")
@@ -457,6 +470,18 @@ impl Cache {
         }
         Ok(files)
     }
+}
+
+/// How many version tags of the cached git source `url` lie after `from`, up to `to`
+/// (0 for a folder source or an uncached one).
+pub fn releases_between(url: &str, from: &Version, to: &Version) -> usize {
+    let Ok(cache) = Cache::open(url) else {
+        return 0;
+    };
+    let Ok(repo) = cache.repo() else { return 0 };
+    version_tags(&repo)
+        .map(|tags| tags.iter().filter(|(v, _)| v > from && v <= to).count())
+        .unwrap_or(0)
 }
 
 /// Every tag that reads as a version (`v1`, `1.2`, `v1.2.3`), oldest first.

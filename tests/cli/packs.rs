@@ -518,3 +518,110 @@ fn pack_check_fails_on_output_the_validators_refuse_and_unused_templates() {
         assert!(said.contains("DL3007"), "{said}");
     }
 }
+
+#[test]
+fn fleet_report_shows_a_dozen_repositories_at_mixed_versions() {
+    let tmp = TempDir::new().unwrap();
+    let pack = git_pack(tmp.path());
+    let mut listed = String::from("# the fleet\n");
+    let mut expect: Vec<(String, &str, usize, Option<usize>, &str)> = Vec::new();
+    for (i, version) in ["0.2.0", "0.3.0", "0.4.0", "0.5.0"].iter().enumerate() {
+        for variant in ["plain", "pack-v1", "pack-v2"] {
+            let name = format!("svc-{i}-{variant}");
+            let mut args = vec!["new", name.as_str(), "--template-version", version, "-y"];
+            let source_v1 = format!("{}#v1", url(&pack));
+            let source_v2 = url(&pack);
+            match variant {
+                "pack-v1" => args.extend(["--pack", source_v1.as_str()]),
+                "pack-v2" => args.extend(["--pack", source_v2.as_str()]),
+                _ => {}
+            }
+            let out = run(tmp.path(), &args);
+            assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+            listed.push_str(&format!("{name}\n"));
+            let behind = 3 - i;
+            let pack_behind = match variant {
+                "pack-v1" => Some(1),
+                "pack-v2" => Some(0),
+                _ => None,
+            };
+            let status = if behind > 0 || pack_behind == Some(1) {
+                "upgrade-available"
+            } else {
+                "up-to-date"
+            };
+            expect.push((name, version, behind, pack_behind, status));
+        }
+    }
+    // Drift in one repository, a record contradicting the lock in another.
+    let drifted = tmp.path().join("svc-3-plain");
+    let dockerfile = std::fs::read_to_string(drifted.join("Dockerfile")).unwrap();
+    std::fs::write(drifted.join("Dockerfile"), format!("{dockerfile}# ours\n")).unwrap();
+    let locked = tmp.path().join("svc-3-pack-v2/.pyscaffold.yml");
+    let text = std::fs::read_to_string(&locked).unwrap();
+    std::fs::write(
+        &locked,
+        text.replace("  ci:\n    - gitlab\n", "  ci:\n    - github\n"),
+    )
+    .unwrap();
+    listed.push_str("not-a-project\n");
+    std::fs::create_dir(tmp.path().join("not-a-project")).unwrap();
+    std::fs::write(tmp.path().join("fleet.txt"), listed).unwrap();
+
+    let out = run(
+        tmp.path(),
+        &["fleet", "report", "fleet.txt", "--format", "json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["newest_template"], "0.5.0");
+    let rows = report["repositories"].as_array().unwrap();
+    assert_eq!(rows.len(), 13);
+    for (row, (name, version, behind, pack_behind, status)) in rows.iter().zip(&expect) {
+        assert!(
+            row["path"].as_str().unwrap().ends_with(name.as_str()),
+            "{row}"
+        );
+        assert_eq!(row["template"]["version"], *version, "{name}");
+        assert_eq!(row["template"]["behind"], *behind, "{name}");
+        match pack_behind {
+            Some(n) => {
+                assert_eq!(row["packs"][0]["name"], "acme", "{name}");
+                assert_eq!(row["packs"][0]["behind"], *n, "{name}");
+                assert_eq!(row["packs"][0]["newest"], "2.0.0", "{name}");
+            }
+            None => assert_eq!(row["packs"], serde_json::json!([]), "{name}"),
+        }
+        // The record that contradicts the lock: upgrade would put the lock back.
+        let want = match name.as_str() {
+            "svc-3-plain" => "drift",
+            "svc-3-pack-v2" => "upgrade-available",
+            _ => status,
+        };
+        assert_eq!(row["prediction"]["status"], want, "{name}: {row}");
+    }
+    assert_eq!(rows[9]["drifted"], serde_json::json!(["Dockerfile"]));
+    assert_eq!(
+        rows[11]["locked_violations"],
+        serde_json::json!([{"question": "ci", "answer": "github", "locked": "gitlab", "by": "pack `acme` 2.0.0"}])
+    );
+    assert!(
+        rows[12]["error"]
+            .as_str()
+            .unwrap()
+            .contains("has no `.pyscaffold.yml`"),
+        "{}",
+        rows[12]
+    );
+    // The table: one row per repository and a summary line.
+    let out = run(tmp.path(), &["fleet", "report", "fleet.txt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    assert_eq!(table.lines().count(), 14, "{table}");
+    assert!(table.contains("acme 1.0.0 (1 behind 2.0.0)"), "{table}");
+    assert!(
+        stderr(&out).contains("13 repositories: 10 behind the newest release, 1 could not be read"),
+        "{}",
+        stderr(&out)
+    );
+}
