@@ -99,9 +99,11 @@ Examples:
   pyscaffold pack new acme-pack            a commented pack that passes its own check
   pyscaffold pack check acme-pack          manifest, every preset rendered and validated
   pyscaffold pack check https://git.example.com/platform/pack.git#v1.2.0
+  pyscaffold pack test acme-pack           upgrade every released tag x preset to the working tree
   pyscaffold new billing-api --pack acme-pack -y
 
-Exit status: 0 done, 1 a check failed, 2 bad input (a pack that cannot be read).";
+Exit status: 0 done, 1 a check failed (or, for `pack test`, an upgrade path conflicts), 2 bad
+input (a pack that cannot be read).";
 
 const FLEET_EXAMPLES: &str = "\
 Examples:
@@ -143,6 +145,22 @@ pub enum PackCommand {
     /// check-jsonschema, yamllint, Python's compiler) on each render; a validator that is not
     /// on PATH is named, not silently passed.
     Check(PackCheckArgs),
+    /// Test the upgrade paths: every released tag × every preset, with your users' edits,
+    /// upgraded to the pack's working tree
+    ///
+    /// For each version tag of the pack's git checkout and each of its presets at that tag
+    /// (and the defaults), generates a project, applies the edits in `pack-test.yml` (by
+    /// default: a line appended to every managed file), upgrades it to the working tree as
+    /// `upgrade` would, and reports, per case, clean or the conflicted paths. Writes only to
+    /// temporary folders.
+    Test(PackTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PackTestArgs {
+    /// The pack's git checkout (its working tree is the version upgraded to)
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -47,6 +47,9 @@ pub struct Request {
     pub recreate_deleted: bool,
     /// `--pack-ref`: `TAG`, or `NAME=TAG` for one of several packs.
     pub pack_refs: Vec<String>,
+    /// The packs to move to, already loaded (`pack test` upgrades to a pack's working tree);
+    /// `None`: from the record's sources and `pack_refs`.
+    pub target_packs: Option<Vec<crate::pack::Pack>>,
 }
 
 /// An upgrade computed but not applied.
@@ -119,7 +122,10 @@ pub fn prepare_project(
 
     // The answers: recorded, migrated to the target, then --set; new questions asked or taken
     // from their defaults.
-    let target_packs = crate::pack::for_upgrade(&project.record.packs, &request.pack_refs)?;
+    let target_packs = match &request.target_packs {
+        Some(packs) => packs.clone(),
+        None => crate::pack::for_upgrade(&project.record.packs, &request.pack_refs)?,
+    };
     let mut steps = migration_steps(&project.version, &target)?;
     for pack in &target_packs {
         if let Some(recorded) = project

@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result};
 use include_dir::{Dir, include_dir};
 
 use crate::answers::yaml_layer;
-use crate::cli::{PackCheckArgs, PackCommand, PackNewArgs};
+use crate::cli::{PackCheckArgs, PackCommand, PackNewArgs, PackTestArgs};
 use crate::error::bad_input;
 use crate::resolve::{Given, GivenValue, Layer, LayerKind, Options, resolve};
 use crate::template_set::{PARTIALS, RenderMeta, builtin};
@@ -21,6 +21,7 @@ pub fn run(command: PackCommand) -> Result<ExitCode> {
     match command {
         PackCommand::New(args) => new(&args),
         PackCommand::Check(args) => check(&args),
+        PackCommand::Test(args) => test(&args),
     }
 }
 
@@ -209,4 +210,228 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
     }
     eprintln!("{}: every check passed", top.label());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The edits `pack test` applies, from the pack's `pack-test.yml`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestFile {
+    edits: Vec<Edit>,
+}
+
+/// One user edit: text appended or prepended to a generated file, or replaced in it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Edit {
+    path: String,
+    #[serde(default)]
+    append: Option<String>,
+    #[serde(default)]
+    prepend: Option<String>,
+    #[serde(default)]
+    replace: Option<Replace>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Replace {
+    old: String,
+    new: String,
+}
+
+/// The file naming the edits, at the pack's root.
+const TEST_FILE: &str = "pack-test.yml";
+
+/// What the default edit appends to every managed file.
+const DEFAULT_EDIT: &str = "# a local edit\n";
+
+fn test(args: &PackTestArgs) -> Result<ExitCode> {
+    let dir = std::path::absolute(&args.dir).unwrap_or_else(|_| args.dir.clone());
+    let tags = crate::pack::source::local_version_tags(&dir)?;
+    let working = crate::pack::load_source(&crate::pack::Source::Folder(dir.clone()))?;
+    let edits = load_edits(&dir)?;
+    if tags.is_empty() {
+        return Err(bad_input(
+            format!(
+                "`{}` has no version tags, so there is nothing to upgrade from",
+                dir.display()
+            ),
+            "tag each release of the pack (`git tag v1.0.0`); `pack test` upgrades projects \
+             from every tag to the working tree",
+        ));
+    }
+    let top = working
+        .last()
+        .map(crate::pack::Pack::label)
+        .unwrap_or_default();
+    println!(
+        "{top} (working tree) from {} released tags, {}",
+        tags.len(),
+        match &edits {
+            Some(e) => format!("{} edits from {TEST_FILE}", e.len()),
+            None => format!("a line appended to every managed file (no {TEST_FILE})"),
+        }
+    );
+    let exe = std::env::current_exe().context("cannot find the running pyscaffold")?;
+    let (mut clean, mut conflicted, mut failed) = (0, 0, 0);
+    for (_, tag) in &tags {
+        let source = format!("{}#{tag}", dir.display());
+        let released = match crate::pack::load(&source) {
+            Ok(packs) => packs,
+            Err(e) => {
+                failed += 1;
+                println!("FAILED     {tag}: the release does not load: {e:#}");
+                continue;
+            }
+        };
+        let mut cases: Vec<Option<String>> = vec![None];
+        if let Some(pack) = released.last() {
+            cases.extend(pack.presets.iter().map(|p| Some(p.name.clone())));
+        }
+        for preset in cases {
+            let label = format!(
+                "{tag} {}",
+                preset
+                    .as_deref()
+                    .map_or("defaults".to_string(), |p| format!("preset `{p}`"))
+            );
+            match upgrade_case(&exe, &source, preset.as_deref(), edits.as_deref(), &working) {
+                Ok(conflicts) if conflicts.is_empty() => {
+                    clean += 1;
+                    println!("clean      {label}");
+                }
+                Ok(conflicts) => {
+                    conflicted += 1;
+                    println!("CONFLICTS  {label}: {}", conflicts.join(", "));
+                }
+                Err(e) => {
+                    failed += 1;
+                    println!(
+                        "FAILED     {label}: {}",
+                        crate::error::redact(&format!("{e:#}"))
+                    );
+                }
+            }
+        }
+    }
+    eprintln!("{top}: {clean} clean, {conflicted} with conflicts, {failed} failed");
+    Ok(if conflicted + failed > 0 {
+        ExitCode::from(crate::error::EXIT_FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn load_edits(dir: &std::path::Path) -> Result<Option<Vec<Edit>>> {
+    let path = dir.join(TEST_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+    };
+    let shown = path.display().to_string();
+    let file: TestFile = serde_saphyr::from_str(&text).map_err(|e| {
+        bad_input(
+            format!(
+                "`{shown}` is invalid: {}",
+                crate::error::yaml_problem(&e, &shown)
+            ),
+            "it takes `edits:`, a list of `path:` with one of `append:`, `prepend:` or \
+             `replace: {old: ..., new: ...}`",
+        )
+    })?;
+    for edit in &file.edits {
+        let ways = [
+            edit.append.is_some(),
+            edit.prepend.is_some(),
+            edit.replace.is_some(),
+        ];
+        if !crate::template_set::is_safe_relative_path(&edit.path)
+            || ways.iter().filter(|w| **w).count() != 1
+        {
+            return Err(bad_input(
+                format!(
+                    "`{shown}`: the edit of `{}` is not one edit inside the project",
+                    edit.path
+                ),
+                "give a relative path and exactly one of `append:`, `prepend:` or `replace:`",
+            ));
+        }
+    }
+    Ok(Some(file.edits))
+}
+
+/// Generates from the released `source`, applies the edits and plans the upgrade to
+/// `working`; returns the conflicted paths.
+fn upgrade_case(
+    exe: &std::path::Path,
+    source: &str,
+    preset: Option<&str>,
+    edits: Option<&[Edit]>,
+    working: &[crate::pack::Pack],
+) -> Result<Vec<String>> {
+    let tmp = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let mut command = std::process::Command::new(exe);
+    command
+        .args(["new", CHECK_NAME, "--pack", source, "-y", "--no-lock"])
+        .current_dir(tmp.path())
+        .stdin(std::process::Stdio::null());
+    if let Some(preset) = preset {
+        command.args(["--preset", preset]);
+    }
+    let out = command.output().context("cannot run pyscaffold new")?;
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr);
+        anyhow::bail!("`new` failed: {}", said.lines().next().unwrap_or_default());
+    }
+    let root = tmp.path().join(CHECK_NAME);
+    let record = crate::record::load(&root)?;
+    match edits {
+        Some(edits) => {
+            for edit in edits {
+                let path = root.join(&edit.path);
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let edited = if let Some(extra) = &edit.append {
+                    format!("{text}{extra}")
+                } else if let Some(extra) = &edit.prepend {
+                    format!("{extra}{text}")
+                } else if let Some(r) = &edit.replace {
+                    text.replacen(&r.old, &r.new, 1)
+                } else {
+                    text
+                };
+                std::fs::write(&path, edited)?;
+            }
+        }
+        None => {
+            for entry in &record.files {
+                if entry.kind != Some(crate::template_set::Ownership::Managed)
+                    || entry.path.ends_with(".json")
+                {
+                    continue;
+                }
+                let path = root.join(&entry.path);
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    std::fs::write(&path, format!("{text}{DEFAULT_EDIT}"))?;
+                }
+            }
+        }
+    }
+    let request = crate::upgrade::Request {
+        dir: root,
+        use_defaults: true,
+        target_packs: Some(working.to_vec()),
+        ..crate::upgrade::Request::default()
+    };
+    let prepared = crate::upgrade::prepare(&request, None)?;
+    Ok(prepared
+        .plan
+        .conflicts()
+        .map(|s| match &s.note {
+            Some(note) => format!("{} ({note})", s.path),
+            None => s.path.clone(),
+        })
+        .collect())
 }

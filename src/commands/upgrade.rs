@@ -70,6 +70,7 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
         use_defaults: args.use_defaults,
         recreate_deleted: args.recreate_deleted,
         pack_refs: args.pack_refs.clone(),
+        target_packs: None,
     };
     let interactive = writes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut terminal = TerminalPrompter::new();

@@ -484,6 +484,18 @@ pub fn releases_between(url: &str, from: &Version, to: &Version) -> usize {
         .unwrap_or(0)
 }
 
+/// The version tags of the git repository at `path` (a pack author's checkout), oldest first.
+pub fn local_version_tags(path: &Path) -> Result<Vec<(Version, String)>> {
+    let repo = git2::Repository::open(path).map_err(|_| {
+        bad_input(
+            format!("`{}` is not a git repository", path.display()),
+            "`pack test` upgrades projects from every released tag of the pack: run it in the \
+             pack's git checkout",
+        )
+    })?;
+    version_tags(&repo)
+}
+
 /// Every tag that reads as a version (`v1`, `1.2`, `v1.2.3`), oldest first.
 fn version_tags(repo: &git2::Repository) -> Result<Vec<(Version, String)>> {
     let mut tags: Vec<(Version, String)> = repo

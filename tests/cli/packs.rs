@@ -625,3 +625,52 @@ fn fleet_report_shows_a_dozen_repositories_at_mixed_versions() {
         stderr(&out)
     );
 }
+
+#[test]
+fn pack_test_finds_the_conflict_an_upgrade_path_has() {
+    let tmp = TempDir::new().unwrap();
+    let pack = git_pack(tmp.path());
+    // By default a line is appended to every managed file: v2 appended to .dockerignore too.
+    let out = run(tmp.path(), &["pack", "test", "acme-pack"]);
+    let said = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}{}", stderr(&out));
+    assert!(
+        said.contains("CONFLICTS  v1 defaults: .dockerignore (1 conflict)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("CONFLICTS  v1 preset `acme-api`: .dockerignore (1 conflict)"),
+        "{said}"
+    );
+    assert!(said.contains("clean      v2 defaults"), "{said}");
+    assert!(
+        stderr(&out).contains("pack `acme` 2.0.0: 2 clean, 2 with conflicts, 0 failed"),
+        "{}",
+        stderr(&out)
+    );
+    // The edits a team really makes, away from the pack's change: every path is clean.
+    write_files(
+        &pack,
+        &[(
+            "pack-test.yml",
+            "edits:\n  - path: .dockerignore\n    prepend: \"node_modules/\\n\"\n  - path: Dockerfile\n    replace: {old: \"EXPOSE 8000\", new: \"EXPOSE 8000\\nLABEL team=payments\"}\n",
+        )],
+    );
+    let out = run(tmp.path(), &["pack", "test", "acme-pack"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("2 edits from pack-test.yml"),
+        "{}",
+        stdout(&out)
+    );
+    // Not a git checkout: bad input.
+    let plain = tmp.path().join("plain");
+    write_files(&plain, &[("pack.yaml", V1_MANIFEST)]);
+    let out = run(tmp.path(), &["pack", "test", "plain"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not a git repository"),
+        "{}",
+        stderr(&out)
+    );
+}
