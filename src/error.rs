@@ -47,7 +47,8 @@ pub fn bad_input(message: impl Into<String>, help: impl Into<String>) -> anyhow:
 /// credentials) replaced by `***`, so an error never echoes a secret back to a CI log.
 pub fn redact(text: &str) -> String {
     static USERINFO: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
-    let re = USERINFO.get_or_init(|| regex::Regex::new(r"([^\s/@:`'\x22]+):[^\s/@`'\x22]+@").ok());
+    // The password runs to the last `@` before the host (it may hold an `@` itself).
+    let re = USERINFO.get_or_init(|| regex::Regex::new(r"([^\s/@:`'\x22]+):[^\s/`'\x22]+@").ok());
     let Some(re) = re else {
         return text.to_string();
     };
@@ -67,7 +68,23 @@ pub fn redact(text: &str) -> String {
         last = whole.end();
     }
     out.push_str(&text[last..]);
-    out
+    redact_query(&out)
+}
+
+/// `text` with the value of every URL query parameter that names a secret (`private_token=`,
+/// `access_token=`, `key=`, `password=`, ...) replaced by `***`.
+fn redact_query(text: &str) -> String {
+    static QUERY: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = QUERY.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)([?&][a-z_-]*(token|key|secret|password|passwd|auth|sig|signature|credential)[a-z_-]*=)[^&\s`'\x22]+",
+        )
+        .ok()
+    });
+    match re {
+        Some(re) => re.replace_all(text, "${1}***").into_owned(),
+        None => text.to_string(),
+    }
 }
 
 /// An error and its sources on one line, `outer: inner: innermost`.
@@ -139,6 +156,15 @@ mod tests {
             "`--image https://ci:***@registry.example.com/team/app`: use"
         );
         assert_eq!(redact("`user:pw@host/x`"), "`user:***@host/x`");
+        assert_eq!(redact("`u:p@ss@host/x`"), "`u:***@host/x`");
+        assert_eq!(
+            redact("`https://gitlab.example.com/a/b?private_token=SECRETU&x=1`"),
+            "`https://gitlab.example.com/a/b?private_token=***&x=1`"
+        );
+        assert_eq!(
+            redact("`ghcr.io/a/b?access_token=t0k`"),
+            "`ghcr.io/a/b?access_token=***`"
+        );
         assert_eq!(
             redact("`--port 80`: pick a port"),
             "`--port 80`: pick a port"

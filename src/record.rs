@@ -171,14 +171,27 @@ pub fn load(root: &Path) -> Result<Record> {
                  directory pyscaffold did not generate has nothing to upgrade",
             ));
         }
+        Err(_) if path.is_dir() => {
+            return Err(bad_input(
+                format!("`{shown}` is a directory, not pyscaffold's record"),
+                format!(
+                    "move it away and restore the file from version control (`git checkout -- \
+                     {RECORD_FILE}`)"
+                ),
+            ));
+        }
         Err(e) => return Err(e).with_context(|| format!("cannot read `{shown}`")),
     };
     let restore = format!(
         "restore the file from version control (`git checkout -- {RECORD_FILE}`), or fix the \
          entry named"
     );
-    let text = String::from_utf8(bytes)
-        .map_err(|_| bad_input(format!("`{shown}` is not UTF-8 text"), restore.clone()))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        bad_input(
+            format!("`{shown}` is not UTF-8 text"),
+            format!("restore the file from version control (`git checkout -- {RECORD_FILE}`)"),
+        )
+    })?;
     let record: Record = serde_saphyr::from_str(&text).map_err(|e| {
         bad_input(
             format!(

@@ -117,7 +117,7 @@ pub fn resolve(
                 && !matches!(kind, LayerKind::Record | LayerKind::Lock)
             {
                 notes.push(format!(
-                    "ignoring the answer to `{}`: it does not apply when {when}",
+                    "ignoring the answer to `{}`: it applies only when {when}",
                     question.id
                 ));
             }
@@ -159,8 +159,17 @@ fn merge_given(
     notes: &mut Vec<String>,
 ) -> Result<BTreeMap<String, (Value, LayerKind, String)>> {
     let mut given = BTreeMap::new();
-    for layer in layers {
+    for (index, layer) in layers.iter().enumerate() {
+        // A recorded answer that a later layer replaces is not judged: `upgrade --set` must
+        // be able to fix a value the target version refuses.
+        let replaced: BTreeSet<&str> = layers[index + 1..]
+            .iter()
+            .flat_map(|l| l.answers.iter().map(|a| a.id.as_str()))
+            .collect();
         for answer in &layer.answers {
+            if layer.kind == LayerKind::Record && replaced.contains(answer.id.as_str()) {
+                continue;
+            }
             let Some(question) = set.question(&answer.id) else {
                 if layer.kind == LayerKind::Record
                     || options.other_versions_ids.contains(&answer.id)
@@ -182,7 +191,14 @@ fn merge_given(
                 GivenValue::Text(text) => question.parse_text(text),
             };
             let value = checked.map_err(|e| {
-                let help = yaml_type_help(question, answer).unwrap_or_else(|| value_help(question));
+                let mut help =
+                    yaml_type_help(question, answer).unwrap_or_else(|| value_help(question));
+                if layer.kind == LayerKind::Record {
+                    help = format!(
+                        "give a valid answer with `--set {}=VALUE` ({help})",
+                        question.id
+                    );
+                }
                 bad_input(format!("{}: {e}", answer.label()), help)
             })?;
             given.insert(answer.id.clone(), (value, layer.kind, answer.at.clone()));

@@ -59,6 +59,8 @@ pub struct Prepared {
     pub to: Version,
     /// How each pack moves: name, recorded version, target version (the same when unchanged).
     pub packs: Vec<(String, String, String)>,
+    /// What the releases moved to bring: (release, changelog line), oldest first.
+    pub changelog: Vec<(String, String)>,
     /// Every file's step, the record's own last, sorted by path.
     pub plan: Plan,
     /// Whether anything changes: another version, changed answers or a file to write.
@@ -154,6 +156,24 @@ pub fn prepare_project(
     let migrated = migrate(&step_refs, &project.record.answers)?;
     let set = crate::pack::layered(&target, &target_packs)?;
     let pack_moves: Vec<(String, String, String)> = pack_moves(&project, &set);
+    let mut changelog = Vec::new();
+    for version in builtin::versions()? {
+        if version > project.version && version <= target {
+            let manifest = builtin::parsed(&version)?.manifest;
+            changelog.push((format!("templates {version}"), manifest.changelog));
+        }
+    }
+    for pack in &target_packs {
+        let moved = pack_moves
+            .iter()
+            .any(|(name, from, to)| name == &pack.manifest.name && from != to);
+        if let (true, Some(text)) = (moved, &pack.manifest.changelog) {
+            changelog.push((
+                format!("pack {} {}", pack.manifest.name, pack.manifest.version),
+                text.clone(),
+            ));
+        }
+    }
     let packs_changed = project.record.packs != set.packs;
     let record_layer = yaml_layer(
         LayerKind::Record,
@@ -255,6 +275,7 @@ pub fn prepare_project(
         from: project.version,
         to: target,
         packs: pack_moves,
+        changelog,
         plan,
         upgrading,
         notes,

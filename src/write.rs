@@ -27,6 +27,22 @@ pub enum Target {
 
 /// Checks the target and refuses a non-empty directory unless `force`.
 pub fn check_target(root: &Path, force: bool) -> Result<Target> {
+    // A part longer than file systems allow fails only once a folder above it was created.
+    if let Some(part) = root
+        .components()
+        .map(|c| c.as_os_str())
+        .find(|c| c.len() > 255)
+    {
+        return Err(bad_input(
+            format!(
+                "`{}` is too long a name for this file system: a part of the path has {} bytes (at \
+                 most 255)",
+                shorten(&part.to_string_lossy()),
+                part.len()
+            ),
+            "pick a shorter project directory (a project name has at most 40 characters)",
+        ));
+    }
     let state = inspect(root)?;
     if state == Target::NonEmpty && !force {
         return Err(bad_input(

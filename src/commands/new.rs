@@ -47,7 +47,17 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
     layers.push(set_layer(&args.answers.sets)?);
     // The directory's last component names the project unless --name does.
     if let Some(path) = &args.path {
-        let dir_name = path.file_name().and_then(|n| n.to_str());
+        // `.` or `..` names the directory they stand for.
+        let resolved = if path.file_name().is_none() {
+            std::fs::canonicalize(path).ok()
+        } else {
+            None
+        };
+        let dir_name = resolved
+            .as_deref()
+            .unwrap_or(path)
+            .file_name()
+            .and_then(|n| n.to_str());
         if let (Some(dir_name), None) = (dir_name, &args.answers.name) {
             layers.push(Layer {
                 kind: LayerKind::Flag,
@@ -82,6 +92,10 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
     }
 
     let root = match &args.path {
+        // `.` and `..` are written as the directory they name.
+        Some(path) if path.file_name().is_none() => {
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())
+        }
         Some(path) => path.clone(),
         None => match resolved.answers.get("name") {
             Some(Value::Str(name)) => PathBuf::from(name),
@@ -111,9 +125,13 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
                 plan.changes().count(),
                 root.display()
             );
+            // The real run with these flags would refuse: so does its dry run.
+            if args.force {
+                refuse_edited(&root, &plan, args.force_overwrite)?;
+            }
             return Ok(ExitCode::SUCCESS);
         }
-        refuse_edited(&plan, args.force_overwrite)?;
+        refuse_edited(&root, &plan, args.force_overwrite)?;
         apply(&root, &plan)?;
         for step in plan.steps.iter().filter(|s| s.note.is_some()) {
             eprintln!("note: {}", step.describe());
@@ -232,7 +250,7 @@ fn force_plan(root: &Path, files: &[RenderedFile]) -> Result<Plan> {
 }
 
 /// Refuses to overwrite files the user edited unless `--force-overwrite`.
-fn refuse_edited(plan: &Plan, overwrite: bool) -> Result<()> {
+fn refuse_edited(root: &Path, plan: &Plan, overwrite: bool) -> Result<()> {
     let edited: Vec<&str> = plan
         .steps
         .iter()
@@ -242,15 +260,20 @@ fn refuse_edited(plan: &Plan, overwrite: bool) -> Result<()> {
     if edited.is_empty() || overwrite {
         return Ok(());
     }
+    let listed = edited
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !root.join(RECORD_FILE).is_file() {
+        return Err(bad_input(
+            format!("these files are yours and differ from what pyscaffold writes: {listed}"),
+            "`--force-overwrite` replaces them (see the difference first with `--dry-run \
+             --diff`), or move them away; nothing was written",
+        ));
+    }
     Err(bad_input(
-        format!(
-            "these generated files were edited since pyscaffold wrote them: {}",
-            edited
-                .iter()
-                .map(|p| format!("`{p}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        format!("these generated files were edited since pyscaffold wrote them: {listed}"),
         "`pyscaffold upgrade --set KEY=VALUE` changes answers and merges your edits; \
          `--force-overwrite` replaces them (see them first with `--dry-run --diff`); nothing \
          was written",

@@ -88,6 +88,14 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
             to: to.clone(),
         })
         .collect();
+    report.changelog = prepared
+        .changelog
+        .iter()
+        .map(|(release, text)| Entry {
+            release: release.clone(),
+            text: text.clone(),
+        })
+        .collect();
     if args.check {
         report.print(&args.format, plan)?;
         return Ok(ExitCode::from(status));
@@ -141,8 +149,16 @@ struct Report {
     /// Each pack's move, when the project uses packs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     packs: Vec<PackMove>,
+    /// What the releases moved to bring, oldest first.
+    changelog: Vec<Entry>,
     files: Vec<FileOutcome>,
     notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    release: String,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -177,6 +193,7 @@ impl Report {
             from: from.to_string(),
             to: to.to_string(),
             packs: Vec::new(),
+            changelog: Vec::new(),
             files: plan
                 .steps
                 .iter()

@@ -39,6 +39,8 @@ pub const CASES: &[(&str, &str, &[&str])] = &[
             "base_image=python:3.12-slim-bookworm@sha256:0000000000000000000000000000000000000000000000000000000000000000",
             "--set",
             "healthcheck_interval=1m",
+            "--set",
+            "upgrade_job=true",
         ],
     ),
     // The frozen 0.2.0 templates: byte for byte what `new` wrote before 0.3.0 existed.

@@ -404,3 +404,107 @@ fn pip_tools_has_one_lock_command_everywhere() {
     assert!(pins.contains("--hash=sha256:"), "{pins}");
     assert!(!pins.contains("--index-url"), "{pins}");
 }
+
+/// The ignore rules a repository commonly carries: GitHub's Python template and the
+/// generated `.gitignore` and `.dockerignore`.
+fn common_ignores(root: &Path) -> ignore::gitignore::Gitignore {
+    let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+    for line in include_str!("common_python.gitignore").lines() {
+        builder.add_line(None, line).unwrap();
+    }
+    for file in [".gitignore", ".dockerignore"] {
+        if let Ok(text) = std::fs::read_to_string(root.join(file)) {
+            for line in text.lines() {
+                builder.add_line(None, line).unwrap();
+            }
+        }
+    }
+    builder.build().unwrap()
+}
+
+#[test]
+fn no_common_ignore_rule_swallows_a_generated_file_git_needs() {
+    for args in [
+        vec!["-y"],
+        vec!["--framework", "django", "--installer", "poetry", "-y"],
+        vec![
+            "--framework",
+            "fastapi",
+            "--installer",
+            "uv",
+            "--ci",
+            "gitlab",
+            "-y",
+        ],
+        vec![
+            "--framework",
+            "worker",
+            "--installer",
+            "pdm",
+            "--set",
+            "upgrade_job=true",
+            "-y",
+        ],
+    ] {
+        let (_tmp, root) = generate("svc-lib", &args);
+        let mut builder = ignore::gitignore::GitignoreBuilder::new(&root);
+        for line in include_str!("common_python.gitignore").lines() {
+            builder.add_line(None, line).unwrap();
+        }
+        let gitignore = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+        for line in gitignore.lines() {
+            builder.add_line(None, line).unwrap();
+        }
+        let rules = builder.build().unwrap();
+        for path in crate::support::read_tree(&root).keys() {
+            assert!(
+                !rules
+                    .matched_path_or_any_parents(root.join(path), false)
+                    .is_ignore(),
+                "{args:?}: `{path}` is ignored by a common .gitignore rule, so a clean clone \
+                 lacks it"
+            );
+        }
+    }
+}
+
+#[test]
+fn project_names_that_ignore_rules_or_imports_would_swallow_are_refused() {
+    let (_tmp, root) = generate("demo", &["-y"]);
+    let rules = common_ignores(&root);
+    let name = regex::Regex::new("^[a-z]([a-z0-9-]*[a-z0-9])?$").unwrap();
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let mut checked = 0;
+    for word in include_str!("common_python.gitignore")
+        .lines()
+        .chain([
+            "asyncio",
+            "pytest",
+            "typing-extensions",
+            "anyio",
+            "ssl",
+            "h11",
+        ])
+        .map(|l| l.trim_start_matches('/').trim_end_matches('/'))
+        .filter(|w| name.is_match(w))
+    {
+        // A package of that name: ignored by a rule, or shadowing an import.
+        let module = word.replace('-', "_");
+        let swallowed = rules
+            .matched_path_or_any_parents(root.join(&module).join("app.py"), false)
+            .is_ignore();
+        let imported = !include_str!("common_python.gitignore").contains(word);
+        if !(swallowed || imported) {
+            continue;
+        }
+        checked += 1;
+        let out = run(tmp.path(), &["new", word, "-y", "--dry-run"]);
+        assert_eq!(out.status.code(), Some(2), "`new {word}` was accepted");
+        assert!(
+            stderr(&out).contains("is not a valid project name"),
+            "{word}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(checked >= 20, "only {checked} names checked");
+}

@@ -58,6 +58,7 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         ("Pre-compile Python bytecode", ENTER),
         ("private git repositories", ENTER),
         ("Image repository CI pushes to", ENTER),
+        ("scheduled job that opens a pull/merge request", ENTER),
         ("Default git branch", ENTER),
     ];
     answer(&mut p, rest);
@@ -103,8 +104,8 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
         .env("TERM", "xterm-256color");
     let mut p = Session::spawn(command).expect("spawn in a pty");
     p.set_expect_timeout(Some(Duration::from_secs(20)));
-    // Only the question 0.3.0 added is asked (0.4.0 adds none); every recorded answer is
-    // carried over.
+    // Only the questions 0.3.0 and 0.6.0 added are asked; every recorded answer is carried
+    // over.
     // The question's help text is shown with it.
     p.expect("seconds or minutes, e.g. 30s or 1m")
         .expect("the question's help is shown");
@@ -112,6 +113,10 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
         .expect("the new question is asked");
     p.send("\x15").unwrap(); // clear the default shown in the line
     p.send("1m\r").unwrap();
+    // 0.6.0 adds the scheduled upgrade job: the default (no) is taken.
+    p.expect("scheduled job that opens a pull/merge request")
+        .expect("the 0.6.0 question is asked");
+    p.send(ENTER).unwrap();
     p.expect("upgraded from templates 0.2.0 to")
         .expect("the upgrade finishes");
     p.expect(expectrl::Eof).ok();

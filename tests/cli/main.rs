@@ -25,5 +25,6 @@ mod scenarios;
 mod serve;
 mod support;
 mod upgrade;
+mod upgrade_job;
 mod upgrade_props;
 mod validators;

@@ -36,7 +36,15 @@ fn dry_run_diff_shows_what_would_change_in_an_existing_project() {
     std::fs::write(&dockerfile, original.replace("EXPOSE 8000", "EXPOSE 9999")).unwrap();
     let out = run(
         tmp.path(),
-        &["new", "demo", "-y", "--force", "--dry-run", "--diff"],
+        &[
+            "new",
+            "demo",
+            "-y",
+            "--force",
+            "--force-overwrite",
+            "--dry-run",
+            "--diff",
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let diff = stdout(&out);
@@ -289,7 +297,7 @@ fn an_answer_that_does_not_apply_is_ignored_with_a_note() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains(
-        "note: ignoring the answer to `port`: it does not apply when framework != 'worker'"
+        "note: ignoring the answer to `port`: it applies only when framework != 'worker'"
     ));
 }
 
@@ -405,4 +413,53 @@ fn the_summary_gives_notes_before_the_next_steps_with_paths_quoted() {
     assert!(note < next, "the note comes after the next steps:\n{err}");
     assert!(err.contains("run `cd 'my svc' && poetry lock`"), "{err}");
     assert!(err.contains("\n  cd 'my svc'\n"), "{err}");
+}
+
+#[test]
+fn a_dry_run_with_force_refuses_what_the_real_run_refuses() {
+    let (tmp, root) = crate::support::generate("demo", &["-y"]);
+    let dockerfile = root.join("Dockerfile");
+    std::fs::write(&dockerfile, "FROM scratch\n").unwrap();
+    for args in [
+        vec!["new", "demo", "-y", "--force", "--port", "9000"],
+        vec![
+            "new",
+            "demo",
+            "-y",
+            "--force",
+            "--port",
+            "9000",
+            "--dry-run",
+        ],
+    ] {
+        let out = crate::support::run(tmp.path(), &args);
+        let err = crate::support::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("edited since pyscaffold wrote them: `Dockerfile`"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&dockerfile).unwrap(),
+        "FROM scratch\n"
+    );
+    // A directory pyscaffold never generated: the help does not point at `upgrade`.
+    let own = tmp.path().join("own");
+    std::fs::create_dir(&own).unwrap();
+    std::fs::write(own.join("Dockerfile"), "FROM scratch\n").unwrap();
+    let out = crate::support::run(&own, &["new", ".", "-y", "--force"]);
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("these files are yours and differ from what pyscaffold writes"),
+        "{err}"
+    );
+    assert!(!err.contains("pyscaffold upgrade"), "{err}");
+    // `new .` takes the directory's own name.
+    let named = tmp.path().join("named-svc");
+    std::fs::create_dir(&named).unwrap();
+    let out = crate::support::run(&named, &["new", ".", "-y"]);
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    assert!(named.join("named_svc/app.py").is_file());
 }

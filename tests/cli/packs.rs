@@ -525,7 +525,19 @@ fn fleet_report_shows_a_dozen_repositories_at_mixed_versions() {
     let pack = git_pack(tmp.path());
     let mut listed = String::from("# the fleet\n");
     let mut expect: Vec<(String, &str, usize, Option<usize>, &str)> = Vec::new();
-    for (i, version) in ["0.2.0", "0.3.0", "0.4.0", "0.5.0"].iter().enumerate() {
+    // The newest four built-in versions.
+    let mut all: Vec<semver::Version> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/builtin"))
+            .unwrap()
+            .filter_map(|e| semver::Version::parse(e.unwrap().file_name().to_str()?).ok())
+            .collect();
+    all.sort();
+    let versions: Vec<String> = all[all.len() - 4..]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let newest = versions[3].clone();
+    for (i, version) in versions.iter().map(String::as_str).enumerate() {
         for variant in ["plain", "pack-v1", "pack-v2"] {
             let name = format!("svc-{i}-{variant}");
             let mut args = vec!["new", name.as_str(), "--template-version", version, "-y"];
@@ -574,7 +586,7 @@ fn fleet_report_shows_a_dozen_repositories_at_mixed_versions() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["newest_template"], "0.5.0");
+    assert_eq!(report["newest_template"], newest.as_str());
     let rows = report["repositories"].as_array().unwrap();
     assert_eq!(rows.len(), 13);
     for (row, (name, version, behind, pack_behind, status)) in rows.iter().zip(&expect) {

@@ -627,3 +627,34 @@ fn an_ejected_file_the_templates_move_stays_yours() {
         stderr(&check)
     );
 }
+
+#[test]
+fn upgrade_set_replaces_a_recorded_answer_the_target_refuses() {
+    let (_tmp, root) = generate(
+        "demo",
+        &[
+            "-y",
+            "--template-version",
+            "0.3.0",
+            "--set",
+            "base_image=ubuntu:24.04",
+        ],
+    );
+    commit_all(&root, "generated");
+    let out = upgrade(&root, &["-y"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("help: give a valid answer with `--set base_image=VALUE`"),
+        "{err}"
+    );
+    let out = upgrade(
+        &root,
+        &["-y", "--set", "base_image=python:3.13-slim-trixie"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        read_tree(&root)[".pyscaffold.yml"].contains("base_image: python:3.13-slim-trixie"),
+        "the fixed answer is recorded"
+    );
+}

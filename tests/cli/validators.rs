@@ -39,6 +39,10 @@ fn tools() -> Option<Tools> {
 /// Each schema and the generated file it checks.
 const SCHEMAS: &[(&str, &str)] = &[
     ("vendor.github-workflows", ".github/workflows/docker.yml"),
+    (
+        "vendor.github-workflows",
+        ".github/workflows/pyscaffold-upgrade.yml",
+    ),
     ("vendor.dependabot", ".github/dependabot.yml"),
     ("vendor.gitlab-ci", ".gitlab-ci.yml"),
     ("vendor.circle-ci", ".circleci/config.yml"),
@@ -93,7 +97,11 @@ fn validate(
     args.extend(scripts.iter().copied());
     record("shellcheck", vec![run_tool(&t.shellcheck, &args, root)]);
 
-    let workflows = files_ending(&tree, &[".github/workflows/docker.yml"]);
+    let workflows: Vec<&str> = tree
+        .keys()
+        .filter(|p| p.starts_with(".github/workflows/"))
+        .map(String::as_str)
+        .collect();
     if !workflows.is_empty() {
         let mut args = vec!["-no-color"];
         args.extend(workflows.iter().copied());
@@ -240,6 +248,8 @@ fn every_stack_passes_every_validator() {
                     "github,gitlab,circleci",
                     "--image",
                     "registry.example.com/team/app",
+                    "--set",
+                    "upgrade_job=true",
                     "--no-lock",
                     "-y",
                 ],
