@@ -120,6 +120,7 @@ pub enum FleetCommand {
     ///
     /// Writes nothing; each repository is read as `upgrade --check` reads it (git packs are
     /// fetched once per run, so `behind` counts the pack's newest tags).
+    #[command(after_help = FLEET_EXAMPLES)]
     Report(FleetReportArgs),
 }
 
@@ -136,6 +137,10 @@ pub struct FleetReportArgs {
 #[derive(Debug, Subcommand)]
 pub enum PackCommand {
     /// Write a commented pack skeleton into a new folder
+    #[command(
+        after_help = "Example:\n  pyscaffold pack new acme-pack\n  pyscaffold pack new platform/pack --name acme\n\n\
+                            Exit status: 0 done, 2 bad input (a bad name, a folder that is not empty)."
+    )]
     New(PackNewArgs),
     /// Check a pack: its manifest, and every preset rendered and run through the validators
     ///
@@ -144,6 +149,10 @@ pub enum PackCommand {
     /// the validators built-in output passes (hadolint, shellcheck, actionlint,
     /// check-jsonschema, yamllint, Python's compiler) on each render; a validator that is not
     /// on PATH is named, not silently passed.
+    #[command(
+        after_help = "Example:\n  pyscaffold pack check acme-pack\n  pyscaffold pack check https://git.example.com/platform/pack.git#v1.2.0\n\n\
+                            Exit status: 0 every check passed, 1 a check failed, 2 the pack cannot be read."
+    )]
     Check(PackCheckArgs),
     /// Test the upgrade paths: every released tag × every preset, with your users' edits,
     /// upgraded to the pack's working tree
@@ -153,6 +162,9 @@ pub enum PackCommand {
     /// default: a line appended to every managed file), upgrades it to the working tree as
     /// `upgrade` would, and reports, per case, clean or the conflicted paths. Writes only to
     /// temporary folders.
+    #[command(after_help = "Example:\n  pyscaffold pack test acme-pack\n\n\
+                            Exit status: 0 every upgrade path clean, 1 a conflict or a failed case, 2 bad input \
+                            (not a git checkout, no version tags, a bad pack-test.yml).")]
     Test(PackTestArgs),
 }
 

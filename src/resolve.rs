@@ -78,6 +78,9 @@ pub struct Options {
     pub other_versions_ids: BTreeSet<String>,
     /// Question id → its dedicated flag (e.g. `` `--port PORT` ``), for the "missing answer" help.
     pub hints: BTreeMap<String, String>,
+    /// Questions whose default is taken, never asked, when no layer answers them (`upgrade`:
+    /// answers that followed a computed default are computed again).
+    pub recompute: BTreeSet<String>,
 }
 
 /// Asks one question on a terminal.
@@ -126,7 +129,9 @@ pub fn resolve(
         let default = default_of(set, question, &context)?;
         let (value, origin) = match (given.get(&question.id), prompter.as_deref_mut()) {
             (Some((value, _, at)), _) => (value.clone(), at.clone()),
-            (None, Some(p)) if !options.use_defaults => {
+            (None, Some(p))
+                if !options.use_defaults && !options.recompute.contains(&question.id) =>
+            {
                 (p.ask(question, default.as_ref())?, "asked".to_string())
             }
             (None, _) => match default {

@@ -164,23 +164,48 @@ pub fn prepare_project(
         }
     }
     for pack in &target_packs {
-        let moved = pack_moves
+        let Some((_, from, _)) = pack_moves
             .iter()
-            .any(|(name, from, to)| name == &pack.manifest.name && from != to);
-        if let (true, Some(text)) = (moved, &pack.manifest.changelog) {
+            .find(|(name, from, to)| name == &pack.manifest.name && from != to)
+        else {
+            continue;
+        };
+        let name = &pack.manifest.name;
+        // Every release in between (from the tags' manifests), then the target's own line.
+        if let (Some(_), Ok(from), Ok(to)) =
+            (&pack.origin.commit, Version::parse(from), pack.version())
+        {
+            for (version, line) in
+                crate::pack::source::changelogs_between(&pack.origin.source, &from, &to)
+            {
+                if version != to {
+                    changelog.push((format!("pack {name} {version}"), line));
+                }
+            }
+        }
+        if let Some(text) = &pack.manifest.changelog {
             changelog.push((
-                format!("pack {} {}", pack.manifest.name, pack.manifest.version),
+                format!("pack {name} {}", pack.manifest.version),
                 text.clone(),
             ));
         }
     }
     let packs_changed = project.record.packs != set.packs;
+    // An answer that was its question's computed default (the base image from the Python
+    // version) follows the answers it is computed from, so a lock or `--set` that changes
+    // them does not leave it behind.
+    let followed: BTreeSet<String> = followed_defaults(&project)
+        .into_iter()
+        // A value a migration computed is carried as computed.
+        .filter(|id| migrated.answers.get(id) == project.record.answers.get(id))
+        .collect();
     let record_layer = yaml_layer(
         LayerKind::Record,
         format!("`{RECORD_FILE}` (its answers carried to templates {target})"),
         migrated
             .answers
             .iter()
+            .filter(|(id, _)| !followed.contains(id.as_str()))
             .map(|(id, value)| RawAnswer {
                 id: id.clone(),
                 value: value.to_raw(),
@@ -193,6 +218,7 @@ pub fn prepare_project(
         use_defaults: request.use_defaults || prompter.is_none(),
         other_versions_ids: builtin::other_versions_ids(&set)?,
         hints: BTreeMap::new(),
+        recompute: followed.clone(),
     };
     let resolved = resolve(
         &set,
@@ -280,6 +306,35 @@ pub fn prepare_project(
         upgrading,
         notes,
     })
+}
+
+/// The recorded answers equal to their question's computed (Tera) default under the recorded
+/// answers: the user took the default, so it is computed again rather than carried.
+fn followed_defaults(project: &Project) -> BTreeSet<String> {
+    let mut answers = crate::answers::Answers::default();
+    for (id, value) in &project.record.answers {
+        answers.insert(id.clone(), value.clone());
+    }
+    let context = answers.to_context();
+    let mut out = BTreeSet::new();
+    for question in &project.set.questions {
+        let Some(crate::value::Value::Str(text)) = &question.default else {
+            continue;
+        };
+        if !(text.contains("{{") || text.contains("{%")) {
+            continue;
+        }
+        let (Ok(rendered), Some(recorded)) = (
+            project.set.render_str(text, &context),
+            project.record.answers.get(&question.id),
+        ) else {
+            continue;
+        };
+        if question.parse_text(&rendered).ok().as_ref() == Some(recorded) {
+            out.insert(question.id.clone());
+        }
+    }
+    out
 }
 
 /// `0.5.0` or `0.5.0 + acme 2.0.0`, as conflict markers name a side.

@@ -157,13 +157,18 @@ fn fill(row: &mut Row, path: &Path, newest: &Version) -> Result<()> {
                 .unwrap_or(0)
         }),
     });
-    let request = Request {
-        dir: path.to_path_buf(),
-        use_defaults: true,
-        ..Request::default()
-    };
-    let prepared = prepare(&request, None)?;
+    // The recorded versions first, so a row that fails later still shows them.
+    for recorded in &record.packs {
+        row.packs.push(PackVersions {
+            name: recorded.name.clone(),
+            source: recorded.source.clone(),
+            version: recorded.version.clone(),
+            newest: "-".to_string(),
+            behind: 0,
+        });
+    }
     let target_packs = crate::pack::for_upgrade(&record.packs, &[])?;
+    row.packs.clear();
     for recorded in &record.packs {
         let target = target_packs
             .iter()
@@ -183,6 +188,13 @@ fn fill(row: &mut Row, path: &Path, newest: &Version) -> Result<()> {
             behind,
         });
     }
+    let request = Request {
+        dir: path.to_path_buf(),
+        use_defaults: true,
+        target_packs: Some(target_packs.clone()),
+        ..Request::default()
+    };
+    let prepared = prepare(&request, None)?;
     // Locks of the recorded packs and of their newest releases.
     let recorded_set = crate::pack::layered(
         &version.unwrap_or_else(|| newest.clone()),

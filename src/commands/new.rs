@@ -82,6 +82,7 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
         use_defaults: args.answers.use_defaults,
         other_versions_ids: builtin::other_versions_ids(&set)?,
         hints: flag_hints(&set, &command),
+        ..Options::default()
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut terminal = TerminalPrompter::new();

@@ -46,7 +46,12 @@ fn new(args: &PackNewArgs) -> Result<ExitCode> {
              sets a name other than the folder's",
         ));
     }
-    crate::write::check_target(dir, false)?;
+    if crate::write::inspect(dir)? == crate::write::Target::NonEmpty {
+        return Err(bad_input(
+            format!("`{}` already exists and is not empty", dir.display()),
+            "pick a new folder for the pack; nothing was written",
+        ));
+    }
     let mut files = Vec::new();
     collect(&SKELETON, &mut files);
     for (path, text) in &files {
@@ -391,8 +396,20 @@ fn upgrade_case(
             for edit in edits {
                 let path = root.join(&edit.path);
                 let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
+                    anyhow::bail!(
+                        "the edit of `{}` does not apply: the project has no such file",
+                        edit.path
+                    );
                 };
+                if let Some(r) = &edit.replace
+                    && !text.contains(&r.old)
+                {
+                    anyhow::bail!(
+                        "the edit of `{}` does not apply: it does not contain {:?}",
+                        edit.path,
+                        r.old
+                    );
+                }
                 let edited = if let Some(extra) = &edit.append {
                     format!("{text}{extra}")
                 } else if let Some(extra) = &edit.prepend {

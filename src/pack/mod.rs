@@ -103,6 +103,22 @@ pub fn for_upgrade(recorded: &[PackRef], pack_refs: &[String]) -> Result<Vec<Pac
             }
         };
         let Some(top) = tops.iter().find(|p| p.name == name) else {
+            if let Some(via) = recorded
+                .iter()
+                .find(|p| p.name == name)
+                .and_then(|p| p.via.as_ref())
+            {
+                return Err(bad_input(
+                    format!(
+                        "`--pack-ref {item}`: pack `{name}` comes with pack `{via}`, which \
+                         extends it"
+                    ),
+                    format!(
+                        "the release of `{name}` is the one `{via}` names in its `extends:`: \
+                         move `{via}` instead (`--pack-ref {via}=TAG`)"
+                    ),
+                ));
+            }
             return Err(bad_input(
                 format!("`--pack-ref {item}`: the project has no pack `{name}`"),
                 format!("its packs: {}", names()),
@@ -247,6 +263,23 @@ pub fn load_recorded(refs: &[PackRef]) -> Result<Vec<(Pack, bool)>> {
                 "restore `.pyscaffold.yml` from version control, or point it at the right pack",
             ));
         }
+        if !changed && pack.manifest.version != recorded.version {
+            return Err(bad_input(
+                format!(
+                    "`.pyscaffold.yml` records pack `{}` {}, but its recorded {} holds {}",
+                    recorded.name,
+                    recorded.version,
+                    if recorded.commit.is_some() {
+                        "commit"
+                    } else {
+                        "content"
+                    },
+                    pack.manifest.version
+                ),
+                "restore `.pyscaffold.yml` from version control (`git checkout -- \
+                 .pyscaffold.yml`); it records what the project was generated from",
+            ));
+        }
         out.push((pack, changed));
     }
     Ok(out)
@@ -319,6 +352,18 @@ fn from_files(source: &Source, fetched: source::Fetched, via: Option<&str>) -> R
             ));
         }
     }
+    let mut notes = fetched.notes.clone();
+    if let Some(tagged) = fetched.reference.as_deref().and_then(source::tag_version)
+        && Version::parse(&manifest.version).is_ok_and(|v| v != tagged)
+    {
+        notes.push(format!(
+            "pack `{}`: the tag `{}` holds `version: {}` in pack.yaml; tag each release with \
+             its own version",
+            manifest.name,
+            fetched.reference.as_deref().unwrap_or_default(),
+            manifest.version
+        ));
+    }
     let origin = PackRef {
         name: manifest.name.clone(),
         version: manifest.version.clone(),
@@ -333,7 +378,7 @@ fn from_files(source: &Source, fetched: source::Fetched, via: Option<&str>) -> R
         templates,
         presets,
         origin,
-        notes: fetched.notes,
+        notes,
     })
 }
 
@@ -373,7 +418,8 @@ fn check_manifest(manifest: &PackManifest, where_: &str) -> Result<()> {
                     manifest.name, manifest.version
                 ),
                 "install a pyscaffold that matches (`pyscaffold --version` shows this one), or \
-                 use an older release of the pack (`--pack SOURCE#TAG`)",
+                 use an older release of the pack (`--pack SOURCE#TAG`; for `upgrade`, \
+                 `--pack-ref TAG`)",
             ));
         }
     }
@@ -397,6 +443,12 @@ fn check_manifest(manifest: &PackManifest, where_: &str) -> Result<()> {
         }
         if !rule.path.contains("{{") && !is_safe_relative_path(&rule.path) {
             return Err(escape_error(where_, &rule.path));
+        }
+        if let Some(reserved) = crate::template_set::reserved_path(&rule.path) {
+            return Err(bad_input(
+                format!("`{where_}`: the output path `{}` {reserved}", rule.path),
+                "a pack writes files of the project only: pick another path",
+            ));
         }
         if rule.template.starts_with(PARTIALS) {
             return Err(bad_input(
@@ -455,6 +507,19 @@ pub fn overlay(mut set: ParsedSet, pack: &Pack, layer: usize) -> Result<ParsedSe
                 ),
             ));
         }
+        if let Some(default) = &question.default
+            && !matches!(default, crate::value::Value::Str(t) if t.contains("{{") || t.contains("{%"))
+            && let Err(e) = question.check(default)
+        {
+            return Err(bad_input(
+                format!(
+                    "`{where_}`: the default of question `{}` (`{default}`) is not a valid \
+                     answer: {e}",
+                    question.id
+                ),
+                "fix the default or the question's `validate:`",
+            ));
+        }
         set.questions.push(question.clone());
     }
     for (id, raw) in &pack.manifest.defaults {
@@ -472,6 +537,12 @@ pub fn overlay(mut set: ParsedSet, pack: &Pack, layer: usize) -> Result<ParsedSe
         question.default = Some(value);
     }
     for (id, raw) in &pack.manifest.locked {
+        if id == "name" {
+            return Err(bad_input(
+                format!("`{where_}`: `locked` names `name`, which every project answers itself"),
+                "remove it: a project's name comes from its directory or `--name`",
+            ));
+        }
         let question = set
             .questions
             .iter_mut()

@@ -132,6 +132,27 @@ pub fn public_url(url: &str) -> String {
     format!("{scheme}://{host}{path}")
 }
 
+/// An http(s) URL without its `user:password@`, and that userinfo as a Basic authorization
+/// header for git.
+fn split_credentials(url: &str) -> (String, Option<String>) {
+    use base64::Engine as _;
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_string(), None);
+    };
+    if !scheme.starts_with("http") {
+        return (url.to_string(), None);
+    }
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return (url.to_string(), None);
+    };
+    let encoded = base64::engine::general_purpose::STANDARD.encode(userinfo.as_bytes());
+    (
+        format!("{scheme}://{host}{path}"),
+        Some(format!("Authorization: Basic {encoded}")),
+    )
+}
+
 /// A pack's files as read, and what identifies them.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -214,6 +235,8 @@ pub fn files_digest(files: &Files) -> String {
 /// A folder's files, refusing symbolic links (a link could read outside the pack); `.git` is
 /// skipped.
 pub fn read_folder(path: &Path) -> Result<Fetched> {
+    // A link to the pack folder is fine; links inside it are not.
+    let path = &std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if !path.is_dir() {
         return Err(bad_input(
             format!("the pack folder `{}` does not exist", path.display()),
@@ -243,7 +266,7 @@ pub fn read_folder(path: &Path) -> Result<Fetched> {
                 "replace the link with the file itself",
             ));
         }
-        if entry.file_type().is_file() {
+        if entry.file_type().is_file() && is_pack_file(&rel) {
             let bytes = std::fs::read(entry.path())
                 .with_context(|| format!("cannot read `{}`", entry.path().display()))?;
             files.insert(rel, bytes);
@@ -257,6 +280,14 @@ pub fn read_folder(path: &Path) -> Result<Fetched> {
         notes: Vec::new(),
         folder: Some(absolute(path)),
     })
+}
+
+/// The files of a pack that shape what it generates: the manifest, presets and templates.
+/// Others (a README, `pack-test.yml`, `.DS_Store`) do not count.
+pub fn is_pack_file(path: &str) -> bool {
+    path == super::PACK_FILE
+        || path.starts_with("files/")
+        || (path.starts_with("presets/") && path.ends_with(".yml"))
 }
 
 /// Where fetched packs are kept: `$PYSCAFFOLD_CACHE_DIR`, else `$XDG_CACHE_HOME/pyscaffold`,
@@ -319,6 +350,15 @@ impl Cache {
 
     fn fetch(&self, url: &str) -> Result<()> {
         let mut command = Command::new("git");
+        // Credentials written in the URL go to git as a header in its environment, so they
+        // are in no process list or message; without them the user's git setup answers.
+        let (plain, header) = split_credentials(url);
+        if let Some(header) = header {
+            command
+                .env("GIT_CONFIG_COUNT", "1")
+                .env("GIT_CONFIG_KEY_0", "http.extraHeader")
+                .env("GIT_CONFIG_VALUE_0", header);
+        }
         command
             .arg("--git-dir")
             .arg(&self.dir)
@@ -330,7 +370,7 @@ impl Cache {
                 "--no-write-fetch-head",
                 "--",
             ])
-            .arg(url)
+            .arg(&plain)
             .args(["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
             // Never wait for a password on a terminal nobody watches; the user's credential
             // helper and ssh agent still answer.
@@ -383,9 +423,12 @@ impl Cache {
     fn resolve(&self, url: &str, reference: Option<&str>) -> Result<(String, String)> {
         let repo = self.repo()?;
         let tags = version_tags(&repo)?;
+        let releases: Vec<&(Version, String)> =
+            tags.iter().filter(|(v, _)| v.pre.is_empty()).collect();
+        let newest = releases.last().copied().or(tags.last());
         let reference = match reference {
             Some(r) => r.to_string(),
-            None => match tags.last() {
+            None => match newest {
                 Some((_, name)) => name.clone(),
                 None => {
                     return Err(bad_input(
@@ -444,6 +487,7 @@ impl Cache {
                     problem = Some(format!("`{path}` is a submodule"));
                     git2::TreeWalkResult::Abort
                 }
+                0o100644 | 0o100755 if !is_pack_file(&path) => git2::TreeWalkResult::Ok,
                 0o100644 | 0o100755 => {
                     match entry.to_object(&repo).ok().and_then(|o| o.into_blob().ok()) {
                         Some(blob) => {
@@ -482,6 +526,40 @@ pub fn releases_between(url: &str, from: &Version, to: &Version) -> usize {
     version_tags(&repo)
         .map(|tags| tags.iter().filter(|(v, _)| v > from && v <= to).count())
         .unwrap_or(0)
+}
+
+/// The `changelog` line of every release of the cached git source `url` after `from` up to
+/// and including `to`, oldest first, read from each version tag's `pack.yaml`.
+pub fn changelogs_between(url: &str, from: &Version, to: &Version) -> Vec<(Version, String)> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(default)]
+        changelog: Option<String>,
+    }
+    let Ok(cache) = Cache::open(url) else {
+        return Vec::new();
+    };
+    let Ok(repo) = cache.repo() else {
+        return Vec::new();
+    };
+    let mut out: Vec<(Version, String)> = Vec::new();
+    for (version, tag) in version_tags(&repo).unwrap_or_default() {
+        if &version <= from || &version > to || !version.pre.is_empty() {
+            continue;
+        }
+        let text = repo
+            .revparse_single(&format!("refs/tags/{tag}:{}", super::PACK_FILE))
+            .ok()
+            .and_then(|o| o.into_blob().ok())
+            .and_then(|b| String::from_utf8(b.content().to_vec()).ok());
+        let entry = text.and_then(|t| serde_saphyr::from_str::<Entry>(&t).ok());
+        if let Some(line) = entry.and_then(|e| e.changelog)
+            && !out.iter().any(|(v, _)| v == &version)
+        {
+            out.push((version, line));
+        }
+    }
+    out
 }
 
 /// The version tags of the git repository at `path` (a pack author's checkout), oldest first.
@@ -577,6 +655,14 @@ mod tests {
         );
         assert_eq!(public_url("git@host:p/pack.git"), "git@host:p/pack.git");
         assert_eq!(public_url("file:///srv/pack"), "file:///srv/pack");
+    }
+
+    #[test]
+    fn credentials_leave_the_url_for_a_header() {
+        let (url, header) = split_credentials("https://ci:s3cret@git.example.com/p.git");
+        assert_eq!(url, "https://git.example.com/p.git");
+        assert_eq!(header.as_deref(), Some("Authorization: Basic Y2k6czNjcmV0"));
+        assert_eq!(split_credentials("git@host:p.git").1, None);
     }
 
     #[test]

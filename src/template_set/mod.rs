@@ -383,7 +383,8 @@ impl TemplateSet {
     }
 }
 
-/// Output paths stay inside the project: relative, no `..`, no empty parts.
+/// Output paths stay inside the project: relative, no `..`, no empty parts, nothing in a
+/// `.git` folder (a hook there would run), and not pyscaffold's own record.
 pub fn check_output_path(path: &str) -> Result<()> {
     if !is_safe_relative_path(path) {
         return Err(crate::error::bad_input(
@@ -391,7 +392,27 @@ pub fn check_output_path(path: &str) -> Result<()> {
             "output paths are relative, with `/` between parts and no `.` or `..` parts",
         ));
     }
+    if let Some(reserved) = reserved_path(path) {
+        return Err(crate::error::bad_input(
+            format!("template output path `{path}` {reserved}"),
+            "write the file elsewhere in the project",
+        ));
+    }
     Ok(())
+}
+
+/// Why `path` is not a file a template may write: inside git's own folder, or the record.
+pub fn reserved_path(path: &str) -> Option<&'static str> {
+    if path
+        .split('/')
+        .any(|part| part.eq_ignore_ascii_case(".git"))
+    {
+        Some("is inside a `.git` folder, which is git's own (a hook written there would run)")
+    } else if path.eq_ignore_ascii_case(crate::record::RECORD_FILE) {
+        Some("is pyscaffold's record, which only pyscaffold writes")
+    } else {
+        None
+    }
 }
 
 /// A relative `/`-separated path without `.`, `..`, empty parts or backslashes.
@@ -441,7 +462,17 @@ mod tests {
     #[test]
     fn output_paths_must_stay_inside_the_project() {
         assert!(check_output_path("docker/entrypoint.sh").is_ok());
-        for bad in ["", "/etc/passwd", "../x", "a//b", "a/./b", "a\\b"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a//b",
+            "a/./b",
+            "a\\b",
+            ".git/hooks/post-commit",
+            "sub/.GIT/config",
+            ".pyscaffold.yml",
+        ] {
             assert!(check_output_path(bad).is_err(), "{bad}");
         }
     }

@@ -424,28 +424,14 @@ fn common_ignores(root: &Path) -> ignore::gitignore::Gitignore {
 
 #[test]
 fn no_common_ignore_rule_swallows_a_generated_file_git_needs() {
-    for args in [
-        vec!["-y"],
-        vec!["--framework", "django", "--installer", "poetry", "-y"],
-        vec![
-            "--framework",
-            "fastapi",
-            "--installer",
-            "uv",
-            "--ci",
-            "gitlab",
-            "-y",
-        ],
-        vec![
-            "--framework",
-            "worker",
-            "--installer",
-            "pdm",
-            "--set",
-            "upgrade_job=true",
-            "-y",
-        ],
+    for stack in [
+        "",
+        "--framework django --installer poetry",
+        "--framework fastapi --installer uv --ci gitlab",
+        "--framework worker --installer pdm --set upgrade_job=true",
     ] {
+        let mut args: Vec<&str> = stack.split_whitespace().collect();
+        args.extend(["--no-lock", "-y"]);
         let (_tmp, root) = generate("svc-lib", &args);
         let mut builder = ignore::gitignore::GitignoreBuilder::new(&root);
         for line in include_str!("common_python.gitignore").lines() {

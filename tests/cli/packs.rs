@@ -245,6 +245,27 @@ fn upgrade_from_pack_v1_to_v2_keeps_the_edits_and_applies_the_pack_change() {
         stderr(&again)
     );
 
+    // A record whose pack version does not match its commit was tampered with.
+    let path = root.join(".pyscaffold.yml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        good.replace(
+            "    version: \"2.0.0\"\n    source:",
+            "    version: \"1.0.0\"\n    source:",
+        ),
+    )
+    .unwrap();
+    let tampered = run(&root, &["upgrade", "--check", "--allow-dirty"]);
+    assert_eq!(tampered.status.code(), Some(2), "{}", stderr(&tampered));
+    assert!(
+        stderr(&tampered)
+            .contains("records pack `acme` 1.0.0, but its recorded commit holds 2.0.0"),
+        "{}",
+        stderr(&tampered)
+    );
+    std::fs::write(&path, good).unwrap();
+
     // Backwards is refused; an unknown tag lists the known ones.
     let back = run(&root, &["upgrade", "--pack-ref", "v1"]);
     assert_eq!(back.status.code(), Some(2), "{}", stderr(&back));
@@ -665,7 +686,7 @@ fn pack_test_finds_the_conflict_an_upgrade_path_has() {
         &pack,
         &[(
             "pack-test.yml",
-            "edits:\n  - path: .dockerignore\n    prepend: \"node_modules/\\n\"\n  - path: Dockerfile\n    replace: {old: \"EXPOSE 8000\", new: \"EXPOSE 8000\\nLABEL team=payments\"}\n",
+            "edits:\n  - path: .dockerignore\n    prepend: \"node_modules/\\n\"\n  - path: Dockerfile\n    replace: {old: \"ENTRYPOINT\", new: \"LABEL team=payments\\nENTRYPOINT\"}\n",
         )],
     );
     let out = run(tmp.path(), &["pack", "test", "acme-pack"]);
@@ -684,5 +705,76 @@ fn pack_test_finds_the_conflict_an_upgrade_path_has() {
         stderr(&out).contains("is not a git repository"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn newest_skips_pre_releases_and_the_changelog_lists_every_release_between() {
+    let tmp = TempDir::new().unwrap();
+    let pack = git_pack(tmp.path());
+    let source = format!("{}#v2", url(&pack));
+    let out = run(tmp.path(), &["new", "svc", "--pack", &source, "-y"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let root = tmp.path().join("svc");
+    commit_all(&root, "generated");
+    // Releases 3 and 4 with changelog lines, then a pre-release the newest-tag rule skips.
+    let manifest = std::fs::read_to_string(pack.join("pack.yaml")).unwrap();
+    for (version, tag, line) in [
+        ("3.0.0", "v3", "Three"),
+        ("4.0.0", "v4", "Four"),
+        ("5.0.0-rc1", "5.0.0-rc1", "Five, soon"),
+    ] {
+        let text = manifest
+            .replace("version: 2.0.0", &format!("version: {version}"))
+            .replace(
+                "description: Acme's service defaults",
+                &format!("description: Acme's service defaults\nchangelog: {line}"),
+            );
+        write_files(&pack, &[("pack.yaml", &text)]);
+        commit_all(&pack, tag);
+        assert!(git(&pack, &["tag", tag]).status.success());
+    }
+    let check = run(&root, &["upgrade", "--check", "--format", "json"]);
+    assert_eq!(check.status.code(), Some(10), "{}", stderr(&check));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&check)).unwrap();
+    assert_eq!(
+        report["packs"][0]["to"], "4.0.0",
+        "pre-releases are not newest: {report}"
+    );
+    let entries: Vec<String> = report["changelog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e["release"].as_str().unwrap(),
+                e["text"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        vec!["pack acme 3.0.0: Three", "pack acme 4.0.0: Four"]
+    );
+}
+
+#[test]
+fn pack_test_fails_an_edit_that_does_not_apply() {
+    let tmp = TempDir::new().unwrap();
+    let pack = git_pack(tmp.path());
+    write_files(
+        &pack,
+        &[(
+            "pack-test.yml",
+            "edits:\n  - path: docs/NOPE.md\n    append: x\n",
+        )],
+    );
+    let out = run(tmp.path(), &["pack", "test", "acme-pack"]);
+    let said = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("FAILED     v1 defaults: the edit of `docs/NOPE.md` does not apply"),
+        "{said}"
     );
 }

@@ -268,3 +268,30 @@ fn a_conflicted_upgrade_opens_a_draft_merge_request() {
     let text = request["description"].as_str().unwrap();
     assert!(text.contains("## Conflicts\n\n- `CODEOWNERS`"), "{text}");
 }
+
+#[test]
+fn a_failed_push_names_no_token() {
+    let tmp = TempDir::new().unwrap();
+    let pack = pack(tmp.path());
+    let (api, _seen) = fake_api();
+    let (root, _origin) = project(
+        tmp.path(),
+        "svc",
+        &format!("file://{}#v1", pack.display()),
+        "github",
+    );
+    let out = job(
+        &root,
+        "github",
+        &tmp.path().join("no-such-remote.git"),
+        &api,
+    );
+    let log = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!out.status.success(), "{log}");
+    assert!(log.contains("upgrade job: `git push` failed"), "{log}");
+    assert!(log.contains("Workflows permission"), "{log}");
+    // Neither the token nor its base64 form (`x-access-token:gh-test-token`).
+    for secret in ["gh-test-token", "eC1hY2Nlc3MtdG9rZW46Z2gtdGVzdC10b2tlbg"] {
+        assert!(!log.contains(secret), "the log shows `{secret}`:\n{log}");
+    }
+}

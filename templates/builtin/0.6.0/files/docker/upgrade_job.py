@@ -8,7 +8,7 @@ one already open. Its description lists the changelog entries, the files changed
 conflicts. A conflicted upgrade, or one whose image does not build, is opened as a draft and
 is never merged automatically.
 
-  python3 docker/upgrade_job.py --platform github --build   # GH_TOKEN: the workflow's token
+  python3 docker/upgrade_job.py --platform github --build   # GH_TOKEN
   python3 docker/upgrade_job.py --platform gitlab           # PYSCAFFOLD_UPGRADE_TOKEN
   python3 docker/upgrade_job.py --platform circleci --build # GH_TOKEN, a GitHub repository
 
@@ -40,11 +40,18 @@ def env(name, default=None):
     return default
 
 
-def git(*args, token_header=None):
-    command = ["git"]
+def git(*args, token_header=None, hint=""):
+    extra = {}
     if token_header:
-        command += ["-c", f"http.extraHeader=Authorization: {token_header}"]
-    subprocess.run(command + list(args), check=True)
+        # In the environment, not on the command line: neither `ps` nor an error shows it.
+        extra = {
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "http.extraHeader",
+            "GIT_CONFIG_VALUE_0": f"Authorization: {token_header}",
+        }
+    done = subprocess.run(["git", *args], env={**os.environ, **extra}, check=False)
+    if done.returncode != 0:
+        sys.exit(f"upgrade job: `git {args[0]}` failed (exit status {done.returncode}){hint}")
 
 
 def check():
@@ -112,7 +119,12 @@ def github(report, title, body, draft, remote):
     )
     server = env("GITHUB_SERVER_URL", "https://github.com")
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    git("push", "--force", remote or f"{server}/{repo}.git", f"HEAD:refs/heads/{BRANCH}", token_header=f"Basic {basic}")
+    hint = (
+        "; a push that changes .github/workflows/ needs a token with the Workflows permission:"
+        " see README.Docker.md (PYSCAFFOLD_UPGRADE_TOKEN)"
+    )
+    target = remote or f"{server}/{repo}.git"
+    git("push", "--force", target, f"HEAD:refs/heads/{BRANCH}", token_header=f"Basic {basic}", hint=hint)
     auth = ("Authorization", f"Bearer {token}")
     owner = repo.split("/")[0]
     query = urllib.parse.urlencode({"head": f"{owner}:{BRANCH}", "state": "open"})
