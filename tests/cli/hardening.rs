@@ -68,6 +68,15 @@ fn the_source_label_and_the_build_log_never_carry_credentials() {
             "ssh://git:pw@git.example.com:2222/acme/api.git",
             "SOURCE_URL=ssh://git.example.com:2222/acme/api.git",
         ),
+        // An IPv6 host keeps its brackets; a port that is not a number does not crash it.
+        (
+            "https://ci:pw@[::1]:8443/acme/api.git",
+            "SOURCE_URL=https://[::1]:8443/acme/api.git",
+        ),
+        (
+            "https://ci:pw@git.example.com:http/acme/api.git",
+            "SOURCE_URL=https://git.example.com:http/acme/api.git",
+        ),
     ] {
         let out = dry_run_with_origin(None, origin);
         assert!(out.contains(public), "{origin}: {out}");

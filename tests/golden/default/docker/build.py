@@ -54,8 +54,9 @@ def public_url(url):
     if scp:
         return f"https://{scp.group(1)}/{scp.group(2)}"
     parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme and parsed.hostname:
-        host = parsed.hostname + (f":{parsed.port}" if parsed.port else "")
+    if parsed.scheme and parsed.netloc:
+        # The host and port as written (an IPv6 host keeps its brackets), without userinfo.
+        host = parsed.netloc.rpartition("@")[2]
         return urllib.parse.urlunsplit((parsed.scheme, host, parsed.path, "", ""))
     return url if "@" not in url else "unknown"
 
