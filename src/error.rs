@@ -38,6 +38,25 @@ impl UserError {
     }
 }
 
+/// Output piped into a reader that stopped early (`pyscaffold fleet report ... | head`) ends the
+/// program quietly with the shell's status for SIGPIPE (141), as other command-line tools do,
+/// instead of a panic message. Every other panic is reported as before.
+pub fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 /// Shorthand for returning a [`UserError`] as an `anyhow::Error`.
 pub fn bad_input(message: impl Into<String>, help: impl Into<String>) -> anyhow::Error {
     UserError::new(message, help).into()

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    pyscaffold::error::quiet_broken_pipe();
     match pyscaffold::run(std::env::args_os()) {
         Ok(code) => code,
         Err(err) => pyscaffold::report(&err),

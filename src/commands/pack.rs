@@ -153,6 +153,30 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
             ));
         }
     }
+    // Migrations may only name questions the layered set has.
+    for pack in &packs {
+        for (release, step) in &pack.manifest.migrations {
+            let targets = step
+                .renamed_questions
+                .values()
+                .chain(step.computed_answers.keys())
+                .chain(step.answer_values.keys());
+            for id in targets {
+                if set.question(id).is_none() {
+                    problems += 1;
+                    println!(
+                        "FAILED  {}: the migration to {release} names `{id}`, which is not a \
+                         question",
+                        pack.label()
+                    );
+                }
+            }
+        }
+    }
+    // Each `drop:` must match a file some case would write without it.
+    let mut undropped = set.clone();
+    undropped.drops.clear();
+    let mut unmatched: Vec<&crate::template_set::DropRule> = set.drops.iter().collect();
     let mut missing: Vec<String> = Vec::new();
     for (label, mut layers) in cases {
         layers.push(Layer {
@@ -170,8 +194,13 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
             other_versions_ids: builtin::other_versions_ids(&set)?,
             ..Options::default()
         };
-        let rendered = resolve(&set, &layers, None, &options)
-            .and_then(|r| set.render(&r.answers, &RenderMeta::current()));
+        let resolved = resolve(&set, &layers, None, &options);
+        if let Ok(r) = &resolved
+            && let Ok(all) = undropped.render(&r.answers, &RenderMeta::current())
+        {
+            unmatched.retain(|d| !all.iter().any(|f| d.matcher.is_match(&f.path)));
+        }
+        let rendered = resolved.and_then(|r| set.render(&r.answers, &RenderMeta::current()));
         let files = match rendered {
             Ok(files) => files,
             Err(e) => {
@@ -202,6 +231,13 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
                 }
             }
         }
+    }
+    for rule in unmatched {
+        problems += 1;
+        println!(
+            "FAILED  {}: `drop: {}` matches no file the defaults or any preset would write",
+            rule.by, rule.pattern
+        );
     }
     if !missing.is_empty() {
         eprintln!(

@@ -463,3 +463,40 @@ fn a_dry_run_with_force_refuses_what_the_real_run_refuses() {
     assert!(out.status.success(), "{}", crate::support::stderr(&out));
     assert!(named.join("named_svc/app.py").is_file());
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::Read as _;
+    let tmp = assert_fs::TempDir::new().unwrap();
+    // More than a pipe holds (64 KiB), so pyscaffold is still writing when the reader goes.
+    let args = [
+        "new",
+        "demo",
+        "-y",
+        "--dry-run",
+        "--diff",
+        "--framework",
+        "django",
+        "--installer",
+        "poetry",
+        "--ci",
+        "github,gitlab,circleci",
+        "--image",
+        "registry.example.com/a/b",
+        "--set",
+        "upgrade_job=true",
+        "--no-lock",
+    ];
+    let mut child = crate::support::command(tmp.path(), &args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe's reader is gone now, as after `| head -c 16`.
+    let out = child.wait_with_output().unwrap();
+    let err = crate::support::stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(141), "{err}");
+}

@@ -527,11 +527,30 @@ fn pack_check_fails_on_output_the_validators_refuse_and_unused_templates() {
             ("files/notes.txt", "never written\n"),
         ],
     );
+    let manifest = std::fs::read_to_string(pack.join("pack.yaml")).unwrap();
+    let manifest = manifest
+        .replace("drop: []", "drop: [compose.yaml, no-such-file.txt]")
+        .replace(
+            "migrations: {}",
+            "migrations:\n  0.2.0:\n    renamed_questions:\n      owning_team: nobody_asks",
+        );
+    write_files(&pack, &[("pack.yaml", &manifest)]);
     let check = run(tmp.path(), &["pack", "check", "p"]);
     let said = stdout(&check);
     assert_eq!(check.status.code(), Some(1), "{said}{}", stderr(&check));
     assert!(
         said.contains("`files/notes.txt` is never written"),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "`drop: no-such-file.txt` matches no file the defaults or any preset would write"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("`drop: compose.yaml`"), "{said}");
+    assert!(
+        said.contains("the migration to 0.2.0 names `nobody_asks`, which is not a question"),
         "{said}"
     );
     if crate::support::tool("hadolint").is_some() {
