@@ -98,7 +98,7 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
     let packs = crate::pack::load(&args.source)?;
     for pack in &packs {
         for note in &pack.notes {
-            eprintln!("note: {note}");
+            crate::pack::note_once(note);
         }
     }
     let version = builtin::latest()?;

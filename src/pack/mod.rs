@@ -166,7 +166,7 @@ pub fn for_upgrade(recorded: &[PackRef], pack_refs: &[String]) -> Result<Vec<Pac
                 ));
             }
             for note in &pack.notes {
-                eprintln!("note: {note}");
+                note_once(note);
             }
             out.push(pack);
         }
@@ -656,12 +656,24 @@ pub fn select(given: &[String], no_pack: bool) -> Result<Vec<Pack>> {
                 ));
             }
             for note in &pack.notes {
-                eprintln!("note: {note}");
+                note_once(note);
             }
             packs.push(pack);
         }
     }
     Ok(packs)
+}
+
+/// Prints a note about a pack once per run, however many projects load the pack.
+pub fn note_once(note: &str) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !said.iter().any(|n| n == note) {
+        said.push(note.to_string());
+        eprintln!("note: {note}");
+    }
 }
 
 /// The pack sources to use when none is given on the command line: `PYSCAFFOLD_PACK`, else
