@@ -523,18 +523,8 @@ pub fn overlay(mut set: ParsedSet, pack: &Pack, layer: usize) -> Result<ParsedSe
         set.questions.push(question.clone());
     }
     for (id, raw) in &pack.manifest.defaults {
-        let question = set
-            .questions
-            .iter_mut()
-            .find(|q| &q.id == id)
-            .ok_or_else(|| unknown(&where_, "defaults", id))?;
-        let value = question.from_raw(raw).map_err(|e| {
-            bad_input(
-                format!("`{where_}`: the default for `{id}`: {e}"),
-                crate::resolve::value_help(question),
-            )
-        })?;
-        question.default = Some(value);
+        let (index, value) = answer_of(&set, &where_, "defaults", "the default", id, raw)?;
+        set.questions[index].default = Some(value);
     }
     for (id, raw) in &pack.manifest.locked {
         if id == "name" {
@@ -543,17 +533,7 @@ pub fn overlay(mut set: ParsedSet, pack: &Pack, layer: usize) -> Result<ParsedSe
                 "remove it: a project's name comes from its directory or `--name`",
             ));
         }
-        let question = set
-            .questions
-            .iter_mut()
-            .find(|q| &q.id == id)
-            .ok_or_else(|| unknown(&where_, "locked", id))?;
-        let value = question.from_raw(raw).map_err(|e| {
-            bad_input(
-                format!("`{where_}`: the locked answer for `{id}`: {e}"),
-                crate::resolve::value_help(question),
-            )
-        })?;
+        let (index, value) = answer_of(&set, &where_, "locked", "the locked answer", id, raw)?;
         if let Some(lower) = set.locked.iter().find(|l| &l.id == id)
             && lower.value != value
         {
@@ -565,7 +545,7 @@ pub fn overlay(mut set: ParsedSet, pack: &Pack, layer: usize) -> Result<ParsedSe
                 "a pack cannot undo the lock of the pack it extends: remove one of the locks",
             ));
         }
-        question.default = Some(value.clone());
+        set.questions[index].default = Some(value.clone());
         set.locked.retain(|l| &l.id != id);
         set.locked.push(Lock {
             id: id.clone(),
@@ -605,6 +585,30 @@ pub fn overlay(mut set: ParsedSet, pack: &Pack, layer: usize) -> Result<ParsedSe
     set.presets.sort_by(|a, b| a.name.cmp(&b.name));
     set.packs.push(pack.origin.clone());
     Ok(set)
+}
+
+/// The question `id` (its index) and `raw` checked as its answer, for a pack's `key:` entry.
+fn answer_of(
+    set: &ParsedSet,
+    where_: &str,
+    key: &str,
+    what: &str,
+    id: &str,
+    raw: &crate::value::RawValue,
+) -> Result<(usize, crate::value::Value)> {
+    let index = set
+        .questions
+        .iter()
+        .position(|q| q.id == id)
+        .ok_or_else(|| unknown(where_, key, id))?;
+    let question = &set.questions[index];
+    let value = question.from_raw(raw).map_err(|e| {
+        bad_input(
+            format!("`{where_}`: {what} for `{id}`: {e}"),
+            crate::resolve::value_help(question),
+        )
+    })?;
+    Ok((index, value))
 }
 
 fn unknown(where_: &str, key: &str, id: &str) -> anyhow::Error {
