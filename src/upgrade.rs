@@ -69,6 +69,16 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
+/// How `--check` names an exit status, in its JSON and in `fleet report`.
+pub fn status_name(code: u8) -> &'static str {
+    match code {
+        CHECK_CONFLICTS => "conflicts",
+        CHECK_UPGRADE => "upgrade-available",
+        CHECK_DRIFT => "drift",
+        _ => "up-to-date",
+    }
+}
+
 impl Prepared {
     /// The `--check` status this plan predicts.
     pub fn check_status(&self) -> u8 {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::cli::FleetReportArgs;
 use crate::error::bad_input;
 use crate::template_set::builtin;
-use crate::upgrade::{CHECK_CONFLICTS, CHECK_DRIFT, CHECK_UPGRADE, Request, prepare};
+use crate::upgrade::{Request, prepare};
 
 /// One repository's row (`--format json` prints these under `repositories`).
 #[derive(Debug, Serialize)]
@@ -229,12 +229,7 @@ fn fill(row: &mut Row, path: &Path, newest: &Version) -> Result<()> {
         .collect();
     let code = prepared.check_status();
     row.prediction = Some(Prediction {
-        status: match code {
-            CHECK_CONFLICTS => "conflicts",
-            CHECK_UPGRADE => "upgrade-available",
-            CHECK_DRIFT => "drift",
-            _ => "up-to-date",
-        },
+        status: crate::upgrade::status_name(code),
         exit_code: code,
         conflicts: prepared.conflicts().iter().map(|s| s.to_string()).collect(),
     });

@@ -17,10 +17,7 @@ use crate::error::bad_input;
 use crate::plan::{Action, Plan};
 use crate::prompt::TerminalPrompter;
 use crate::resolve::Prompter;
-use crate::upgrade::{
-    CHECK_CONFLICTS, CHECK_DRIFT, CHECK_UPGRADE, Request, is_seeded_skip, prepare_project,
-    refuse_leftover_markers,
-};
+use crate::upgrade::{Request, is_seeded_skip, prepare_project, refuse_leftover_markers};
 
 /// Runs `upgrade`.
 pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
@@ -181,12 +178,7 @@ struct FileOutcome {
 
 impl Report {
     fn new(from: &Version, to: &Version, code: u8, plan: &Plan, notes: &[String]) -> Self {
-        let status = match code {
-            CHECK_CONFLICTS => "conflicts",
-            CHECK_UPGRADE => "upgrade-available",
-            CHECK_DRIFT => "drift",
-            _ => "up-to-date",
-        };
+        let status = crate::upgrade::status_name(code);
         Self {
             status,
             exit_code: code,

@@ -158,20 +158,30 @@ pub fn for_upgrade(recorded: &[PackRef], pack_refs: &[String]) -> Result<Vec<Pac
         } else {
             Source::Folder(PathBuf::from(&top.source))
         };
-        for pack in load_source(&source)? {
-            if out.iter().any(|p| p.manifest.name == pack.manifest.name) {
-                return Err(bad_input(
-                    format!("the pack `{}` is layered twice", pack.manifest.name),
-                    "each pack may come once; check the packs' `extends:`",
-                ));
-            }
-            for note in &pack.notes {
-                note_once(note);
-            }
-            out.push(pack);
-        }
+        add_layers(&mut out, load_source(&source)?)?;
     }
     Ok(out)
+}
+
+/// Appends `loaded` (a pack and what it extends) to `packs`, refusing a pack layered twice and
+/// saying each pack's notes.
+fn add_layers(packs: &mut Vec<Pack>, loaded: Vec<Pack>) -> Result<()> {
+    for pack in loaded {
+        if let Some(twice) = packs.iter().find(|p| p.manifest.name == pack.manifest.name) {
+            return Err(bad_input(
+                format!(
+                    "the pack `{}` is layered twice (from `{}` and `{}`)",
+                    pack.manifest.name, twice.origin.source, pack.origin.source
+                ),
+                "give each pack once; a pack another one extends comes with it",
+            ));
+        }
+        for note in &pack.notes {
+            note_once(note);
+        }
+        packs.push(pack);
+    }
+    Ok(())
 }
 
 fn load_chain(source: &Source, via: Option<&str>, out: &mut Vec<Pack>, depth: usize) -> Result<()> {
@@ -649,21 +659,7 @@ pub fn select(given: &[String], no_pack: bool) -> Result<Vec<Pack>> {
     };
     let mut packs: Vec<Pack> = Vec::new();
     for text in &sources {
-        for pack in load(text)? {
-            if let Some(twice) = packs.iter().find(|p| p.manifest.name == pack.manifest.name) {
-                return Err(bad_input(
-                    format!(
-                        "the pack `{}` is layered twice (from `{}` and `{}`)",
-                        pack.manifest.name, twice.origin.source, pack.origin.source
-                    ),
-                    "give each pack once; a pack another one extends comes with it",
-                ));
-            }
-            for note in &pack.notes {
-                note_once(note);
-            }
-            packs.push(pack);
-        }
+        add_layers(&mut packs, load(text)?)?;
     }
     Ok(packs)
 }
