@@ -71,6 +71,16 @@ pub enum Command {
                       Exit status: 0 done, 2 bad input (nothing was changed)."
     )]
     Eject(EjectArgs),
+    /// Show what an existing repository is, with the file and line behind every conclusion
+    ///
+    /// Framework, installer, Python version, entry point, Django settings, package mode, the
+    /// folder the app runs from and what the image copies, how it is started today (Procfile,
+    /// Dockerfile `CMD`, `[project.scripts]`), port, a health route, paths written at start and
+    /// the Debian packages the dependencies need. Each is `certain`, a `guess`, or `ambiguous`
+    /// (with the candidates). Reads only; honours .gitignore and skips virtualenvs,
+    /// node_modules, VCS and build folders.
+    #[command(after_help = DETECT_EXAMPLES)]
+    Detect(DetectArgs),
     /// List the built-in template versions, newest last, with what each brings
     #[command(
         after_help = "Example:\n  pyscaffold versions\n  pyscaffold new api --template-version 0.2.0 -y\n\n\
@@ -92,6 +102,25 @@ pub enum Command {
     /// Print a shell completion script for pyscaffold's subcommands and flags
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
+}
+
+const DETECT_EXAMPLES: &str = "\
+Examples:
+  pyscaffold detect                       the current folder
+  pyscaffold detect services/billing      a service in a monorepo
+  pyscaffold detect --json | jq .findings.framework
+
+Exit status: 0 done (ambiguous findings included), 2 bad input (no such folder, no Python in it,
+a manifest that does not parse).";
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// The repository (or monorepo subfolder) to look at
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+    /// Print the findings as JSON (schema in README.md, `schema_version` 1)
+    #[arg(long)]
+    pub json: bool,
 }
 
 const PACK_EXAMPLES: &str = "\

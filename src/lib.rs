@@ -18,6 +18,7 @@ pub mod answers;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod detect;
 pub mod error;
 pub mod git;
 pub mod lock;
@@ -63,6 +64,7 @@ where
         (cli::Command::New(args), Some(m)) => commands::new::run(*args, m),
         (cli::Command::Upgrade(args), _) => commands::upgrade::run(args),
         (cli::Command::Eject(args), _) => commands::eject::run(args),
+        (cli::Command::Detect(args), _) => commands::detect::run(&args),
         (cli::Command::Versions, _) => commands::versions::run(),
         (cli::Command::Presets(args), _) => commands::presets::run(&args),
         (cli::Command::Fleet(cli::FleetCommand::Report(args)), _) => commands::fleet::run(&args),

@@ -1,6 +1,7 @@
 //! One file per subcommand, each with one entry function.
 
 pub mod completions;
+pub mod detect;
 pub mod eject;
 pub mod fleet;
 pub mod new;

@@ -9,6 +9,7 @@ const SUBCOMMANDS: &[&str] = &[
     "new",
     "upgrade",
     "eject",
+    "detect",
     "versions",
     "presets",
     "completions",

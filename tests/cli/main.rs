@@ -10,6 +10,7 @@
     reason = "test helpers fail loudly on a broken fixture"
 )]
 
+mod detect;
 mod docker_e2e;
 mod docker_registry;
 mod docker_secrets;

@@ -1,0 +1,728 @@
+//! The repository's Python, parsed with tree-sitter: app objects (`app = Flask(__name__)`),
+//! app factories (`def create_app()`), routes and what their handlers touch, Django's settings
+//! module and `WSGI_APPLICATION`, and the paths the app writes when it starts (Flask's
+//! instance folder, a relative sqlite file).
+//!
+//! Only files that could hold one of those are parsed: a cheap byte search for the names
+//! involved picks them, the parser decides.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+use serde_json::{Value, json};
+use tree_sitter::{Node, Parser};
+
+use super::scan::Tree;
+use super::{Evidence, Finding, join, read_optional};
+
+/// Calls that construct an app, by framework.
+const CONSTRUCTORS: [(&str, &str); 8] = [
+    ("Flask", "flask"),
+    ("FastAPI", "fastapi"),
+    ("Starlette", "asgi"),
+    ("Quart", "asgi"),
+    ("Litestar", "asgi"),
+    ("App", "wsgi"),
+    ("API", "wsgi"),
+    ("Bottle", "wsgi"),
+];
+
+/// Words that pick a file for parsing.
+const MARKERS: [&str; 12] = [
+    "Flask",
+    "FastAPI",
+    "Starlette",
+    "Quart",
+    "Litestar",
+    "falcon",
+    "Bottle",
+    "DJANGO_SETTINGS_MODULE",
+    "WSGI_APPLICATION",
+    "urlpatterns",
+    "instance_path",
+    "sqlite",
+];
+
+/// Names in a handler that mean it needs a database or a login.
+const NEEDS_MORE: [&str; 12] = [
+    "db",
+    "session",
+    "query",
+    "cursor",
+    "execute",
+    "objects",
+    "current_user",
+    "login_required",
+    "get_db",
+    "Depends",
+    "request",
+    "render_template",
+];
+
+#[derive(Debug, Clone)]
+pub struct AppObject {
+    pub file: String,
+    pub line: usize,
+    pub attr: String,
+    pub framework: &'static str,
+    pub factory: bool,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub file: String,
+    pub line: usize,
+    pub path: String,
+    /// The object the decorator is on: the app, or a blueprint/router (whose prefix is unknown).
+    pub on: String,
+    pub clean: bool,
+    pub text: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Code {
+    pub apps: Vec<AppObject>,
+    pub routes: Vec<Route>,
+    /// (file, line, settings module) from `os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)`.
+    pub settings_modules: Vec<(String, usize, String)>,
+    /// (file, line, name, value) of `WSGI_APPLICATION`, `ASGI_APPLICATION`, `ROOT_URLCONF`.
+    pub django: Vec<(String, usize, String, String)>,
+    /// (file, line, text) of a `makedirs(app.instance_path)`-like call.
+    pub instance: Vec<(String, usize, String)>,
+    /// (file, line, URL) of a relative `sqlite:///...` URL.
+    pub sqlite: Vec<(String, usize, String)>,
+    pub uses_flask_sqlalchemy: bool,
+}
+
+fn is_test(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    rel.split('/')
+        .any(|p| matches!(p, "tests" | "test" | "migrations" | "docs"))
+        || name.starts_with("test_")
+        || name == "conftest.py"
+        || name == "setup.py"
+        || name == "noxfile.py"
+}
+
+pub fn analyse(root: &Path, tree: &Tree) -> Result<Code> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .map_err(|e| anyhow!("cannot load the Python grammar: {e}"))?;
+    let mut code = Code::default();
+    for rel in tree.python_files.iter().filter(|r| !is_test(r)) {
+        let Some(text) = read_optional(&join(root, rel))? else {
+            continue;
+        };
+        if !MARKERS.iter().any(|m| text.contains(m)) {
+            continue;
+        }
+        let parsed = parser
+            .parse(&text, None)
+            .with_context(|| format!("cannot parse `{rel}`"))?;
+        File {
+            rel,
+            src: text.as_bytes(),
+            code: &mut code,
+        }
+        .module(parsed.root_node());
+    }
+    Ok(code)
+}
+
+struct File<'a> {
+    rel: &'a str,
+    src: &'a [u8],
+    code: &'a mut Code,
+}
+
+impl File<'_> {
+    fn text(&self, node: Node) -> String {
+        node.utf8_text(self.src).unwrap_or("").to_string()
+    }
+
+    fn line(node: Node) -> usize {
+        node.start_position().row + 1
+    }
+
+    /// The called name's last part: `flask.Flask` → `Flask`.
+    fn callee(&self, call: Node) -> String {
+        call.child_by_field_name("function")
+            .map(|f| self.text(f).rsplit('.').next().unwrap_or("").to_string())
+            .unwrap_or_default()
+    }
+
+    fn constructor(&self, node: Node) -> Option<&'static str> {
+        (node.kind() == "call")
+            .then(|| self.callee(node))
+            .and_then(|name| {
+                CONSTRUCTORS
+                    .iter()
+                    .find(|(c, _)| *c == name)
+                    .map(|(_, f)| *f)
+            })
+    }
+
+    fn first_string(&self, args: Node) -> Option<String> {
+        let mut cursor = args.walk();
+        let first = args.named_children(&mut cursor).next()?;
+        self.string(first)
+    }
+
+    fn string(&self, node: Node) -> Option<String> {
+        if node.kind() != "string" {
+            return None;
+        }
+        let mut cursor = node.walk();
+        let content: String = node
+            .named_children(&mut cursor)
+            .filter(|c| c.kind() == "string_content")
+            .map(|c| self.text(c))
+            .collect();
+        Some(content)
+    }
+
+    fn module(&mut self, root: Node) {
+        let mut cursor = root.walk();
+        for statement in root.named_children(&mut cursor) {
+            match statement.kind() {
+                "expression_statement" => self.assignment(statement),
+                "function_definition" => self.function(statement, statement),
+                "decorated_definition" => {
+                    if let Some(def) = statement.child_by_field_name("definition") {
+                        self.route(statement, def);
+                        if def.kind() == "function_definition" {
+                            self.function(def, statement);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.everywhere(root);
+    }
+
+    fn assignment(&mut self, statement: Node) {
+        let Some(assign) = statement
+            .named_child(0)
+            .filter(|n| n.kind() == "assignment")
+        else {
+            return;
+        };
+        let (Some(left), Some(right)) = (
+            assign.child_by_field_name("left"),
+            assign.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        if left.kind() != "identifier" {
+            return;
+        }
+        let name = self.text(left);
+        if let Some(framework) = self.constructor(right) {
+            self.code.apps.push(AppObject {
+                file: self.rel.into(),
+                line: Self::line(statement),
+                attr: name.clone(),
+                framework,
+                factory: false,
+                text: self.text(statement),
+            });
+        }
+        if matches!(
+            name.as_str(),
+            "WSGI_APPLICATION" | "ASGI_APPLICATION" | "ROOT_URLCONF" | "STATIC_ROOT"
+        ) && let Some(value) = self
+            .string(right)
+            .or_else(|| (name == "STATIC_ROOT").then(|| self.text(right)))
+        {
+            self.code
+                .django
+                .push((self.rel.into(), Self::line(statement), name, value));
+        }
+    }
+
+    /// A top-level function that constructs an app and returns it is a factory.
+    fn function(&mut self, def: Node, outer: Node) {
+        let Some(name) = def.child_by_field_name("name").map(|n| self.text(n)) else {
+            return;
+        };
+        let Some(body) = def.child_by_field_name("body") else {
+            return;
+        };
+        let mut framework = None;
+        let mut returns = false;
+        self.visit(body, &mut |file, node| {
+            if let Some(f) = file.constructor(node) {
+                framework.get_or_insert(f);
+            }
+            if node.kind() == "return_statement" {
+                returns = true;
+            }
+        });
+        if let Some(framework) = framework.filter(|_| returns) {
+            let header = self
+                .text(def)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            self.code.apps.push(AppObject {
+                file: self.rel.into(),
+                line: Self::line(outer),
+                attr: name,
+                framework,
+                factory: true,
+                text: header,
+            });
+        }
+    }
+
+    /// `@app.route("/path")`, `@app.get("/path")`, `@bp.route("/", methods=["GET"])`.
+    fn route(&mut self, decorated: Node, def: Node) {
+        let mut cursor = decorated.walk();
+        let decorators: Vec<Node> = decorated
+            .named_children(&mut cursor)
+            .filter(|n| n.kind() == "decorator")
+            .collect();
+        let all = decorators
+            .iter()
+            .map(|d| self.text(*d))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for decorator in &decorators {
+            let Some(call) = decorator.named_child(0).filter(|n| n.kind() == "call") else {
+                continue;
+            };
+            let Some(function) = call
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "attribute")
+            else {
+                continue;
+            };
+            let method = function
+                .child_by_field_name("attribute")
+                .map(|a| self.text(a))
+                .unwrap_or_default();
+            let on = function
+                .child_by_field_name("object")
+                .map(|o| self.text(o))
+                .unwrap_or_default();
+            let Some(args) = call.child_by_field_name("arguments") else {
+                continue;
+            };
+            let text = self.text(args);
+            let get = match method.as_str() {
+                "get" => true,
+                "route" => {
+                    !text.contains("methods") || text.contains("\"GET\"") || text.contains("'GET'")
+                }
+                _ => false,
+            };
+            let Some(path) = self.first_string(args).filter(|_| get) else {
+                continue;
+            };
+            if !path.starts_with('/') || path.contains('<') || path.contains('{') {
+                continue;
+            }
+            let mut clean = !all.contains("login_required") && !all.contains("auth");
+            if let Some(body) = def.child_by_field_name("body") {
+                self.visit(body, &mut |file, node| {
+                    if node.kind() == "identifier" && NEEDS_MORE.contains(&file.text(node).as_str())
+                    {
+                        clean = false;
+                    }
+                });
+            }
+            if let Some(params) = def.child_by_field_name("parameters")
+                && self.text(params).contains("Depends")
+            {
+                clean = false;
+            }
+            self.code.routes.push(Route {
+                file: self.rel.into(),
+                line: Self::line(*decorator),
+                path,
+                on,
+                clean,
+                text: self.text(*decorator),
+            });
+        }
+    }
+
+    /// Calls and strings anywhere: Django's settings module, writes at start, sqlite URLs,
+    /// Django `path("...", view)` routes.
+    fn everywhere(&mut self, root: Node) {
+        let mut found = Vec::new();
+        self.visit(root, &mut |file, node| match node.kind() {
+            "call" => {
+                let name = file.callee(node);
+                let args = node.child_by_field_name("arguments");
+                let args_text = args.map(|a| file.text(a)).unwrap_or_default();
+                if name == "setdefault"
+                    && args_text.contains("DJANGO_SETTINGS_MODULE")
+                    && let Some(args) = args
+                {
+                    let mut cursor = args.walk();
+                    let strings: Vec<String> = args
+                        .named_children(&mut cursor)
+                        .filter_map(|a| file.string(a))
+                        .collect();
+                    if let [_, module] = strings.as_slice() {
+                        found.push(("settings", File::line(node), module.clone()));
+                    }
+                }
+                if matches!(name.as_str(), "makedirs" | "mkdir")
+                    && args_text.contains("instance_path")
+                {
+                    found.push(("instance", File::line(node), file.text(node)));
+                }
+                if name == "SQLAlchemy" {
+                    found.push(("flask_sqlalchemy", 0, String::new()));
+                }
+                if matches!(name.as_str(), "add_route" | "Route")
+                    && let Some(args) = args
+                    && let Some(route) = file.first_string(args)
+                    && route.starts_with('/')
+                    && !route.contains('{')
+                {
+                    found.push(("route", File::line(node), route));
+                }
+                if name == "path"
+                    && let Some(args) = args
+                    && let Some(route) = file.first_string(args)
+                    && !args_text.contains("include(")
+                    && !route.contains('<')
+                {
+                    found.push(("django_route", File::line(node), format!("/{route}")));
+                }
+            }
+            "string" => {
+                if let Some(s) = file.string(node)
+                    && let Some(rest) = s.strip_prefix("sqlite:///")
+                    && !rest.starts_with('/')
+                    && !rest.is_empty()
+                    && !rest.starts_with(":memory:")
+                {
+                    found.push(("sqlite", File::line(node), s));
+                }
+            }
+            _ => {}
+        });
+        for (what, line, value) in found {
+            let rel = self.rel.to_string();
+            match what {
+                "settings" => self.code.settings_modules.push((rel, line, value)),
+                "instance" => self.code.instance.push((rel, line, value)),
+                "sqlite" => self.code.sqlite.push((rel, line, value)),
+                "flask_sqlalchemy" => self.code.uses_flask_sqlalchemy = true,
+                "route" => self.code.routes.push(Route {
+                    file: rel,
+                    line,
+                    text: format!("route \"{value}\""),
+                    path: value,
+                    on: "routes".into(),
+                    clean: true,
+                }),
+                _ => self.code.routes.push(Route {
+                    file: rel,
+                    line,
+                    path: value.clone(),
+                    on: "urlpatterns".into(),
+                    clean: true,
+                    text: format!("path(\"{}\", ...)", value.trim_start_matches('/')),
+                }),
+            }
+        }
+    }
+
+    fn visit(&self, node: Node, f: &mut dyn FnMut(&Self, Node)) {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            f(self, n);
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+    }
+}
+
+/// The module name of `rel` run from `source_root`: `src/flaskr/__init__.py` → `flaskr`.
+fn module_of(rel: &str, source_root: &str) -> String {
+    let inside = if source_root.is_empty() {
+        rel
+    } else {
+        rel.strip_prefix(&format!("{source_root}/")).unwrap_or(rel)
+    };
+    let stem = inside.trim_end_matches(".py");
+    let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
+    stem.replace('/', ".")
+}
+
+fn has_src_layout(rel: &str) -> bool {
+    rel.starts_with("src/")
+}
+
+/// The entry point (`module:attr`, `module:factory()`, Django's WSGI module), the folder it runs
+/// from (the source root: the project root, `src`, or the Django project's folder) and, for
+/// Django, the settings module.
+pub fn entry_point(
+    code: &Code,
+    tree: &Tree,
+    framework: &Finding,
+) -> (Finding, Finding, Option<Finding>) {
+    let framework_name = framework.text().unwrap_or("");
+    if framework_name == "django" {
+        return django(code, tree);
+    }
+    if framework_name == "worker" || framework.value.is_null() && code.apps.is_empty() {
+        let root = Finding::certain("", vec![]);
+        return (
+            Finding::guess(Value::Null, vec![]).noted("no app object found in the code"),
+            root,
+            None,
+        );
+    }
+    let wanted = |a: &&AppObject| framework_name.is_empty() || a.framework == framework_name;
+    let objects: Vec<&AppObject> = code
+        .apps
+        .iter()
+        .filter(wanted)
+        .filter(|a| !a.factory)
+        .collect();
+    let factories: Vec<&AppObject> = code
+        .apps
+        .iter()
+        .filter(wanted)
+        .filter(|a| a.factory)
+        .collect();
+    // An object assigned at module level wins; a factory when there is none.
+    let candidates = if objects.is_empty() {
+        factories
+    } else {
+        objects
+    };
+    let reference = |a: &AppObject| {
+        let root = if has_src_layout(&a.file) { "src" } else { "" };
+        let module = module_of(&a.file, root);
+        (
+            format!("{module}:{}{}", a.attr, if a.factory { "()" } else { "" }),
+            root,
+        )
+    };
+    let evidence = |a: &AppObject| Evidence::at(a.file.clone(), Some(a.line), a.text.clone());
+    match candidates.as_slice() {
+        [] => (
+            Finding::guess(Value::Null, vec![]).noted(format!(
+                "no {} app object or factory found in the code; give `--app MODULE:ATTRIBUTE`",
+                if framework_name.is_empty() {
+                    "web"
+                } else {
+                    framework_name
+                }
+            )),
+            Finding::certain("", vec![]),
+            None,
+        ),
+        [one] => {
+            let (reference, root) = reference(one);
+            let root_finding = source_root_finding(root, &one.file);
+            (
+                Finding::certain(reference, vec![evidence(one)]),
+                root_finding,
+                None,
+            )
+        }
+        many => {
+            // Prefer apps not in a module named like a script or example, else ambiguous.
+            let refs: Vec<Value> = many.iter().map(|a| json!(reference(a).0)).collect();
+            (
+                Finding::ambiguous(refs, many.iter().map(|a| evidence(a)).collect())
+                    .noted("more than one app in the code: give `--app MODULE:ATTRIBUTE`"),
+                source_root_finding(reference(many[0]).1, &many[0].file),
+                None,
+            )
+        }
+    }
+}
+
+fn source_root_finding(root: &str, file: &str) -> Finding {
+    if root.is_empty() {
+        Finding::certain("", vec![])
+    } else {
+        Finding::certain(
+            root,
+            vec![Evidence::at(
+                file,
+                None,
+                format!("the app's package lives under `{root}/`"),
+            )],
+        )
+    }
+}
+
+fn django(code: &Code, tree: &Tree) -> (Finding, Finding, Option<Finding>) {
+    let Some(manage) = tree.manage_py.first() else {
+        return (
+            Finding::guess(Value::Null, vec![]),
+            Finding::certain("", vec![]),
+            None,
+        );
+    };
+    let dir = manage
+        .rsplit_once('/')
+        .map(|(d, _)| d.to_string())
+        .unwrap_or_default();
+    let root = if dir.is_empty() {
+        Finding::certain("", vec![Evidence::at(manage.clone(), None, "manage.py")])
+    } else {
+        Finding::certain(
+            dir.clone(),
+            vec![Evidence::at(
+                manage.clone(),
+                None,
+                "the Django project runs from here",
+            )],
+        )
+    };
+    let settings = code.settings_modules.iter().find(|(f, _, _)| f == manage);
+    let Some((file, line, module)) = settings else {
+        return (
+            Finding::guess(Value::Null, vec![]).noted("manage.py does not name DJANGO_SETTINGS_MODULE; give `--set app=PROJECT.wsgi:application`"),
+            root,
+            None,
+        );
+    };
+    let settings_finding = Finding::certain(
+        module.clone(),
+        vec![Evidence::at(
+            file.clone(),
+            Some(*line),
+            format!("DJANGO_SETTINGS_MODULE = \"{module}\""),
+        )],
+    );
+    let settings_file = {
+        let base = module.replace('.', "/");
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        [
+            format!("{prefix}{base}.py"),
+            format!("{prefix}{base}/__init__.py"),
+        ]
+    };
+    let wsgi = code.django.iter().find(|(f, _, name, _)| {
+        name == "WSGI_APPLICATION"
+            && (settings_file.contains(f)
+                || f.starts_with(settings_file[0].trim_end_matches(".py")))
+    });
+    let app = match wsgi {
+        Some((f, l, _, value)) => {
+            let (module, attr) = value.rsplit_once('.').unwrap_or((value, "application"));
+            Finding::certain(
+                format!("{module}:{attr}"),
+                vec![Evidence::at(
+                    f.clone(),
+                    Some(*l),
+                    format!("WSGI_APPLICATION = \"{value}\""),
+                )],
+            )
+        }
+        None => {
+            let package = module.rsplit_once('.').map(|(p, _)| p).unwrap_or(module);
+            Finding::guess(format!("{package}.wsgi:application"), vec![Evidence::at(file.clone(), Some(*line), format!("settings module `{module}`"))])
+                .noted("the settings do not name WSGI_APPLICATION: Django's default wsgi module beside them")
+        }
+    };
+    (app, root, Some(settings_finding))
+}
+
+/// A GET route that needs no database, login or request data; paths with a trailing slash
+/// are valid. None: the smoke test checks liveness (any HTTP answer below 500) instead.
+pub fn health_route(code: &Code, framework: Option<&str>) -> Finding {
+    let django = framework == Some("django");
+    let routes: Vec<&Route> = code
+        .routes
+        .iter()
+        .filter(|r| r.clean && (r.on == "urlpatterns") == django)
+        .collect();
+    let healthy = |r: &&&Route| {
+        let p = r.path.to_ascii_lowercase();
+        ["health", "ping", "status", "live", "ready"]
+            .iter()
+            .any(|w| p.contains(w))
+    };
+    let chosen = routes
+        .iter()
+        .find(healthy)
+        .or_else(|| routes.iter().find(|r| r.path == "/"));
+    match chosen {
+        Some(route) => {
+            let evidence = vec![Evidence::at(route.file.clone(), Some(route.line), route.text.clone())];
+            let on_app = code.apps.iter().any(|a| a.attr == route.on && !a.factory) || django;
+            if on_app && !django {
+                Finding::certain(route.path.clone(), evidence)
+            } else {
+                Finding::guess(route.path.clone(), evidence).noted(if django {
+                    "a route of the root URLconf; the smoke test expects a 2xx answer there"
+                } else if route.on == "routes" {
+                    "a route registered in a route table; the smoke test expects a 2xx answer there"
+                } else {
+                    "the route is on a blueprint or router whose prefix is set elsewhere; check the path"
+                })
+            }
+        }
+        None => Finding::guess(Value::Null, vec![]).noted(
+            "no GET route that needs no database, login or request data: the health check accepts any HTTP answer below 500 (liveness)",
+        ),
+    }
+}
+
+/// Paths the app writes when it starts, which the read-only root file system would refuse.
+pub fn writable_paths(code: &Code, source_root: &str) -> Finding {
+    let mut paths = Vec::new();
+    let mut evidence = Vec::new();
+    let prefix = |p: &str| {
+        if source_root.is_empty() {
+            p.to_string()
+        } else {
+            format!("{source_root}/{p}")
+        }
+    };
+    for (file, line, text) in &code.instance {
+        evidence.push(Evidence::at(file.clone(), Some(*line), text.clone()));
+        paths.push(prefix("instance"));
+    }
+    for (file, line, url) in &code.sqlite {
+        let rel = url.trim_start_matches("sqlite:///");
+        let folder = if code.uses_flask_sqlalchemy {
+            "instance".to_string()
+        } else {
+            rel.rsplit_once('/')
+                .map(|(d, _)| d.to_string())
+                .unwrap_or_else(|| "data".into())
+        };
+        evidence.push(Evidence::at(
+            file.clone(),
+            Some(*line),
+            format!("\"{url}\""),
+        ));
+        paths.push(prefix(&folder));
+    }
+    paths.sort();
+    paths.dedup();
+    let finding = Finding::certain(json!(paths), evidence);
+    if code
+        .sqlite
+        .iter()
+        .any(|(_, _, u)| !u.trim_start_matches("sqlite:///").contains('/'))
+        && !code.uses_flask_sqlalchemy
+    {
+        finding.noted("a sqlite file in the working folder cannot be written on a read-only root: point it into the writable folder")
+    } else {
+        finding
+    }
+}

@@ -1,0 +1,898 @@
+//! The repository's manifests: dependency lists (requirements files with their `-r` includes,
+//! `requirements/*.txt`, pyproject's `[project]` and Poetry tables, Pipfile), lock files, the
+//! Python version files, Procfile and an existing Dockerfile — and the findings that come from
+//! them alone: framework, installer, Python version, package mode, start hints, port and the
+//! system packages the dependencies need.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use toml::Spanned;
+
+use super::scan::Tree;
+use super::{Evidence, Finding, SUPPORTED_PYTHON, join, line_of, read_optional, strings};
+
+/// One declared dependency.
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    /// Normalised (PEP 503): `flask-cors`, `django`.
+    pub name: String,
+    pub extras: Vec<String>,
+    /// The version specifiers as written, e.g. `==0.13.4`, `<0.20` (empty: any).
+    pub specifiers: String,
+    pub file: String,
+    pub line: usize,
+    /// The requirement as written.
+    pub written: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Manifests {
+    pub dependencies: Vec<Dependency>,
+    pub pyproject: Option<Pyproject>,
+    pub pipfile: Option<Pipfile>,
+    /// Lock files present, e.g. `uv.lock`.
+    pub locks: Vec<&'static str>,
+    /// Versions the lock files pin, by normalised name.
+    pub locked: BTreeMap<String, String>,
+    pub requirements_txt: bool,
+}
+
+impl Manifests {
+    pub fn any(&self) -> bool {
+        self.pyproject.is_some() || self.pipfile.is_some() || self.requirements_txt
+    }
+
+    pub fn has(&self, name: &str) -> Option<&Dependency> {
+        self.dependencies.iter().find(|d| d.name == name)
+    }
+}
+
+#[derive(Debug)]
+pub struct Pyproject {
+    pub text: String,
+    pub file: PyprojectFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PyprojectFile {
+    pub project: Option<Project>,
+    #[serde(rename = "build-system")]
+    pub build_system: Option<BuildSystem>,
+    #[serde(default)]
+    pub tool: Tools,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Project {
+    #[serde(default)]
+    pub dependencies: Vec<Spanned<String>>,
+    #[serde(rename = "requires-python")]
+    pub requires_python: Option<Spanned<String>>,
+    #[serde(default)]
+    pub scripts: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BuildSystem {
+    #[serde(rename = "build-backend")]
+    pub build_backend: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Tools {
+    pub poetry: Option<Poetry>,
+    pub uv: Option<toml::Value>,
+    pub pdm: Option<toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Poetry {
+    #[serde(default)]
+    pub dependencies: BTreeMap<String, Spanned<toml::Value>>,
+    pub packages: Option<Vec<PoetryPackage>>,
+    #[serde(rename = "package-mode")]
+    pub package_mode: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PoetryPackage {
+    pub include: String,
+    pub from: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Pipfile {
+    pub python_version: Option<(String, usize)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PipfileFile {
+    #[serde(default)]
+    packages: BTreeMap<String, Spanned<toml::Value>>,
+    #[serde(default)]
+    requires: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TomlLock {
+    #[serde(default)]
+    package: Vec<LockedPackage>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LockedPackage {
+    name: String,
+    version: Option<String>,
+}
+
+fn normalise(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars() {
+        let c = if matches!(c, '_' | '.') {
+            '-'
+        } else {
+            c.to_ascii_lowercase()
+        };
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Parses one PEP 508 requirement; `None` for what is not one (a URL, a local path).
+fn requirement(written: &str, file: &str, line: usize) -> Option<Dependency> {
+    let parsed = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(written).ok()?;
+    let specifiers = match &parsed.version_or_url {
+        Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) => specs.to_string(),
+        _ => String::new(),
+    };
+    Some(Dependency {
+        name: normalise(parsed.name.as_ref()),
+        extras: parsed
+            .extras
+            .iter()
+            .map(|e| normalise(e.as_ref()))
+            .collect(),
+        specifiers,
+        file: file.into(),
+        line,
+        written: written.trim().into(),
+    })
+}
+
+fn toml_file<T: serde::de::DeserializeOwned + Default>(
+    path: &Path,
+    text: &str,
+    rel: &str,
+) -> Result<T> {
+    toml::from_str(text).map_err(|e| {
+        crate::error::bad_input(
+            format!("`{rel}` is not valid TOML: {}", e.message()),
+            format!(
+                "fix `{}` (line {}) and run detection again",
+                path.display(),
+                e.span().map(|s| line_of(text, s.start)).unwrap_or(1)
+            ),
+        )
+    })
+}
+
+/// Reads every manifest of `root`.
+pub fn read(root: &Path, tree: &Tree) -> Result<Manifests> {
+    let mut m = Manifests::default();
+    // requirements*.txt at the top and requirements/*.txt, each with its -r includes.
+    let mut seen = BTreeSet::new();
+    for rel in &tree.requirement_files {
+        if rel.ends_with(".txt") {
+            m.requirements_txt |= rel == "requirements.txt" || rel.starts_with("requirements/");
+            read_requirements(root, rel, &mut m.dependencies, &mut seen)?;
+        }
+    }
+    if let Some(text) = read_optional(&root.join("pyproject.toml"))? {
+        let file: PyprojectFile = toml_file(&root.join("pyproject.toml"), &text, "pyproject.toml")?;
+        if let Some(project) = &file.project {
+            for dep in &project.dependencies {
+                if let Some(d) = requirement(
+                    dep.get_ref(),
+                    "pyproject.toml",
+                    line_of(&text, dep.span().start),
+                ) {
+                    m.dependencies.push(d);
+                }
+            }
+        }
+        if let Some(poetry) = &file.tool.poetry {
+            for (name, spec) in &poetry.dependencies {
+                if name == "python" {
+                    continue;
+                }
+                let version = match spec.get_ref() {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Table(t) => t
+                        .get("version")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string(),
+                    _ => String::new(),
+                };
+                m.dependencies.push(Dependency {
+                    name: normalise(name),
+                    extras: vec![],
+                    specifiers: version.clone(),
+                    file: "pyproject.toml".into(),
+                    line: line_of(&text, spec.span().start),
+                    written: format!("{name} = {}", spec.get_ref()),
+                });
+            }
+        }
+        m.pyproject = Some(Pyproject { text, file });
+    }
+    if let Some(text) = read_optional(&root.join("Pipfile"))? {
+        let file: PipfileFile = toml_file(&root.join("Pipfile"), &text, "Pipfile")?;
+        for (name, spec) in &file.packages {
+            let version = match spec.get_ref() {
+                toml::Value::String(s) if s != "*" => s.clone(),
+                _ => String::new(),
+            };
+            m.dependencies.push(Dependency {
+                name: normalise(name),
+                extras: vec![],
+                specifiers: version,
+                file: "Pipfile".into(),
+                line: line_of(&text, spec.span().start),
+                written: format!("{name} = {}", spec.get_ref()),
+            });
+        }
+        let python_version = file
+            .requires
+            .get("python_version")
+            .or_else(|| file.requires.get("python_full_version"))
+            .and_then(|v| {
+                v.get_ref()
+                    .as_str()
+                    .map(|s| (s.to_string(), line_of(&text, v.span().start)))
+            });
+        m.pipfile = Some(Pipfile { python_version });
+    }
+    for lock in ["uv.lock", "poetry.lock", "pdm.lock"] {
+        if let Some(text) = read_optional(&root.join(lock))? {
+            m.locks.push(lock);
+            let file: TomlLock = toml::from_str(&text).unwrap_or_default();
+            for p in file.package {
+                if let Some(v) = p.version {
+                    m.locked.entry(normalise(&p.name)).or_insert(v);
+                }
+            }
+        }
+    }
+    if let Some(text) = read_optional(&root.join("Pipfile.lock"))? {
+        m.locks.push("Pipfile.lock");
+        if let Ok(json) = serde_json::from_str::<Value>(&text)
+            && let Some(default) = json.get("default").and_then(|d| d.as_object())
+        {
+            for (name, entry) in default {
+                if let Some(v) = entry.get("version").and_then(|v| v.as_str()) {
+                    m.locked
+                        .entry(normalise(name))
+                        .or_insert(v.trim_start_matches("==").to_string());
+                }
+            }
+        }
+    }
+    Ok(m)
+}
+
+/// One requirements file, following `-r`/`--requirement` includes (each file read once).
+fn read_requirements(
+    root: &Path,
+    rel: &str,
+    out: &mut Vec<Dependency>,
+    seen: &mut BTreeSet<String>,
+) -> Result<()> {
+    if !seen.insert(rel.to_string()) {
+        return Ok(());
+    }
+    let Some(text) = read_optional(&join(root, rel))? else {
+        return Ok(());
+    };
+    let dir = rel
+        .rsplit_once('/')
+        .map(|(d, _)| d.to_string())
+        .unwrap_or_default();
+    let mut logical = String::new();
+    let mut start = 0;
+    for (i, raw) in text.lines().enumerate() {
+        if logical.is_empty() {
+            start = i + 1;
+        }
+        let line = raw.split(" #").next().unwrap_or("");
+        if let Some(cont) = line.trim_end().strip_suffix('\\') {
+            logical.push_str(cont);
+            logical.push(' ');
+            continue;
+        }
+        logical.push_str(line);
+        let entry = std::mem::take(&mut logical);
+        let entry = entry.trim();
+        if entry.is_empty() || entry.starts_with('#') {
+            continue;
+        }
+        let include = entry
+            .strip_prefix("-r ")
+            .or_else(|| entry.strip_prefix("--requirement "))
+            .or_else(|| entry.strip_prefix("--requirement="))
+            .or_else(|| entry.strip_prefix("-r"));
+        if let Some(target) = include {
+            let target = target.trim();
+            let joined = if dir.is_empty() {
+                target.to_string()
+            } else {
+                format!("{dir}/{target}")
+            };
+            let joined = tidy(&joined);
+            read_requirements(root, &joined, out, seen)?;
+            continue;
+        }
+        if entry.starts_with('-') {
+            continue;
+        }
+        // `name==1.0 --hash=sha256:...`: options after the requirement are not part of it.
+        let spec = entry.split(" --").next().unwrap_or(entry);
+        if let Some(d) = requirement(spec, rel, start) {
+            out.push(d);
+        }
+    }
+    Ok(())
+}
+
+/// `requirements/../base.txt` → `base.txt`.
+fn tidy(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+fn evidence_of(d: &Dependency) -> Evidence {
+    Evidence::at(d.file.clone(), Some(d.line), d.written.clone())
+}
+
+/// The framework, from the parsed dependency names (never substrings: `flask-cors` is not
+/// Flask); Django also needs a `manage.py`.
+pub fn framework(m: &Manifests, tree: &Tree) -> Finding {
+    const KNOWN: [(&str, &str); 10] = [
+        ("django", "django"),
+        ("flask", "flask"),
+        ("fastapi", "fastapi"),
+        ("starlette", "asgi"),
+        ("quart", "asgi"),
+        ("litestar", "asgi"),
+        ("falcon", "wsgi"),
+        ("bottle", "wsgi"),
+        ("pyramid", "wsgi"),
+        ("celery", "worker"),
+    ];
+    let mut found: Vec<(&str, &Dependency)> = Vec::new();
+    let mut notes = Vec::new();
+    for (dist, framework) in KNOWN {
+        let Some(dep) = m.has(dist) else { continue };
+        if dist == "django" && tree.manage_py.is_empty() {
+            notes.push(format!(
+                "`django` is a dependency ({}:{}) but there is no manage.py",
+                dep.file, dep.line
+            ));
+            continue;
+        }
+        if found.iter().any(|(f, _)| *f == framework) {
+            continue;
+        }
+        found.push((framework, dep));
+    }
+    // FastAPI is built on Starlette; a worker library beside a web framework is a second process.
+    if found.iter().any(|(f, _)| *f == "fastapi") {
+        found.retain(|(f, _)| *f != "asgi");
+    }
+    if found.len() > 1 {
+        found.retain(|(f, _)| *f != "worker");
+    }
+    let finding = match found.as_slice() {
+        [] => Finding::guess(Value::Null, vec![]).noted(
+            "no web framework among the dependencies (Flask, Django, FastAPI, Starlette, Falcon, ...); give `--framework`",
+        ),
+        [(framework, dep)] => Finding::certain(*framework, vec![evidence_of(dep)]),
+        many => Finding::ambiguous(
+            many.iter().map(|(f, _)| json!(f)).collect(),
+            many.iter().map(|(_, d)| evidence_of(d)).collect(),
+        ),
+    };
+    match notes.first() {
+        Some(note) if finding.note.is_none() => finding.noted(note.clone()),
+        _ => finding,
+    }
+}
+
+/// The installer: `uv.lock`, `poetry.lock` (or `[tool.poetry]`), `pdm.lock`, `Pipfile.lock` or
+/// `Pipfile`, `requirements.txt` (pip-tools when compiled), a lone pyproject.toml. Two lock
+/// files of different installers are ambiguous.
+pub fn installer(root: &Path, m: &Manifests) -> Finding {
+    let lock_of = |lock: &str| match lock {
+        "uv.lock" => "uv",
+        "poetry.lock" => "poetry",
+        "pdm.lock" => "pdm",
+        _ => "pipenv",
+    };
+    let others = |chosen: &str| -> Option<String> {
+        let mut also = Vec::new();
+        if m.requirements_txt && chosen != "pip" {
+            also.push("requirements.txt");
+        }
+        (!also.is_empty()).then(|| {
+            format!(
+                "{} is there too; the {chosen} files are the ones installed",
+                also.join(", ")
+            )
+        })
+    };
+    match m.locks.as_slice() {
+        [] => {}
+        [lock] => {
+            let chosen = lock_of(lock);
+            let mut finding =
+                Finding::certain(chosen, vec![Evidence::at(*lock, None, "lock file")]);
+            if let Some(note) = others(chosen) {
+                finding = finding.noted(note);
+            }
+            return finding;
+        }
+        many => {
+            return Finding::ambiguous(
+                many.iter().map(|l| json!(lock_of(l))).collect(),
+                many.iter()
+                    .map(|l| Evidence::at(*l, None, "lock file"))
+                    .collect(),
+            )
+            .noted(
+                "lock files of different installers: keep the one you use, or give `--installer`",
+            );
+        }
+    }
+    if let Some(p) = &m.pyproject {
+        let table = |name: &str| {
+            p.text
+                .lines()
+                .position(|l| l.trim() == format!("[tool.{name}]"))
+                .map(|i| i + 1)
+        };
+        for (tool, present) in [
+            ("poetry", p.file.tool.poetry.is_some()),
+            ("uv", p.file.tool.uv.is_some()),
+            ("pdm", p.file.tool.pdm.is_some()),
+        ] {
+            if present {
+                return Finding::certain(
+                    tool,
+                    vec![Evidence::at(
+                        "pyproject.toml",
+                        table(tool),
+                        format!("[tool.{tool}]"),
+                    )],
+                )
+                .noted(format!("no lock file yet: `{tool} lock` writes one"));
+            }
+        }
+    }
+    if m.pipfile.is_some() {
+        return Finding::certain(
+            "pipenv",
+            vec![Evidence::at(
+                "Pipfile",
+                None,
+                "Pipfile (no Pipfile.lock yet)",
+            )],
+        )
+        .noted("no Pipfile.lock yet: `pipenv lock` writes one");
+    }
+    if m.requirements_txt {
+        if root.join("requirements.in").is_file() {
+            return Finding::certain(
+                "pip-tools",
+                vec![Evidence::at(
+                    "requirements.in",
+                    None,
+                    "compiled into requirements.txt",
+                )],
+            );
+        }
+        if let Ok(Some(text)) = read_optional(&root.join("requirements.txt"))
+            && let Some(i) = text
+                .lines()
+                .take(10)
+                .position(|l| l.contains("pip-compile"))
+        {
+            return Finding::certain(
+                "pip-tools",
+                vec![Evidence::at(
+                    "requirements.txt",
+                    Some(i + 1),
+                    text.lines().nth(i).unwrap_or("").trim(),
+                )],
+            );
+        }
+        return Finding::certain(
+            "pip",
+            vec![Evidence::at("requirements.txt", None, "requirements file")],
+        );
+    }
+    if let Some(p) = &m.pyproject {
+        if let Some(backend) = p
+            .file
+            .build_system
+            .as_ref()
+            .and_then(|b| b.build_backend.as_ref())
+        {
+            let line = line_of(&p.text, backend.span().start);
+            if backend.get_ref().starts_with("flit_core") {
+                return Finding::certain(
+                    "flit",
+                    vec![Evidence::at(
+                        "pyproject.toml",
+                        Some(line),
+                        format!("build-backend = \"{}\"", backend.get_ref()),
+                    )],
+                );
+            }
+            return Finding::guess(
+                "uv",
+                vec![Evidence::at(
+                    "pyproject.toml",
+                    Some(line),
+                    format!("build-backend = \"{}\"", backend.get_ref()),
+                )],
+            )
+            .noted(
+                "a pyproject.toml without a lock file or installer table: uv locks it (`uv lock`)",
+            );
+        }
+        return Finding::guess(
+            "uv",
+            vec![Evidence::at(
+                "pyproject.toml",
+                None,
+                "pyproject.toml, no lock file",
+            )],
+        )
+        .noted("a pyproject.toml without a lock file or installer table: uv locks it (`uv lock`)");
+    }
+    Finding::guess("pip", vec![]).noted("no dependency manifest: a requirements.txt is expected")
+}
+
+/// `3.12.4`, `python-3.12`, `3.12` → `3.12`.
+fn minor(version: &str) -> Option<String> {
+    let v = version
+        .trim()
+        .trim_start_matches("python-")
+        .trim_start_matches("cpython-");
+    let mut parts = v.split('.');
+    let major = parts.next()?.trim();
+    let minor: String = parts
+        .next()?
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    (major == "3" && !minor.is_empty()).then(|| format!("3.{minor}"))
+}
+
+/// Raises a version below the lowest supported (and lowers one above the highest), with a note.
+fn supported(version: String, evidence: Vec<Evidence>) -> Finding {
+    let n = |v: &str| v.trim_start_matches("3.").parse::<u32>().unwrap_or(0);
+    let lowest = SUPPORTED_PYTHON[0];
+    let highest = SUPPORTED_PYTHON[SUPPORTED_PYTHON.len() - 1];
+    if n(&version) < n(lowest) {
+        Finding::certain(lowest, evidence).noted(format!("the repository asks for Python {version}, below the lowest supported; raised to {lowest}"))
+    } else if n(&version) > n(highest) {
+        Finding::certain(highest, evidence).noted(format!("the repository asks for Python {version}, above the highest supported; lowered to {highest}"))
+    } else {
+        Finding::certain(version, evidence)
+    }
+}
+
+/// Reads a version out of one line of a version file.
+type VersionPick = dyn Fn(&str) -> Option<String>;
+
+/// The Python version: `.python-version`, `.tool-versions`/`mise.toml`, `runtime.txt`,
+/// Pipfile's `python_version`, the lower bound of `requires-python`, then the default.
+pub fn python_version(root: &Path, m: &Manifests) -> Finding {
+    let first_line =
+        |file: &str, pick: &dyn Fn(&str) -> Option<String>| -> Option<(String, usize, String)> {
+            let text = read_optional(&root.join(file)).ok()??;
+            text.lines()
+                .enumerate()
+                .find_map(|(i, l)| pick(l).map(|v| (v, i + 1, l.trim().to_string())))
+        };
+    let sources: [(&str, &VersionPick); 3] = [
+        (".python-version", &|l| minor(l)),
+        (".tool-versions", &|l| {
+            l.trim()
+                .strip_prefix("python ")
+                .and_then(|v| minor(v.split_whitespace().next()?))
+        }),
+        ("runtime.txt", &|l| minor(l)),
+    ];
+    for (file, pick) in sources.iter().take(2) {
+        if let Some((v, line, says)) = first_line(file, pick) {
+            return supported(v, vec![Evidence::at(*file, Some(line), says)]);
+        }
+    }
+    if let Ok(Some(text)) = read_optional(&root.join("mise.toml"))
+        && let Ok(table) = text.parse::<toml::Table>()
+        && let Some(v) = table.get("tools").and_then(|t| t.get("python"))
+    {
+        let v = v
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| v.as_array()?.first()?.as_str().map(str::to_string));
+        if let Some(v) = v.as_deref().and_then(minor) {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("python"))
+                .map(|i| i + 1);
+            return supported(v, vec![Evidence::at("mise.toml", line, "[tools] python")]);
+        }
+    }
+    let (file, pick) = &sources[2];
+    if let Some((v, line, says)) = first_line(file, pick) {
+        return supported(v, vec![Evidence::at(*file, Some(line), says)]);
+    }
+    if let Some((v, line)) = m.pipfile.as_ref().and_then(|p| p.python_version.clone())
+        && let Some(minor) = minor(&v)
+    {
+        return supported(
+            minor,
+            vec![Evidence::at(
+                "Pipfile",
+                Some(line),
+                format!("python_version = \"{v}\""),
+            )],
+        );
+    }
+    if let Some(p) = &m.pyproject
+        && let Some(req) = p
+            .file
+            .project
+            .as_ref()
+            .and_then(|p| p.requires_python.as_ref())
+        && let Some(lower) = lower_bound(req.get_ref())
+    {
+        return supported(
+            lower,
+            vec![Evidence::at(
+                "pyproject.toml",
+                Some(line_of(&p.text, req.span().start)),
+                format!("requires-python = \"{}\"", req.get_ref()),
+            )],
+        );
+    }
+    Finding::guess("3.13", vec![]).noted("nothing names a Python version: the default")
+}
+
+/// The lowest minor version `requires-python` allows, e.g. `>=3.9,<4` → `3.9`.
+fn lower_bound(spec: &str) -> Option<String> {
+    let specs = pep440_rs::VersionSpecifiers::from_str(spec).ok()?;
+    (8..=20).map(|n| format!("3.{n}")).find(|v| {
+        pep440_rs::Version::from_str(&format!("{v}.99"))
+            .is_ok_and(|version| specs.contains(&version))
+    })
+}
+
+/// Package mode: a pyproject with a `[build-system]` whose packages exist builds a wheel;
+/// anything else runs in place.
+pub fn package_mode(root: &Path, m: &Manifests, installer: Option<&str>) -> Finding {
+    let pyproject_installer = matches!(installer, Some("poetry" | "uv" | "pdm" | "flit"));
+    let Some(p) = m.pyproject.as_ref().filter(|_| pyproject_installer) else {
+        return Finding::certain(false, vec![])
+            .noted("the installer installs dependencies only: the code runs in place");
+    };
+    if let Some(poetry) = &p.file.tool.poetry {
+        if poetry.package_mode == Some(false) {
+            let line = p
+                .text
+                .lines()
+                .position(|l| l.trim_start().starts_with("package-mode"))
+                .map(|i| i + 1);
+            return Finding::certain(
+                false,
+                vec![Evidence::at("pyproject.toml", line, "package-mode = false")],
+            );
+        }
+        if let Some(packages) = &poetry.packages {
+            for package in packages {
+                let folder = match &package.from {
+                    Some(from) => format!("{from}/{}", package.include),
+                    None => package.include.clone(),
+                };
+                if !join(root, &folder).exists() {
+                    let line = p
+                        .text
+                        .lines()
+                        .position(|l| l.contains("include") && l.contains(&package.include))
+                        .map(|i| i + 1);
+                    return Finding::certain(
+                        false,
+                        vec![Evidence::at(
+                            "pyproject.toml",
+                            line,
+                            format!("packages names `{folder}`, which does not exist"),
+                        )],
+                    )
+                    .noted("runs in place: the package Poetry would build is not there");
+                }
+            }
+        }
+    }
+    match p.file.build_system.as_ref() {
+        None => Finding::certain(
+            false,
+            vec![Evidence::at("pyproject.toml", None, "no [build-system]")],
+        )
+        .noted("runs in place: without a build backend the project is not a package"),
+        Some(b) => {
+            let line = b
+                .build_backend
+                .as_ref()
+                .map(|s| line_of(&p.text, s.span().start));
+            Finding::certain(
+                true,
+                vec![Evidence::at("pyproject.toml", line, "[build-system]")],
+            )
+        }
+    }
+}
+
+/// How the repository starts its server today: Procfile's `web`, an existing Dockerfile's
+/// `CMD`, a single `[project.scripts]` entry.
+pub fn start_hints(root: &Path, m: &Manifests) -> Finding {
+    let mut hints = Vec::new();
+    let mut evidence = Vec::new();
+    if let Ok(Some(text)) = read_optional(&root.join("Procfile")) {
+        for (i, l) in text.lines().enumerate() {
+            if let Some(cmd) = l.trim().strip_prefix("web:") {
+                hints.push(cmd.trim().to_string());
+                evidence.push(Evidence::at("Procfile", Some(i + 1), l.trim()));
+            }
+        }
+    }
+    if let Ok(Some(text)) = read_optional(&root.join("Dockerfile")) {
+        for (i, l) in text.lines().enumerate() {
+            let t = l.trim();
+            if t.to_ascii_uppercase().starts_with("CMD ")
+                || t.to_ascii_uppercase().starts_with("ENTRYPOINT ")
+            {
+                hints.push(t.to_string());
+                evidence.push(Evidence::at("Dockerfile", Some(i + 1), t));
+            }
+        }
+    }
+    if let Some(p) = &m.pyproject
+        && let Some(project) = &p.file.project
+        && project.scripts.len() == 1
+        && let Some((name, target)) = project.scripts.iter().next()
+    {
+        hints.push(format!("{name} = {}", target.get_ref()));
+        evidence.push(Evidence::at(
+            "pyproject.toml",
+            Some(line_of(&p.text, target.span().start)),
+            format!("[project.scripts] {name} = \"{}\"", target.get_ref()),
+        ));
+    }
+    Finding::certain(strings(&hints), evidence)
+}
+
+/// The port: a bind in the Procfile, an existing Dockerfile's `EXPOSE`; else 8000. The image
+/// honours `$PORT` either way.
+pub fn port(root: &Path) -> Finding {
+    for (file, find) in [
+        (
+            "Procfile",
+            (|l: &str| bind_port(l)) as fn(&str) -> Option<u16>,
+        ),
+        ("Dockerfile", |l: &str| {
+            l.trim()
+                .strip_prefix("EXPOSE ")?
+                .split_whitespace()
+                .next()?
+                .split('/')
+                .next()?
+                .parse()
+                .ok()
+        }),
+    ] {
+        if let Ok(Some(text)) = read_optional(&root.join(file)) {
+            for (i, l) in text.lines().enumerate() {
+                if let Some(port) = find(l).filter(|p| *p >= 1024) {
+                    return Finding::certain(port, vec![Evidence::at(file, Some(i + 1), l.trim())]);
+                }
+            }
+        }
+    }
+    Finding::guess(8000, vec![])
+        .noted("nothing names a port: the default (the image honours $PORT)")
+}
+
+/// `--bind 0.0.0.0:5000`, `-b :5000`, `--port 5000`.
+fn bind_port(line: &str) -> Option<u16> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words.iter().enumerate().find_map(|(i, w)| {
+        let value = if let Some(v) = w
+            .strip_prefix("--bind=")
+            .or_else(|| w.strip_prefix("--port="))
+        {
+            v
+        } else if matches!(*w, "--bind" | "-b" | "--port" | "-p") {
+            words.get(i + 1)?
+        } else {
+            return None;
+        };
+        value.rsplit(':').next()?.parse().ok()
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct SystemNeed {
+    #[serde(default)]
+    build: Vec<String>,
+    #[serde(default)]
+    runtime: Vec<String>,
+    why: String,
+    #[serde(default)]
+    unless_extras: Vec<String>,
+}
+
+static SYSTEM_PACKAGES: &str = include_str!("../../templates/detect/system-packages.yml");
+
+/// Debian packages the dependencies need: headers in the build stage, libraries at run time.
+pub fn system_packages(m: &Manifests) -> Result<(Finding, Finding)> {
+    let table: BTreeMap<String, SystemNeed> = serde_saphyr::from_str(SYSTEM_PACKAGES)
+        .context("templates/detect/system-packages.yml is not valid")?;
+    let mut runtime = BTreeSet::new();
+    let mut build = BTreeSet::from(["build-essential".to_string()]);
+    let (mut run_ev, mut build_ev) = (Vec::new(), Vec::new());
+    for dep in &m.dependencies {
+        let Some(need) = table.get(&dep.name) else {
+            continue;
+        };
+        if dep.extras.iter().any(|e| need.unless_extras.contains(e)) {
+            continue;
+        }
+        let ev = Evidence::at(
+            dep.file.clone(),
+            Some(dep.line),
+            format!("{} ({})", dep.written, need.why),
+        );
+        if !need.runtime.is_empty() {
+            runtime.extend(need.runtime.iter().cloned());
+            run_ev.push(ev.clone());
+        }
+        if !need.build.is_empty() {
+            build.extend(need.build.iter().cloned());
+            build_ev.push(ev);
+        }
+    }
+    let list = |s: BTreeSet<String>| json!(s.into_iter().collect::<Vec<_>>());
+    Ok((
+        Finding::certain(list(runtime), run_ev),
+        Finding::certain(list(build), build_ev),
+    ))
+}

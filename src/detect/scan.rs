@@ -1,0 +1,226 @@
+//! The walk: which files detection looks at. It honours `.gitignore` (also outside a git
+//! checkout) with the `ignore` crate and never enters virtualenvs, `node_modules`, VCS, cache
+//! or build folders, and it reads nothing: readers open only the few files they need, so a
+//! repository of 100,000 files is listed, not read.
+
+use std::path::Path;
+
+use anyhow::Result;
+use ignore::WalkBuilder;
+use ignore::gitignore::GitignoreBuilder;
+use serde_json::json;
+
+use super::{Evidence, Finding, relative};
+
+/// How deep Python files are looked at for an app (`src/pkg/api/app.py` is depth 4).
+const CODE_DEPTH: usize = 5;
+
+/// Folders never entered, whatever `.gitignore` says.
+const SKIPPED: [&str; 18] = [
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "build",
+    "dist",
+    "site-packages",
+    ".eggs",
+    "htmlcov",
+    ".idea",
+];
+
+#[derive(Debug, Default)]
+pub struct Tree {
+    /// Python files up to [`CODE_DEPTH`], relative and `/`-separated, sorted.
+    pub python_files: Vec<String>,
+    /// `manage.py` files at any depth the walk reached.
+    pub manage_py: Vec<String>,
+    /// `requirements/*.txt` (and `requirements*.txt` at the top).
+    pub requirement_files: Vec<String>,
+    /// Entries of the top folder that the walk kept: (name, is_dir).
+    pub top: Vec<(String, bool)>,
+}
+
+pub fn scan(root: &Path) -> Result<Tree> {
+    let mut tree = Tree::default();
+    let walk = WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .parents(false)
+        .max_depth(Some(CODE_DEPTH))
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir
+                && (SKIPPED.contains(&name.as_ref())
+                    || name.ends_with(".egg-info")
+                    || entry.path().join("pyvenv.cfg").is_file()))
+        })
+        .build();
+    for entry in walk {
+        let entry = entry?;
+        if entry.depth() == 0 {
+            continue;
+        }
+        let rel = relative(root, entry.path());
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        if entry.depth() == 1 {
+            tree.top.push((rel.clone(), is_dir));
+        }
+        if is_dir {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        if name.ends_with(".py") {
+            if name == "manage.py" {
+                tree.manage_py.push(rel.clone());
+            }
+            tree.python_files.push(rel);
+        } else if name.ends_with(".txt")
+            && ((entry.depth() == 1 && name.starts_with("requirements"))
+                || (entry.depth() == 2 && rel.starts_with("requirements/")))
+        {
+            tree.requirement_files.push(rel);
+        }
+    }
+    tree.python_files.sort();
+    tree.manage_py
+        .sort_by_key(|p| (p.matches('/').count(), p.clone()));
+    tree.requirement_files.sort();
+    tree.top.sort();
+    Ok(tree)
+}
+
+/// Top-level entries that are never part of the image: tests, docs, CI, packaging, manifests
+/// (the Dockerfile copies those itself), virtualenvs and editor files.
+fn not_shipped(name: &str) -> bool {
+    const NAMES: [&str; 30] = [
+        "tests",
+        "test",
+        "docs",
+        "doc",
+        "Dockerfile",
+        "docker",
+        "compose.yaml",
+        "compose.yml",
+        "docker-compose.yml",
+        "docker-compose.yaml",
+        "Procfile",
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "Pipfile",
+        "Pipfile.lock",
+        "poetry.lock",
+        "uv.lock",
+        "pdm.lock",
+        "requirements",
+        "runtime.txt",
+        "tox.ini",
+        "noxfile.py",
+        "pytest.ini",
+        "conftest.py",
+        "mise.toml",
+        "Makefile",
+        "LICENSE",
+        "env",
+        "instance",
+    ];
+    name.starts_with('.')
+        || NAMES.contains(&name)
+        || name.starts_with("requirements")
+        || name.starts_with("README")
+        || name.starts_with("LICENSE")
+        || name.starts_with("CHANGELOG")
+        || name.ends_with(".md")
+        || name.ends_with(".rst")
+        || name.ends_with(".lock")
+}
+
+/// What the image copies from `source_root` (empty: the project root): every entry of it that
+/// is not tests, docs, CI or packaging — the app's packages beside the project package,
+/// Django's top-level `templates/` and `static/`, `manage.py` — never a guess at one package.
+pub fn copy_roots(tree: &Tree, source_root: &str) -> Finding {
+    let mut copy = Vec::new();
+    let mut evidence = Vec::new();
+    if source_root.is_empty() {
+        for (name, is_dir) in &tree.top {
+            if not_shipped(name) || (!is_dir && !name.ends_with(".py")) {
+                continue;
+            }
+            let shown = if *is_dir {
+                format!("{name}/")
+            } else {
+                name.clone()
+            };
+            evidence.push(Evidence::at(
+                shown.clone(),
+                None,
+                if *is_dir {
+                    "a folder of the app"
+                } else {
+                    "a module of the app"
+                },
+            ));
+            copy.push(shown);
+        }
+    } else {
+        copy.push(format!("{source_root}/"));
+        evidence.push(Evidence::at(
+            format!("{source_root}/"),
+            None,
+            "the folder the app runs in",
+        ));
+    }
+    Finding::certain(json!(copy), evidence)
+}
+
+/// Paths the packaging writes that the repository's `.gitignore` would keep out of git (GitHub's
+/// Python template ignores `env/`, `build/`, `lib/`, ...): a clean clone would not build.
+pub fn gitignore_warnings(root: &Path) -> Vec<String> {
+    let file = root.join(".gitignore");
+    if !file.is_file() {
+        return vec![];
+    }
+    let mut builder = GitignoreBuilder::new(root);
+    if builder.add(&file).is_some() {
+        return vec![];
+    }
+    let Ok(ignore) = builder.build() else {
+        return vec![];
+    };
+    const WRITTEN: [(&str, bool); 8] = [
+        ("Dockerfile", false),
+        (".dockerignore", false),
+        ("docker", true),
+        ("docker/environments", true),
+        ("docker/environments/development", true),
+        ("docker/entrypoint.sh", false),
+        ("docker/build.py", false),
+        (".pyscaffold.yml", false),
+    ];
+    let mut warnings = Vec::new();
+    for (path, is_dir) in WRITTEN {
+        let matched = ignore.matched_path_or_any_parents(path, is_dir);
+        if let Some(glob) = matched.inner().filter(|_| matched.is_ignore()) {
+            warnings.push(format!(
+                "`.gitignore` pattern `{}` ignores `{path}`, which the packaging writes: a clean clone would not build; help: add `!{path}{}` to .gitignore",
+                glob.original(),
+                if is_dir { "/" } else { "" }
+            ));
+            break;
+        }
+    }
+    warnings
+}

@@ -1,0 +1,337 @@
+//! `pyscaffold detect` on the fixture repositories in `tests/fixtures/repos`: each conclusion,
+//! its certainty and the file:line behind it; the awkward shapes; bad input.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{read_tree, run, stderr, stdout};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/repos")
+        .join(name)
+}
+
+/// A copy of a fixture in a temporary folder (so nothing of the checkout is read by accident).
+fn copy(name: &str) -> assert_fs::TempDir {
+    let dir = assert_fs::TempDir::new().unwrap();
+    for (rel, text) in read_tree(&fixture(name)) {
+        let path = dir.path().join(&rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn detect_json(root: &Path) -> Value {
+    let out = run(root, &["detect", "--json"]);
+    assert!(out.status.success(), "detect failed: {}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// `value (certainty) file:line ...` of one finding, for compact assertions.
+fn summary(json: &Value, key: &str) -> String {
+    let f = &json["findings"][key];
+    let value = match &f["value"] {
+        Value::Null => format!("between {}", f["between"]),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let evidence: Vec<String> = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| match e["line"].as_u64() {
+            Some(line) => format!("{}:{line}", e["file"].as_str().unwrap()),
+            None => e["file"].as_str().unwrap().to_string(),
+        })
+        .collect();
+    format!(
+        "{value} ({}) {}",
+        f["certainty"].as_str().unwrap(),
+        evidence.join(" ")
+    )
+    .trim_end()
+    .to_string()
+}
+
+#[test]
+fn each_fixture_names_framework_installer_python_and_entry_point_with_evidence() {
+    // fixture, framework, installer, python_version, app
+    let cases = [
+        (
+            "flask-pip",
+            "flask (certain) requirements.txt:2",
+            "pip (certain) requirements.txt",
+            "3.11 (certain) runtime.txt:1",
+            "app:app (certain) app.py:4",
+        ),
+        (
+            "flaskr-piptools",
+            "flask (certain) requirements.txt:11",
+            "pip-tools (certain) requirements.in",
+            "3.12 (certain) .python-version:1",
+            "flaskr:create_app() (certain) flaskr/__init__.py:6",
+        ),
+        (
+            "fastapi-uv-src",
+            "fastapi (certain) pyproject.toml:6",
+            "uv (certain) uv.lock",
+            "3.12 (certain) .python-version:1",
+            "inventory.main:app (certain) src/inventory/main.py:5",
+        ),
+        (
+            "django-subfolder",
+            "django (certain) requirements/base.txt:1",
+            "pip (certain) requirements.txt",
+            "3.13 (guess)",
+            "mysite.wsgi:application (certain) backend/mysite/settings.py:10",
+        ),
+        (
+            "pipenv-nolock",
+            "wsgi (certain) Pipfile:7",
+            "pipenv (certain) Pipfile",
+            "3.11 (certain) Pipfile:10",
+            "service:api (certain) service.py:9",
+        ),
+        (
+            "poetry-and-requirements",
+            "fastapi (certain) requirements.txt:1",
+            "poetry (certain) poetry.lock",
+            "3.13 (guess)",
+            "app.main:app (certain) app/main.py:3",
+        ),
+        (
+            "flit-package",
+            "flask (certain) pyproject.toml:12",
+            "flit (certain) pyproject.toml:3",
+            "3.11 (certain) pyproject.toml:11",
+            "greeter.web:app (certain) greeter/web.py:3",
+        ),
+        (
+            "pdm-starlette",
+            "asgi (certain) pyproject.toml:5",
+            "pdm (certain) pdm.lock",
+            "3.13 (certain) pyproject.toml:4",
+            "edge:app (certain) edge.py:9",
+        ),
+    ];
+    for (name, framework, installer, python, app) in cases {
+        let dir = copy(name);
+        let before = read_tree(dir.path());
+        let json = detect_json(dir.path());
+        assert_eq!(json["schema_version"], 1);
+        assert_eq!(summary(&json, "framework"), framework, "{name}: framework");
+        assert_eq!(summary(&json, "installer"), installer, "{name}: installer");
+        assert_eq!(
+            summary(&json, "python_version"),
+            python,
+            "{name}: python_version"
+        );
+        assert_eq!(summary(&json, "app"), app, "{name}: app");
+        assert_eq!(
+            read_tree(dir.path()),
+            before,
+            "{name}: detect wrote something"
+        );
+    }
+}
+
+#[test]
+fn the_awkward_shapes_are_handled_and_explained() {
+    let flask = detect_json(copy("flask-pip").path());
+    // runtime.txt asks for 3.8: raised, with a visible note.
+    assert!(
+        flask["findings"]["python_version"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("raised to 3.11")
+    );
+    assert_eq!(
+        summary(&flask, "health_path"),
+        "/health/ (certain) app.py:13"
+    );
+    assert_eq!(summary(&flask, "port"), "5000 (certain) Procfile:1");
+    assert_eq!(
+        summary(&flask, "start_hints"),
+        r#"["gunicorn app:app --bind 0.0.0.0:5000"] (certain) Procfile:1"#
+    );
+
+    let flaskr = detect_json(copy("flaskr-piptools").path());
+    assert_eq!(
+        summary(&flaskr, "writable_paths"),
+        r#"["instance"] (certain) flaskr/__init__.py:9"#
+    );
+    // The only routes need the database (blueprint index) or sit in a factory: liveness instead.
+    assert_eq!(flaskr["findings"]["health_path"]["value"], Value::Null);
+    assert!(
+        flaskr["findings"]["health_path"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("liveness")
+    );
+    assert_eq!(summary(&flaskr, "copy"), r#"["flaskr/"] (certain) flaskr/"#);
+
+    let fastapi = detect_json(copy("fastapi-uv-src").path());
+    assert_eq!(
+        summary(&fastapi, "source_root"),
+        "src (certain) src/inventory/main.py"
+    );
+    assert_eq!(
+        summary(&fastapi, "package"),
+        "true (certain) pyproject.toml:13"
+    );
+    // /items needs a database session (Depends): not a health route.
+    assert_eq!(
+        summary(&fastapi, "health_path"),
+        "/healthz (certain) src/inventory/main.py:13"
+    );
+    assert_eq!(
+        summary(&fastapi, "system_packages"),
+        r#"["libpq5"] (certain) pyproject.toml:8"#
+    );
+    assert_eq!(
+        summary(&fastapi, "build_packages"),
+        r#"["build-essential","libpq-dev"] (certain) pyproject.toml:8"#
+    );
+
+    let django = detect_json(copy("django-subfolder").path());
+    assert_eq!(
+        summary(&django, "django_settings"),
+        "mysite.settings (certain) backend/manage.py:7"
+    );
+    assert_eq!(
+        summary(&django, "source_root"),
+        "backend (certain) backend/manage.py"
+    );
+    assert_eq!(
+        summary(&django, "copy"),
+        r#"["backend/"] (certain) backend/"#
+    );
+    assert_eq!(
+        summary(&django, "health_path"),
+        "/status/ (guess) backend/mysite/urls.py:7"
+    );
+    // psycopg2 comes through requirements.txt -> requirements/prod.txt -> base.txt.
+    assert_eq!(
+        summary(&django, "system_packages"),
+        r#"["libpq5"] (certain) requirements/base.txt:2"#
+    );
+
+    let poetry = detect_json(copy("poetry-and-requirements").path());
+    assert!(
+        poetry["findings"]["installer"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("requirements.txt is there too")
+    );
+    // Poetry's `packages` names a folder that does not exist: run in place.
+    assert_eq!(
+        summary(&poetry, "package"),
+        "false (certain) pyproject.toml:6"
+    );
+
+    let pdm = detect_json(copy("pdm-starlette").path());
+    assert_eq!(summary(&pdm, "package"), "false (certain) pyproject.toml");
+}
+
+#[test]
+fn a_dependency_named_like_a_framework_is_not_the_framework() {
+    let json = detect_json(copy("flask-cors-only").path());
+    assert_eq!(
+        json["findings"]["framework"]["value"],
+        Value::Null,
+        "flask-cors is not Flask"
+    );
+    assert_eq!(json["findings"]["framework"]["certainty"], "guess");
+}
+
+#[test]
+fn two_lock_files_are_ambiguous_not_silently_resolved() {
+    let json = detect_json(copy("two-locks").path());
+    assert_eq!(
+        summary(&json, "installer"),
+        r#"between ["uv","poetry"] (ambiguous) uv.lock poetry.lock"#
+    );
+    let text = stdout(&run(copy("two-locks").path(), &["detect"]));
+    assert!(
+        text.contains("installer        ambiguous between uv and poetry  (ambiguous)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn virtualenvs_node_modules_and_gitignored_folders_are_not_read() {
+    let dir = copy("flask-pip");
+    for (rel, text) in [
+        (
+            ".venv/lib/python3.12/site-packages/fastapi_app.py",
+            "from fastapi import FastAPI\napp = FastAPI()\n",
+        ),
+        (
+            "node_modules/x/app.py",
+            "from fastapi import FastAPI\napp = FastAPI()\n",
+        ),
+        ("env/pyvenv.cfg", "home = /usr\n"),
+        (
+            "env/other.py",
+            "from fastapi import FastAPI\napp = FastAPI()\n",
+        ),
+        (
+            "scratch/old.py",
+            "from flask import Flask\nold = Flask(__name__)\n",
+        ),
+    ] {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    std::fs::write(dir.path().join(".gitignore"), "scratch/\n").unwrap();
+    let json = detect_json(dir.path());
+    assert_eq!(summary(&json, "app"), "app:app (certain) app.py:4");
+    assert_eq!(summary(&json, "copy"), r#"["app.py"] (certain) app.py"#);
+}
+
+#[test]
+fn a_gitignore_that_would_swallow_the_packaging_is_a_warning() {
+    let dir = copy("flask-pip");
+    std::fs::write(dir.path().join(".gitignore"), "# local\ndocker/\n").unwrap();
+    let json = detect_json(dir.path());
+    let warning = json["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.contains("pattern `docker/` ignores `docker`"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_folder_without_python_is_a_clear_error() {
+    let out = run(&fixture("no-python"), &["detect"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("holds no Python") && err.contains("help:"),
+        "{err}"
+    );
+    let out = run(&fixture("no-python"), &["detect", "does-not-exist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read `does-not-exist`"));
+}
+
+#[test]
+fn a_manifest_that_does_not_parse_is_named_with_its_line() {
+    let dir = copy("flit-package");
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[project]\nname = \"x\"\ndependencies = [\n",
+    )
+    .unwrap();
+    let out = run(dir.path(), &["detect"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`pyproject.toml` is not valid TOML") && err.contains("help:"),
+        "{err}"
+    );
+}
