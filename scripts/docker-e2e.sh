@@ -21,7 +21,7 @@ pidfile="$state/dockerd.pid"
 # Debian's client: a newer client earlier on PATH may lack BuildKit support.
 docker=(/usr/bin/docker -H "unix://$socket")
 
-packages=python3,python3-venv,python3-pip,ca-certificates
+packages=python3,python3-dev,python3-venv,python3-pip,ca-certificates
 # Every tag a generated Dockerfile may ask for runs the Debian suite whose Python the tag names:
 # bookworm carries 3.11 and trixie 3.13. Debian has no 3.12 or 3.14, so those tags run
 # trixie's 3.13 as stand-ins (said on stderr), which still satisfies `requires-python >= 3.12`.

@@ -55,6 +55,20 @@ pub enum Command {
     /// status 2, when an answer without a default is missing.
     #[command(after_help = NEW_EXAMPLES)]
     New(Box<NewArgs>),
+    /// Add the Docker packaging to an existing repository, from what detection finds in it
+    ///
+    /// Detects framework, installer, Python version, entry point, the code to copy, port,
+    /// health route, folders written at run time, system packages and missing server packages
+    /// (as `pyscaffold detect` shows), and answers the questions with them. On a terminal each
+    /// detected answer is the prompt's default, marked with the file and line behind it; with
+    /// `-y` (or without a terminal) detection stands, and what it could not settle is an error
+    /// naming the flag. Writes only packaging and `.pyscaffold.yml`: no example app, no
+    /// dependency manifest; the repository's own .gitignore and .gitattributes are kept (a
+    /// `.gitignore` that would hide a generated file gets a `!` line, listed). An existing
+    /// Dockerfile, compose file, CI workflow or other file it would replace is replaced only
+    /// with `--force`, and listed. Then `pyscaffold upgrade` keeps the packaging current.
+    #[command(after_help = INIT_EXAMPLES)]
+    Init(Box<InitArgs>),
     /// Move a project to a newer template version, merging your edits
     ///
     /// Re-renders the recorded template version with the recorded answers (the base), renders
@@ -102,6 +116,35 @@ pub enum Command {
     /// Print a shell completion script for pyscaffold's subcommands and flags
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
+}
+
+const INIT_EXAMPLES: &str = "\
+Examples:
+  pyscaffold init                         package the repository in the current folder
+  pyscaffold init services/billing -y     a monorepo service, detection standing unasked
+  pyscaffold init --set app=web.main:app  override what detection found
+  pyscaffold init --dry-run               show what would be written
+
+Exit status: 0 done, 1 the lock command failed, 2 bad input (no Python, an ambiguous detection
+without its flag, files it would replace without --force; nothing was written).";
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The repository (or monorepo subfolder) to package
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub answers: AnswerArgs,
+    /// Replace files the repository already has (Dockerfile, compose.yaml, CI workflows, ...);
+    /// they are listed
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would be written and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not run the installer's lock command when the lock file is missing
+    #[arg(long)]
+    pub no_lock: bool,
 }
 
 const DETECT_EXAMPLES: &str = "\

@@ -62,6 +62,7 @@ where
     let sub = matches.subcommand().map(|(_, m)| m);
     match (cli.command, sub) {
         (cli::Command::New(args), Some(m)) => commands::new::run(*args, m),
+        (cli::Command::Init(args), Some(m)) => commands::init::run(*args, m),
         (cli::Command::Upgrade(args), _) => commands::upgrade::run(args),
         (cli::Command::Eject(args), _) => commands::eject::run(args),
         (cli::Command::Detect(args), _) => commands::detect::run(&args),
@@ -70,6 +71,8 @@ where
         (cli::Command::Fleet(cli::FleetCommand::Report(args)), _) => commands::fleet::run(&args),
         (cli::Command::Pack(command), _) => commands::pack::run(command),
         (cli::Command::Completions(args), _) => commands::completions::run(&args, &set),
-        (cli::Command::New(_), None) => anyhow::bail!("`new` was parsed without its arguments"),
+        (cli::Command::New(_) | cli::Command::Init(_), None) => {
+            anyhow::bail!("the command was parsed without its arguments")
+        }
     }
 }

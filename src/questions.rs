@@ -88,6 +88,14 @@ pub struct Question {
     /// A Tera condition over earlier answers; the question is not asked when it is false.
     #[serde(default)]
     pub when: Option<String>,
+    /// `false`: never prompted; its default stands unless a layer (a flag, `--set`, an answers
+    /// file, detection) gives it. For answers a command sets, such as `init`'s `adopted`.
+    #[serde(default = "yes")]
+    pub ask: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Question {

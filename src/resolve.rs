@@ -28,6 +28,8 @@ pub enum LayerKind {
     Flag,
     /// An answer a pack locked.
     Lock,
+    /// What `init` found in the repository; on a terminal it is the prompt's default, marked.
+    Detected,
 }
 
 /// One given answer, before it is checked against its question.
@@ -81,6 +83,9 @@ pub struct Options {
     /// Questions whose default is taken, never asked, when no layer answers them (`upgrade`:
     /// answers that followed a computed default are computed again).
     pub recompute: BTreeSet<String>,
+    /// Questions whose template default must not stand in for a missing answer (`init`: what
+    /// detection could not settle), with why, for the error.
+    pub no_default: BTreeMap<String, String>,
 }
 
 /// Asks one question on a terminal.
@@ -128,11 +133,23 @@ pub fn resolve(
         }
         let default = default_of(set, question, &context)?;
         let (value, origin) = match (given.get(&question.id), prompter.as_deref_mut()) {
+            (Some((value, LayerKind::Detected, at)), Some(p)) if !options.use_defaults => {
+                // Detection proposes; the user confirms or changes it.
+                let mut marked = question.clone();
+                marked.prompt = format!("{} [{at}]", question.prompt);
+                (p.ask(&marked, Some(value))?, "asked".to_string())
+            }
             (Some((value, _, at)), _) => (value.clone(), at.clone()),
             (None, Some(p))
-                if !options.use_defaults && !options.recompute.contains(&question.id) =>
+                if question.ask
+                    && !options.use_defaults
+                    && !options.recompute.contains(&question.id) =>
             {
                 (p.ask(question, default.as_ref())?, "asked".to_string())
+            }
+            (None, _) if options.no_default.contains_key(&question.id) => {
+                missing.push(question);
+                continue;
             }
             (None, _) => match default {
                 Some(value) => (value, "default".to_string()),
@@ -146,7 +163,7 @@ pub fn resolve(
         origins.insert(question.id.clone(), origin);
     }
     if !missing.is_empty() {
-        return Err(missing_error(&missing, &options.hints));
+        return Err(missing_error(&missing, &options.hints, &options.no_default));
     }
     set.check_constraints(&answers)?;
     Ok(Resolved {
@@ -165,14 +182,17 @@ fn merge_given(
 ) -> Result<BTreeMap<String, (Value, LayerKind, String)>> {
     let mut given = BTreeMap::new();
     for (index, layer) in layers.iter().enumerate() {
-        // A recorded answer that a later layer replaces is not judged: `upgrade --set` must
-        // be able to fix a value the target version refuses.
+        // A recorded or detected answer that a later layer replaces is not judged: `upgrade
+        // --set` must be able to fix a value the target version refuses, and a flag one that
+        // detection got wrong.
         let replaced: BTreeSet<&str> = layers[index + 1..]
             .iter()
             .flat_map(|l| l.answers.iter().map(|a| a.id.as_str()))
             .collect();
         for answer in &layer.answers {
-            if layer.kind == LayerKind::Record && replaced.contains(answer.id.as_str()) {
+            if matches!(layer.kind, LayerKind::Record | LayerKind::Detected)
+                && replaced.contains(answer.id.as_str())
+            {
                 continue;
             }
             let Some(question) = set.question(&answer.id) else {
@@ -374,8 +394,18 @@ fn default_of(
     })
 }
 
-fn missing_error(missing: &[&Question], hints: &BTreeMap<String, String>) -> anyhow::Error {
-    let ids: Vec<String> = missing.iter().map(|q| format!("`{}`", q.id)).collect();
+fn missing_error(
+    missing: &[&Question],
+    hints: &BTreeMap<String, String>,
+    why: &BTreeMap<String, String>,
+) -> anyhow::Error {
+    let ids: Vec<String> = missing
+        .iter()
+        .map(|q| match why.get(&q.id) {
+            Some(why) => format!("`{}` ({why})", q.id),
+            None => format!("`{}`", q.id),
+        })
+        .collect();
     let ways: Vec<String> = missing
         .iter()
         .map(|q| match hints.get(&q.id) {

@@ -229,6 +229,7 @@ pub fn prepare_project(
         other_versions_ids: builtin::other_versions_ids(&set)?,
         hints: BTreeMap::new(),
         recompute: followed.clone(),
+        no_default: BTreeMap::new(),
     };
     let resolved = resolve(
         &set,

@@ -4,6 +4,7 @@ pub mod completions;
 pub mod detect;
 pub mod eject;
 pub mod fleet;
+pub mod init;
 pub mod new;
 pub mod pack;
 pub mod presets;

@@ -178,7 +178,7 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
 }
 
 /// The preset `name` of the set, as a layer.
-fn preset_layer(set: &TemplateSet, name: &str) -> Result<Layer> {
+pub(crate) fn preset_layer(set: &TemplateSet, name: &str) -> Result<Layer> {
     let Some(preset) = set.preset(name) else {
         let known: Vec<&str> = set.presets.iter().map(|p| p.name.as_str()).collect();
         return Err(bad_input(

@@ -121,6 +121,10 @@ pub fn analyse(root: &Path, tree: &Tree) -> Result<Code> {
         let parsed = parser
             .parse(&text, None)
             .with_context(|| format!("cannot parse `{rel}`"))?;
+        // A module Python cannot import is not where the app lives.
+        if parsed.root_node().has_error() {
+            continue;
+        }
         File {
             rel,
             src: text.as_bytes(),
@@ -602,23 +606,41 @@ fn django(code: &Code, tree: &Tree) -> (Finding, Finding, Option<Finding>) {
             format!("DJANGO_SETTINGS_MODULE = \"{module}\""),
         )],
     );
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
     let settings_file = {
         let base = module.replace('.', "/");
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
         [
             format!("{prefix}{base}.py"),
             format!("{prefix}{base}/__init__.py"),
         ]
     };
-    let wsgi = code.django.iter().find(|(f, _, name, _)| {
-        name == "WSGI_APPLICATION"
-            && (settings_file.contains(f)
-                || f.starts_with(settings_file[0].trim_end_matches(".py")))
-    });
+    let is_wsgi = |name: &str| name == "WSGI_APPLICATION";
+    // Split settings (`config.settings.production` importing `from .base import *`) name it
+    // in a sibling module of the package.
+    let parent = module
+        .rsplit_once('.')
+        .map(|(p, _)| format!("{prefix}{}/", p.replace('.', "/")))
+        .unwrap_or_default();
+    let wsgi = code
+        .django
+        .iter()
+        .find(|(f, _, name, _)| {
+            is_wsgi(name)
+                && (settings_file.contains(f)
+                    || f.starts_with(settings_file[0].trim_end_matches(".py")))
+        })
+        .or_else(|| {
+            code.django.iter().find(|(f, _, name, _)| {
+                is_wsgi(name)
+                    && !parent.is_empty()
+                    && f.starts_with(&parent)
+                    && !f[parent.len()..].contains('/')
+            })
+        });
     let app = match wsgi {
         Some((f, l, _, value)) => {
             let (module, attr) = value.rsplit_once('.').unwrap_or((value, "application"));
@@ -632,10 +654,59 @@ fn django(code: &Code, tree: &Tree) -> (Finding, Finding, Option<Finding>) {
             )
         }
         None => {
-            let package = module.rsplit_once('.').map(|(p, _)| p).unwrap_or(module);
-            Finding::guess(format!("{package}.wsgi:application"), vec![Evidence::at(file.clone(), Some(*line), format!("settings module `{module}`"))])
-                .noted("the settings do not name WSGI_APPLICATION: Django's default wsgi module beside them")
+            // Django's startproject puts wsgi.py beside settings.py: the nearest one up from
+            // the settings module.
+            let mut package = module.rsplit_once('.').map(|(p, _)| p).unwrap_or(module);
+            let found = loop {
+                let candidate = format!("{prefix}{}/wsgi.py", package.replace('.', "/"));
+                if tree.python_files.contains(&candidate) {
+                    break Some(candidate);
+                }
+                match package.rsplit_once('.') {
+                    Some((up, _)) => package = up,
+                    None => break None,
+                }
+            };
+            match found {
+                Some(wsgi_file) => Finding::certain(
+                    format!("{package}.wsgi:application"),
+                    vec![Evidence::at(wsgi_file, None, "Django's WSGI module")],
+                )
+                .noted(
+                    "the settings do not name WSGI_APPLICATION: the wsgi module nearest to them",
+                ),
+                None => {
+                    let package = module.rsplit_once('.').map(|(p, _)| p).unwrap_or(module);
+                    Finding::guess(format!("{package}.wsgi:application"), vec![Evidence::at(file.clone(), Some(*line), format!("settings module `{module}`"))])
+                        .noted("the settings do not name WSGI_APPLICATION and there is no wsgi.py: Django's default place, beside them")
+                }
+            }
         }
+    };
+    // gunicorn imports the WSGI module, whose own DJANGO_SETTINGS_MODULE default wins over
+    // manage.py's (often the development settings).
+    let wsgi_file = app
+        .value
+        .as_str()
+        .and_then(|a| a.split_once(':'))
+        .map(|(m, _)| format!("{prefix}{}.py", m.replace('.', "/")));
+    let served = code
+        .settings_modules
+        .iter()
+        .find(|(f, _, _)| Some(f) == wsgi_file.as_ref());
+    let settings_finding = match served {
+        Some((f, l, served)) if served != module => Finding::certain(
+            served.clone(),
+            vec![Evidence::at(
+                f.clone(),
+                Some(*l),
+                format!("DJANGO_SETTINGS_MODULE = \"{served}\""),
+            )],
+        )
+        .noted(format!(
+            "manage.py ({file}:{line}) names `{module}`; the WSGI module the server imports names `{served}`"
+        )),
+        _ => settings_finding,
     };
     (app, root, Some(settings_finding))
 }
@@ -698,6 +769,11 @@ pub fn writable_paths(code: &Code, source_root: &str) -> Finding {
     }
     for (file, line, url) in &code.sqlite {
         let rel = url.trim_start_matches("sqlite:///");
+        // `./data/app.db` is `data/app.db`; an absolute path is outside the code's folder.
+        let rel = rel.trim_start_matches("./");
+        if rel.starts_with('/') || rel.split('/').any(|part| part == "..") {
+            continue;
+        }
         let folder = if code.uses_flask_sqlalchemy {
             "instance".to_string()
         } else {
@@ -724,5 +800,22 @@ pub fn writable_paths(code: &Code, source_root: &str) -> Finding {
         finding.noted("a sqlite file in the working folder cannot be written on a read-only root: point it into the writable folder")
     } else {
         finding
+    }
+}
+
+/// Whether Django's `collectstatic` can run at build time: it needs `STATIC_ROOT` set.
+pub fn collectstatic(code: &Code) -> Finding {
+    match code.django.iter().find(|(_, _, name, _)| name == "STATIC_ROOT") {
+        Some((file, line, _, value)) => Finding::certain(
+            true,
+            vec![Evidence::at(
+                file.clone(),
+                Some(*line),
+                format!("STATIC_ROOT = {value}"),
+            )],
+        ),
+        None => Finding::certain(false, vec![]).noted(
+            "no settings module sets STATIC_ROOT, so `collectstatic` would fail: static files are not collected at build time",
+        ),
     }
 }

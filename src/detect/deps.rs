@@ -40,6 +40,8 @@ pub struct Manifests {
     /// Versions the lock files pin, by normalised name.
     pub locked: BTreeMap<String, String>,
     pub requirements_txt: bool,
+    /// requirements.txt and the files it includes (`-r`), which an image build copies.
+    pub requirements_closure: Vec<String>,
 }
 
 impl Manifests {
@@ -194,6 +196,12 @@ pub fn read(root: &Path, tree: &Tree) -> Result<Manifests> {
             read_requirements(root, rel, &mut m.dependencies, &mut seen)?;
         }
     }
+    let mut included = BTreeSet::new();
+    read_requirements(root, "requirements.txt", &mut Vec::new(), &mut included)?;
+    m.requirements_closure = included
+        .into_iter()
+        .filter(|rel| join(root, rel).is_file())
+        .collect();
     if let Some(text) = read_optional(&root.join("pyproject.toml"))? {
         let file: PyprojectFile = toml_file(&root.join("pyproject.toml"), &text, "pyproject.toml")?;
         if let Some(project) = &file.project {
@@ -273,9 +281,13 @@ pub fn read(root: &Path, tree: &Tree) -> Result<Manifests> {
     }
     if let Some(text) = read_optional(&root.join("Pipfile.lock"))? {
         m.locks.push("Pipfile.lock");
-        if let Ok(json) = serde_json::from_str::<Value>(&text)
-            && let Some(default) = json.get("default").and_then(|d| d.as_object())
-        {
+        let json = serde_json::from_str::<Value>(&text).map_err(|e| {
+            crate::error::bad_input(
+                format!("Pipfile.lock line {} is not valid JSON: {e}", e.line()),
+                "regenerate it with `pipenv lock` (or delete it: pyscaffold then locks from the Pipfile); nothing was written",
+            )
+        })?;
+        if let Some(default) = json.get("default").and_then(|d| d.as_object()) {
             for (name, entry) in default {
                 if let Some(v) = entry.get("version").and_then(|v| v.as_str()) {
                     m.locked
@@ -742,6 +754,32 @@ pub fn package_mode(root: &Path, m: &Manifests, installer: Option<&str>) -> Find
             }
         }
     }
+    if let Some(poetry) = &p.file.tool.poetry
+        && poetry.packages.is_none()
+        && let Some(name) = project_name(&p.text)
+    {
+        // Without `packages`, poetry-core builds the package named after the project.
+        let module = name.to_lowercase().replace(['-', '.'], "_");
+        let found = [
+            module.clone(),
+            format!("src/{module}"),
+            format!("{module}.py"),
+            format!("src/{module}.py"),
+        ]
+        .iter()
+        .any(|rel| join(root, rel).exists());
+        if !found {
+            return Finding::certain(
+                false,
+                vec![Evidence::at(
+                    "pyproject.toml",
+                    None,
+                    format!("name = \"{name}\", no `packages`, no `{module}` folder"),
+                )],
+            )
+            .noted("runs in place: the package Poetry would build is not there");
+        }
+    }
     match p.file.build_system.as_ref() {
         None => Finding::certain(
             false,
@@ -749,14 +787,33 @@ pub fn package_mode(root: &Path, m: &Manifests, installer: Option<&str>) -> Find
         )
         .noted("runs in place: without a build backend the project is not a package"),
         Some(b) => {
+            let backend = b.build_backend.as_ref().map(|s| s.get_ref().as_str());
             let line = b
                 .build_backend
                 .as_ref()
                 .map(|s| line_of(&p.text, s.span().start));
-            Finding::certain(
-                true,
-                vec![Evidence::at("pyproject.toml", line, "[build-system]")],
-            )
+            let says = match backend {
+                Some(backend) => format!("build-backend = \"{backend}\""),
+                None => "[build-system]".to_string(),
+            };
+            let evidence = vec![Evidence::at("pyproject.toml", line, says)];
+            // The image builds the wheel without build isolation, from hashed pins of the
+            // installer's usual backend; another backend means running the code in place.
+            let pinned = match installer {
+                Some("uv") => "hatchling.build",
+                Some("poetry") => "poetry.core.masonry.api",
+                Some("flit") => "flit_core.buildapi",
+                Some("pdm") => "pdm.backend",
+                _ => "",
+            };
+            match backend {
+                Some(backend) if backend != pinned && installer != Some("flit") => {
+                    Finding::certain(false, evidence).noted(format!(
+                        "runs in place: the image builds wheels only with `{pinned}` (from hashed pins), and this project builds with `{backend}`"
+                    ))
+                }
+                _ => Finding::certain(true, evidence),
+            }
         }
     }
 }
@@ -858,6 +915,9 @@ struct SystemNeed {
     why: String,
     #[serde(default)]
     unless_extras: Vec<String>,
+    /// Build-stage packages an extra adds (`psycopg[c]` compiles against libpq).
+    #[serde(default)]
+    extras_build: BTreeMap<String, Vec<String>>,
 }
 
 static SYSTEM_PACKAGES: &str = include_str!("../../templates/detect/system-packages.yml");
@@ -885,8 +945,15 @@ pub fn system_packages(m: &Manifests) -> Result<(Finding, Finding)> {
             runtime.extend(need.runtime.iter().cloned());
             run_ev.push(ev.clone());
         }
-        if !need.build.is_empty() {
+        let extra_build: Vec<&String> = dep
+            .extras
+            .iter()
+            .filter_map(|e| need.extras_build.get(e))
+            .flatten()
+            .collect();
+        if !need.build.is_empty() || !extra_build.is_empty() {
             build.extend(need.build.iter().cloned());
+            build.extend(extra_build.into_iter().cloned());
             build_ev.push(ev);
         }
     }
@@ -895,4 +962,120 @@ pub fn system_packages(m: &Manifests) -> Result<(Finding, Finding)> {
         Finding::certain(list(runtime), run_ev),
         Finding::certain(list(build), build_ev),
     ))
+}
+
+/// The first uvicorn release that `uvicorn-worker` (gunicorn's ASGI worker) supports; older
+/// ones carry their own `uvicorn.workers.UvicornWorker`.
+const UVICORN_WORKER_MIN: &str = "0.36";
+
+/// The server packages the image must add because the project does not depend on them, and
+/// the gunicorn worker class for an ASGI app: `(server_packages, asgi_worker)`.
+pub fn server_packages(m: &Manifests, framework: Option<&str>) -> (Finding, Option<Finding>) {
+    let mut add: Vec<String> = Vec::new();
+    let mut evidence = Vec::new();
+    let mut notes = Vec::new();
+    match m.has("gunicorn") {
+        Some(dep) => evidence.push(evidence_of(dep)),
+        None => {
+            add.push("gunicorn".into());
+            notes.push(
+                "gunicorn is not a dependency: the image adds it from hashed pins".to_string(),
+            );
+        }
+    }
+    let asgi = matches!(framework, Some("fastapi" | "asgi"));
+    let mut worker = None;
+    if asgi {
+        if let Some(dep) = m.has("uvicorn-worker") {
+            evidence.push(evidence_of(dep));
+            worker = Some(Finding::certain(
+                "uvicorn_worker.UvicornWorker",
+                vec![evidence_of(dep)],
+            ));
+        } else {
+            let declared = m.has("uvicorn");
+            let locked = m.locked.get("uvicorn");
+            let version = locked.cloned().or_else(|| {
+                declared.and_then(|d| {
+                    d.specifiers
+                        .trim()
+                        .strip_prefix("==")
+                        .map(|v| v.trim().to_string())
+                })
+            });
+            let old = match (&version, declared) {
+                (Some(v), _) => is_below(v, UVICORN_WORKER_MIN),
+                (None, Some(d)) => caps_below(&d.specifiers, UVICORN_WORKER_MIN),
+                (None, None) => false,
+            };
+            let at: Vec<Evidence> = declared.map(evidence_of).into_iter().collect();
+            if declared.is_none() && locked.is_none() {
+                add.push("uvicorn-worker".into());
+                add.push("uvicorn".into());
+                notes.push(
+                    "uvicorn is not a dependency: the image adds it and its gunicorn worker".into(),
+                );
+                worker = Some(Finding::guess("uvicorn_worker.UvicornWorker", vec![]));
+            } else if old {
+                let shown = version
+                    .clone()
+                    .unwrap_or_else(|| declared.map(|d| d.specifiers.clone()).unwrap_or_default());
+                worker = Some(
+                    Finding::certain("uvicorn.workers.UvicornWorker", at).noted(format!(
+                        "uvicorn {shown} is older than {UVICORN_WORKER_MIN}, which uvicorn-worker needs: gunicorn runs uvicorn's own worker"
+                    )),
+                );
+            } else {
+                add.push("uvicorn-worker".into());
+                notes.push("uvicorn-worker (gunicorn's uvicorn worker) is not a dependency: the image adds it".into());
+                worker = Some(Finding::certain("uvicorn_worker.UvicornWorker", at));
+            }
+        }
+    }
+    let mut finding = Finding::certain(strings(&add), evidence);
+    if !notes.is_empty() {
+        finding = finding.noted(notes.join("; "));
+    }
+    (finding, worker)
+}
+
+/// `version` < `floor`, both PEP 440; unparsable means no.
+fn is_below(version: &str, floor: &str) -> bool {
+    match (
+        pep440_rs::Version::from_str(version.trim()),
+        pep440_rs::Version::from_str(floor),
+    ) {
+        (Ok(v), Ok(f)) => v < f,
+        _ => false,
+    }
+}
+
+/// Whether specifiers such as `>=0.20,<0.30` allow no version at or above `floor`.
+fn caps_below(specifiers: &str, floor: &str) -> bool {
+    let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(specifiers.trim()) else {
+        return false;
+    };
+    let Ok(floor) = pep440_rs::Version::from_str(floor) else {
+        return false;
+    };
+    specs.iter().any(|s| {
+        matches!(
+            s.operator(),
+            pep440_rs::Operator::LessThan | pep440_rs::Operator::LessThanEqual
+        ) && *s.version() <= floor
+    })
+}
+
+/// `[project].name`, else `[tool.poetry].name`.
+fn project_name(text: &str) -> Option<String> {
+    let doc: toml::Table = toml::from_str(text).ok()?;
+    doc.get("project")
+        .and_then(|p| p.get("name"))
+        .or_else(|| {
+            doc.get("tool")
+                .and_then(|t| t.get("poetry"))
+                .and_then(|p| p.get("name"))
+        })
+        .and_then(|n| n.as_str())
+        .map(str::to_string)
 }

@@ -61,7 +61,7 @@ impl Evidence {
         }
     }
 
-    fn location(&self) -> String {
+    pub fn location(&self) -> String {
         match self.line {
             Some(line) => format!("{}:{line}", self.file),
             None => self.file.clone(),
@@ -142,12 +142,13 @@ impl Detection {
 }
 
 /// The order findings are printed in.
-const ORDER: [&str; 14] = [
+const ORDER: [&str; 18] = [
     "framework",
     "installer",
     "python_version",
     "app",
     "django_settings",
+    "collectstatic",
     "package",
     "source_root",
     "copy",
@@ -157,6 +158,9 @@ const ORDER: [&str; 14] = [
     "writable_paths",
     "system_packages",
     "build_packages",
+    "server_packages",
+    "asgi_worker",
+    "requirements_files",
 ];
 
 /// Detects what the repository at `root` is. A folder without any Python is bad input.
@@ -208,6 +212,28 @@ pub fn detect(root: &Path) -> Result<Detection> {
     let (system, build) = deps::system_packages(&manifests)?;
     findings.insert("system_packages", system);
     findings.insert("build_packages", build);
+    if !matches!(framework.text(), None | Some("worker")) {
+        let (server, worker) = deps::server_packages(&manifests, framework.text());
+        findings.insert("server_packages", server);
+        if let Some(worker) = worker {
+            findings.insert("asgi_worker", worker);
+        }
+    }
+    if matches!(installer.text(), Some("pip" | "pip-tools"))
+        && manifests.requirements_closure.len() > 1
+    {
+        findings.insert(
+            "requirements_files",
+            Finding::certain(
+                strings(&manifests.requirements_closure),
+                vec![Evidence::at(
+                    "requirements.txt",
+                    None,
+                    "includes them with `-r`",
+                )],
+            ),
+        );
+    }
     findings.insert("framework", framework);
     findings.insert("installer", installer);
     findings.insert("python_version", python);
@@ -215,6 +241,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
     findings.insert("source_root", source_root);
     if let Some(settings) = django_settings {
         findings.insert("django_settings", settings);
+        findings.insert("collectstatic", code::collectstatic(&code));
     }
     Ok(Detection {
         schema_version: SCHEMA_VERSION,
@@ -284,6 +311,10 @@ pub(crate) fn relative(root: &Path, path: &Path) -> String {
 
 /// Reads a file that may not exist: `None` when it does not.
 pub(crate) fn read_optional(path: &Path) -> Result<Option<String>> {
+    // A FIFO or device named like a manifest is not one (and reading it could block).
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Ok(None);
+    }
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -78,7 +78,8 @@ pub fn scan(root: &Path) -> Result<Tree> {
         if entry.depth() == 1 {
             tree.top.push((rel.clone(), is_dir));
         }
-        if is_dir {
+        // Only regular files are read: a FIFO or socket would block the walk.
+        if is_dir || !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
         let name = entry.file_name().to_string_lossy();

@@ -335,3 +335,139 @@ fn a_manifest_that_does_not_parse_is_named_with_its_line() {
         "{err}"
     );
 }
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[test]
+fn split_django_settings_find_the_wsgi_module_and_static_root() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    let manage = "import os\nimport sys\n\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"config.settings.production\")\n";
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "Django==5.2.19\ngunicorn==23.0.0\n"),
+            ("manage.py", manage),
+            ("config/__init__.py", ""),
+            ("config/settings/__init__.py", ""),
+            (
+                "config/settings/base.py",
+                "SECRET_KEY = \"x\"\nROOT_URLCONF = \"config.urls\"\n",
+            ),
+            (
+                "config/settings/production.py",
+                "from .base import *\n\nDEBUG = False\n",
+            ),
+            (
+                "config/wsgi.py",
+                "from django.core.wsgi import get_wsgi_application\n\napplication = get_wsgi_application()\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(
+        summary(&json, "app"),
+        "config.wsgi:application (certain) config/wsgi.py"
+    );
+    assert_eq!(
+        summary(&json, "django_settings"),
+        "config.settings.production (certain) manage.py:4"
+    );
+    // No STATIC_ROOT: collectstatic would fail, so it is not run.
+    assert_eq!(summary(&json, "collectstatic"), "false (certain)");
+    // WSGI_APPLICATION in the base module the production settings import.
+    write(
+        dir.path(),
+        &[(
+            "config/settings/base.py",
+            "SECRET_KEY = \"x\"\nWSGI_APPLICATION = \"config.wsgi.application\"\nSTATIC_ROOT = \"/app/static\"\n",
+        )],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(
+        summary(&json, "app"),
+        "config.wsgi:application (certain) config/settings/base.py:2"
+    );
+    assert_eq!(
+        summary(&json, "collectstatic"),
+        "true (certain) config/settings/base.py:3"
+    );
+    assert_eq!(
+        summary(&json, "server_packages"),
+        "[] (certain) requirements.txt:2"
+    );
+}
+
+#[test]
+fn missing_server_packages_and_the_uvicorn_worker_are_found() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    let app = "from fastapi import FastAPI\n\napp = FastAPI()\n";
+    write(
+        dir.path(),
+        &[("requirements.txt", "fastapi==0.115.0\n"), ("main.py", app)],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(
+        json["findings"]["server_packages"]["value"],
+        serde_json::json!(["gunicorn", "uvicorn-worker", "uvicorn"])
+    );
+    // An old uvicorn: its own worker, which uvicorn-worker's floor (0.36) rules out.
+    write(
+        dir.path(),
+        &[("requirements.txt", "fastapi==0.115.0\nuvicorn==0.29.0\n")],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(
+        json["findings"]["server_packages"]["value"],
+        serde_json::json!(["gunicorn"])
+    );
+    assert_eq!(
+        summary(&json, "asgi_worker"),
+        "uvicorn.workers.UvicornWorker (certain) requirements.txt:2"
+    );
+    // A recent one: uvicorn-worker is added beside it.
+    write(
+        dir.path(),
+        &[(
+            "requirements.txt",
+            "fastapi==0.115.0\nuvicorn>=0.40\ngunicorn\n",
+        )],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(
+        json["findings"]["server_packages"]["value"],
+        serde_json::json!(["uvicorn-worker"])
+    );
+}
+
+#[test]
+fn a_module_that_does_not_parse_is_not_the_app_and_a_fifo_does_not_block() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "Flask==3.1.3\n"),
+            (
+                "broken.py",
+                "from flask import Flask\napp = Flask(__name__\n",
+            ),
+            (
+                "web.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+        ],
+    );
+    let fifo = dir.path().join("pyproject.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let json = detect_json(dir.path());
+    assert_eq!(summary(&json, "app"), "web:app (certain) web.py:3");
+}

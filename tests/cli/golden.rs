@@ -3,6 +3,7 @@
 //! Expected trees live in `tests/golden/<case>/`. After an intended template change, run
 //! `PYSCAFFOLD_BLESS=1 cargo test --test cli golden` and review the diff in git.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
@@ -64,44 +65,50 @@ fn golden_dir(case: &str) -> PathBuf {
 
 #[test]
 fn generated_trees_match_the_golden_trees() {
-    let bless = std::env::var_os("PYSCAFFOLD_BLESS").is_some();
     let mut failures = Vec::new();
     for (case, name, args) in CASES {
         let (_tmp, root) = generate(name, args);
-        let actual = read_tree(&root);
-        let dir = golden_dir(case);
-        if bless {
-            let _ = std::fs::remove_dir_all(&dir);
-            for (path, text) in &actual {
-                let target = dir.join(path);
-                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-                std::fs::write(target, text).unwrap();
-            }
-            continue;
-        }
-        let expected = read_tree(&dir);
-        let paths: std::collections::BTreeSet<&String> =
-            actual.keys().chain(expected.keys()).collect();
-        for path in paths {
-            let old = expected.get(path).map(String::as_str).unwrap_or("");
-            let new = actual.get(path).map(String::as_str).unwrap_or("");
-            if old != new || expected.contains_key(path) != actual.contains_key(path) {
-                let diff = TextDiff::from_lines(old, new)
-                    .unified_diff()
-                    .header(
-                        &format!("golden/{case}/{path}"),
-                        &format!("generated/{path}"),
-                    )
-                    .to_string();
-                failures.push(diff);
-            }
-        }
+        failures.extend(compare_or_bless(case, &read_tree(&root)));
     }
     assert!(
         failures.is_empty(),
         "generated files differ from tests/golden (PYSCAFFOLD_BLESS=1 to accept):\n{}",
         failures.join("\n")
     );
+}
+
+/// Compares `actual` with `tests/golden/<case>/` (with PYSCAFFOLD_BLESS set: replaces it);
+/// returns a unified diff per differing file.
+pub fn compare_or_bless(case: &str, actual: &BTreeMap<String, String>) -> Vec<String> {
+    let dir = golden_dir(case);
+    if std::env::var_os("PYSCAFFOLD_BLESS").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in actual {
+            let target = dir.join(path);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(target, text).unwrap();
+        }
+        return Vec::new();
+    }
+    let expected = read_tree(&dir);
+    let paths: std::collections::BTreeSet<&String> = actual.keys().chain(expected.keys()).collect();
+    let mut failures = Vec::new();
+    for path in paths {
+        let old = expected.get(path).map(String::as_str).unwrap_or("");
+        let new = actual.get(path).map(String::as_str).unwrap_or("");
+        if old != new || expected.contains_key(path) != actual.contains_key(path) {
+            failures.push(
+                TextDiff::from_lines(old, new)
+                    .unified_diff()
+                    .header(
+                        &format!("golden/{case}/{path}"),
+                        &format!("generated/{path}"),
+                    )
+                    .to_string(),
+            );
+        }
+    }
+    failures
 }
 
 #[test]

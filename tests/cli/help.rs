@@ -7,6 +7,7 @@ use crate::support::{run, stderr, stdout, tool};
 
 const SUBCOMMANDS: &[&str] = &[
     "new",
+    "init",
     "upgrade",
     "eject",
     "detect",

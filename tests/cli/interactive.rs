@@ -54,6 +54,7 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         ("How often Docker checks the health endpoint", ENTER),
         ("runtime image", "libpq5\r"),
         ("build stage only", ENTER),
+        ("Folders the app writes to", ENTER),
         ("Numeric user and group id", ENTER),
         ("Pre-compile Python bytecode", ENTER),
         ("private git repositories", ENTER),
@@ -104,7 +105,7 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
         .env("TERM", "xterm-256color");
     let mut p = Session::spawn(command).expect("spawn in a pty");
     p.set_expect_timeout(Some(Duration::from_secs(20)));
-    // Only the questions 0.3.0 and 0.6.0 added are asked; every recorded answer is carried
+    // Only the questions 0.3.0, 0.6.0 and 0.7.0 added (and ask) are asked; every recorded answer is carried
     // over.
     // The question's help text is shown with it.
     p.expect("seconds or minutes, e.g. 30s or 1m")
@@ -113,6 +114,10 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
         .expect("the new question is asked");
     p.send("\x15").unwrap(); // clear the default shown in the line
     p.send("1m\r").unwrap();
+    // 0.7.0 adds the folders the app writes to: the default (none) is taken.
+    p.expect("Folders the app writes to")
+        .expect("the 0.7.0 question is asked");
+    p.send(ENTER).unwrap();
     // 0.6.0 adds the scheduled upgrade job: the default (no) is taken.
     p.expect("scheduled job that opens a pull/merge request")
         .expect("the 0.6.0 question is asked");
@@ -232,4 +237,60 @@ fn ctrl_c_at_a_selection_shows_the_cursor_again_and_exits_130() {
         0,
         "something was written"
     );
+}
+
+#[test]
+fn init_on_a_terminal_marks_each_detected_default_and_lets_it_be_changed() {
+    let (tmp, root) = crate::init::copy_fixture("flask-pip");
+    let mut command = Command::new(bin());
+    command
+        .args(["init", "--no-lock"])
+        .current_dir(&root)
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1");
+    let mut p = Session::spawn(command).expect("spawn in a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    // Each detected answer is the default, with the file and line behind it.
+    answer(
+        &mut p,
+        &[
+            (
+                "Project name [detected: the folder name `flask-pip`]",
+                ENTER,
+            ),
+            ("Framework [detected: requirements.txt:2]", ENTER),
+        ],
+    );
+    p.expect("[detected: app.py:4]")
+        .expect("the app prompt names its evidence");
+    p.send(ENTER).unwrap();
+    // The questions in between keep their (detected or template) defaults.
+    p.set_expect_timeout(Some(Duration::from_millis(700)));
+    let mut port_asked = false;
+    for _ in 0..40 {
+        if p.expect("Port the server listens on [detected: Procfile:1]")
+            .is_ok()
+        {
+            port_asked = true;
+            break;
+        }
+        p.send(ENTER).unwrap();
+    }
+    assert!(port_asked, "the port prompt does not name its evidence");
+    p.send("\x15").unwrap(); // clear the detected default
+    p.send("8080\r").unwrap();
+    let mut done = false;
+    for _ in 0..60 {
+        if p.expect("packaged `").is_ok() {
+            done = true;
+            break;
+        }
+        p.send(ENTER).unwrap();
+    }
+    assert!(done, "init did not finish on a terminal");
+    p.expect(expectrl::Eof).ok();
+    let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    assert!(record.contains("port: 8080"), "{record}");
+    assert!(record.contains("app: app:app"), "{record}");
+    drop(tmp);
 }

@@ -18,6 +18,7 @@ mod errors;
 mod golden;
 mod hardening;
 mod help;
+mod init;
 mod interactive;
 mod new_cmd;
 mod packs;

@@ -61,6 +61,23 @@ fn validate(
     root: &Path,
     slow_checks: SlowChecks,
 ) -> BTreeMap<&'static str, Option<String>> {
+    validate_with(t, root, slow_checks, true)
+}
+
+/// Every validator on a project `pyscaffold init` packaged: the app is the repository's own,
+/// whose dependencies the validators' environment lacks, so gunicorn checks its settings
+/// without importing the app (the Docker end-to-end tests serve it).
+pub fn validate_adopted(root: &Path) -> Option<BTreeMap<&'static str, Option<String>>> {
+    let t = tools()?;
+    Some(validate_with(&t, root, SlowChecks::Here, false))
+}
+
+fn validate_with(
+    t: &Tools,
+    root: &Path,
+    slow_checks: SlowChecks,
+    import_app: bool,
+) -> BTreeMap<&'static str, Option<String>> {
     let tree = read_tree(root);
     let mut results = BTreeMap::new();
     let mut record = |name: &'static str, checks: Vec<(bool, String)>| {
@@ -132,7 +149,16 @@ fn validate(
     let compiled = run_tool(&t.python, &args, root);
     record("python-compile", vec![compiled]);
 
-    if let Some(app) = served_app(&tree["Dockerfile"]) {
+    if !import_app && tree.contains_key("docker/gunicorn.conf.py") {
+        record(
+            "gunicorn",
+            vec![unknown_gunicorn_settings(
+                t,
+                root,
+                &root.join("docker/gunicorn.conf.py"),
+            )],
+        );
+    } else if let Some(app) = served_app(&tree["Dockerfile"]).filter(|_| import_app) {
         let check = std::process::Command::new(&t.gunicorn)
             .args(["--check-config", "-c", "docker/gunicorn.conf.py", &app])
             .current_dir(root)

@@ -1,0 +1,785 @@
+//! `pyscaffold init [PATH]`: package an existing repository. Detection fills the answers (each
+//! with the file and line behind it), the one resolve step merges them with presets, packs,
+//! an answers file, `--set` and flags, and only packaging is written: managed files, plus our
+//! `.gitignore`/`.gitattributes` where the repository has none, and `.pyscaffold.yml`, so
+//! `pyscaffold upgrade` keeps the packaging current. The repository's code is not touched.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::ArgMatches;
+use serde_json::Value as Json;
+
+use crate::answers::{Answers, load_answers_file};
+use crate::cli::{InitArgs, flag_hints, flag_layer};
+use crate::detect::{Certainty, Detection, Finding};
+use crate::error::bad_input;
+use crate::lock::{LockOutcome, lock, shell_word};
+use crate::plan::{Action, Plan, Step};
+use crate::prompt::TerminalPrompter;
+use crate::record::{RECORD_FILE, Record};
+use crate::resolve::{Given, GivenValue, Layer, LayerKind, Options, Prompter, resolve, set_layer};
+use crate::template_set::{Ownership, RenderMeta, RenderedFile, TemplateSet, builtin};
+use crate::value::{RawValue, Value};
+use crate::write::apply;
+
+/// Detection findings that answer a question of the same id.
+const ANSWERED: [&str; 16] = [
+    "framework",
+    "installer",
+    "python_version",
+    "app",
+    "django_settings",
+    "collectstatic",
+    "package",
+    "source_root",
+    "copy",
+    "port",
+    "writable_paths",
+    "system_packages",
+    "build_packages",
+    "server_packages",
+    "asgi_worker",
+    "requirements_files",
+];
+
+/// What a liveness check requests: a path no app routes.
+const LIVENESS_PATH: &str = "/pyscaffold-liveness";
+
+/// The repository file init may amend (re-including what it would hide).
+const GITIGNORE: &str = ".gitignore";
+
+pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
+    let root = args.path.clone();
+    if root.join(RECORD_FILE).exists() {
+        return Err(bad_input(
+            format!(
+                "`{}` already has pyscaffold's packaging (`{RECORD_FILE}`)",
+                root.display()
+            ),
+            "`pyscaffold upgrade` keeps it current and `pyscaffold upgrade --set KEY=VALUE` \
+             changes an answer; nothing was written",
+        ));
+    }
+    let detection = crate::detect::detect(&root)?;
+    let version = builtin::latest()?;
+    let packs = crate::pack::select(&args.answers.packs, args.answers.no_pack)?;
+    let set = crate::pack::layered(&version, &packs)?;
+    let command = crate::cli::command(&set)
+        .find_subcommand("init")
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the CLI has no `init` command"))?;
+
+    let (detected, no_default) = detected_layer(&set, &root, &detection)?;
+    let mut layers = Vec::new();
+    if let Some(name) = &args.answers.preset {
+        layers.push(crate::commands::new::preset_layer(&set, name)?);
+    }
+    layers.push(detected);
+    if let Some(path) = &args.answers.answers_file {
+        layers.push(load_answers_file(path)?);
+    }
+    layers.push(set_layer(&args.answers.sets)?);
+    layers.push(flag_layer(&set, &command, matches));
+    layers.push(Layer {
+        kind: LayerKind::Flag,
+        origin: "pyscaffold init".into(),
+        answers: vec![Given {
+            id: "adopted".into(),
+            value: GivenValue::Text("true".into()),
+            at: "`pyscaffold init` (the code is the repository's own)".into(),
+            written: None,
+        }],
+    });
+    let mut no_default = no_default;
+    // What a flag or file answers needs no detection.
+    for layer in &layers[..layers.len() - 1] {
+        if layer.kind != LayerKind::Detected {
+            for answer in &layer.answers {
+                no_default.remove(&answer.id);
+            }
+        }
+    }
+    let options = Options {
+        use_defaults: args.answers.use_defaults,
+        other_versions_ids: builtin::other_versions_ids(&set)?,
+        hints: flag_hints(&set, &command),
+        no_default,
+        ..Options::default()
+    };
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let mut terminal = TerminalPrompter::new();
+    let prompter: Option<&mut dyn Prompter> = interactive.then_some(&mut terminal as _);
+    let resolved = resolve(&set, &layers, prompter, &options)?;
+    for note in &resolved.notes {
+        eprintln!("note: {note}");
+    }
+
+    check_paths(&root, &resolved.answers)?;
+    let meta = RenderMeta::current();
+    let rendered = set.render(&resolved.answers, &meta)?;
+    let (plan, written, replaced) = plan(&root, &rendered, args.force)?;
+    let mut plan = plan;
+    let mut changed = Vec::new();
+    let mut checked = written.clone();
+    checked.push(RenderedFile {
+        path: RECORD_FILE.into(),
+        contents: String::new(),
+        executable: false,
+        kind: Ownership::Managed,
+        template: String::new(),
+    });
+    if let Some(step) = gitignore_fix(&root, &checked)? {
+        changed.push(format!(
+            "{GITIGNORE}: re-includes what its patterns would leave out of git ({})",
+            step.note.clone().unwrap_or_default()
+        ));
+        plan.push(step);
+    }
+    let record = Record::new(&set, &resolved.answers, &written, &meta);
+    let record_file = record.to_file()?;
+    let mut step = Step::new(RECORD_FILE, Action::Create);
+    step.new = Some(record_file.contents);
+    plan.push(step);
+    plan.sort();
+
+    print_evidence(&detection, &resolved.answers, &resolved.origins);
+    let mut notes_early = Vec::new();
+    if args.dry_run {
+        for step in &plan.steps {
+            println!("{}", step.describe());
+        }
+        eprintln!(
+            "dry run: {} changes in `{}`, nothing written",
+            plan.changes().count(),
+            root.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    apply(&root, &plan)?;
+    if let Some(note) = ci_outside_the_repository_root(&root, &resolved.answers) {
+        notes_early.push(note);
+    }
+
+    let lock_missing = match resolved.answers.get("installer").map(Value::to_text) {
+        Some(installer) => lock_file(&installer).is_some_and(|f| !root.join(f).exists()),
+        None => false,
+    };
+    let outcome = if lock_missing {
+        lock(set.lock_rule(&resolved.answers)?, &root, args.no_lock)?
+    } else {
+        LockOutcome::NotNeeded
+    };
+    let mut code = ExitCode::SUCCESS;
+    let mut notes = notes_early;
+    match outcome {
+        LockOutcome::Skipped(message) => notes.push(format!("note: {message}")),
+        LockOutcome::Failed(message) => {
+            notes.push(format!("error: {message}"));
+            code = ExitCode::from(crate::error::EXIT_FAILURE);
+        }
+        LockOutcome::Created => {
+            if let Some(file) = resolved
+                .answers
+                .get("installer")
+                .and_then(|i| lock_file(&i.to_text()))
+            {
+                changed.push(format!("{file}: created by the installer's lock command"));
+            }
+        }
+        LockOutcome::NotNeeded => {}
+    }
+    eprintln!(
+        "{}",
+        summary(
+            &root,
+            &resolved.answers,
+            &written,
+            &replaced,
+            &changed,
+            &notes
+        )
+    );
+    Ok(code)
+}
+
+/// Refuses answers that name files or folders the repository does not have: the image build
+/// would fail on them.
+fn check_paths(root: &Path, answers: &Answers) -> Result<()> {
+    let mut missing = Vec::new();
+    let list = |id: &str| match answers.get(id) {
+        Some(Value::List(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    for id in ["copy", "requirements_files"] {
+        for path in list(id) {
+            if !root.join(path.trim_end_matches('/')).exists() {
+                missing.push(format!("`{path}` (`{id}`)"));
+            }
+        }
+    }
+    if let Some(Value::Str(folder)) = answers.get("source_root")
+        && !folder.is_empty()
+        && !root.join(folder).is_dir()
+    {
+        missing.push(format!("`{folder}/` (`source_root`)"));
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(bad_input(
+        format!(
+            "the repository has no {}: the image build would fail",
+            missing.join(", ")
+        ),
+        "give paths relative to the repository's folder that exist (`pyscaffold detect` \
+         shows what it found), e.g. `--set copy=app.py,templates/`; nothing was written",
+    ))
+}
+
+/// In a monorepo service's folder, CI files are read only at the repository's root.
+fn ci_outside_the_repository_root(root: &Path, answers: &Answers) -> Option<String> {
+    let repo = git2::Repository::discover(root).ok()?;
+    let top = repo.workdir()?.canonicalize().ok()?;
+    let here = root.canonicalize().ok()?;
+    if top == here {
+        return None;
+    }
+    let ci = match answers.get("ci") {
+        Some(Value::List(items)) if !items.is_empty() => items.join(", "),
+        _ => return None,
+    };
+    Some(format!(
+        "note: `{}` is inside the git repository `{}`: its CI systems ({ci}) read pipelines \
+         only at the repository's root, so move or include the generated pipeline files there \
+         (GitHub Actions: `.github/workflows/`; set the build's working directory to this folder)",
+        root.display(),
+        top.display()
+    ))
+}
+
+/// The installer's lock file (none for pip and flit).
+fn lock_file(installer: &str) -> Option<&'static str> {
+    match installer {
+        "pip-tools" => Some("requirements.txt"),
+        "pipenv" => Some("Pipfile.lock"),
+        "poetry" => Some("poetry.lock"),
+        "uv" => Some("uv.lock"),
+        "pdm" => Some("pdm.lock"),
+        _ => None,
+    }
+}
+
+/// Detection as a layer of answers, and the questions it could not settle (ambiguous, or no
+/// conclusion) with why: their template default must not stand in.
+fn detected_layer(
+    set: &TemplateSet,
+    root: &Path,
+    detection: &Detection,
+) -> Result<(Layer, BTreeMap<String, String>)> {
+    let mut answers = Vec::new();
+    let mut open = BTreeMap::new();
+    let mut give = |id: &str, value: RawValue, at: String| {
+        if let Some(question) = set.question(id) {
+            // A detected value the question refuses is dropped with a note: the question's
+            // default (or the user) answers instead.
+            if let Err(why) = question.from_raw(&value) {
+                eprintln!(
+                    "note: detection found `{id}` = {} ({at}), which is not a valid answer \
+                     ({why}); give it with `--set {id}=VALUE`",
+                    raw_text(&value)
+                );
+                return;
+            }
+            answers.push(Given {
+                id: id.to_string(),
+                value: GivenValue::Yaml(value),
+                at,
+                written: None,
+            });
+        }
+    };
+    for id in ANSWERED {
+        let Some(finding) = detection.get(id) else {
+            continue;
+        };
+        let pyproject_installer = detection
+            .get("installer")
+            .is_some_and(|i| matches!(i.value.as_str(), Some("poetry" | "uv" | "pdm" | "flit")));
+        if id == "package" && !pyproject_installer {
+            continue;
+        }
+        match finding.certainty {
+            Certainty::Ambiguous => {
+                let between: Vec<String> = finding.between.iter().map(json_text).collect();
+                open.insert(
+                    id.to_string(),
+                    format!("detection is ambiguous between {}", between.join(" and ")),
+                );
+            }
+            _ if finding.value.is_null() => {
+                if matches!(id, "framework" | "installer" | "app") {
+                    let why = finding
+                        .note
+                        .clone()
+                        .unwrap_or_else(|| "detection found none".to_string());
+                    open.insert(id.to_string(), why);
+                }
+            }
+            _ => {
+                let mut value = json_to_raw(&finding.value);
+                if id == "port"
+                    && let RawValue::Int(port) = value
+                    && !(1024..=65535).contains(&port)
+                {
+                    eprintln!(
+                        "note: the repository serves on port {port}; the image listens on \
+                         8000 instead (non-root; map it with `-p {port}:8000`)"
+                    );
+                    continue;
+                }
+                if id == "copy" && detection.get("package").is_some_and(|p| p.value == true) {
+                    value = with_package_files(root, value)?;
+                }
+                give(id, value, origin(id, finding));
+            }
+        }
+    }
+    match detection.get("health_path") {
+        Some(found) if !found.value.is_null() => {
+            give(
+                "health_path",
+                json_to_raw(&found.value),
+                origin("health_path", found),
+            );
+            give(
+                "health_check",
+                RawValue::Str("path".into()),
+                origin("health_path", found),
+            );
+        }
+        _ => {
+            give(
+                "health_check",
+                RawValue::Str("liveness".into()),
+                "detected: no health route in the code".into(),
+            );
+            // A path no app routes: the framework answers 404 without running app code, so
+            // the check needs no database or login.
+            give(
+                "health_path",
+                RawValue::Str(LIVENESS_PATH.into()),
+                "detected: no health route in the code".into(),
+            );
+        }
+    }
+    if detection
+        .get("installer")
+        .is_some_and(|i| i.value == "pip-tools")
+    {
+        let text = std::fs::read_to_string(root.join("requirements.txt")).unwrap_or_default();
+        give(
+            "require_hashes",
+            RawValue::Bool(text.contains("--hash=")),
+            "detected: requirements.txt".into(),
+        );
+    }
+    let ci: Vec<RawValue> = [
+        (".github", "github"),
+        (".gitlab-ci.yml", "gitlab"),
+        (".circleci", "circleci"),
+    ]
+    .iter()
+    .filter(|(path, _)| root.join(path).exists())
+    .map(|(_, ci)| RawValue::Str(ci.to_string()))
+    .collect();
+    if !ci.is_empty() {
+        give(
+            "ci",
+            RawValue::List(ci),
+            "detected: the repository's CI files".into(),
+        );
+    }
+    if detection
+        .get("framework")
+        .is_some_and(|f| f.value == "worker")
+    {
+        open.insert(
+            "command".into(),
+            "detection does not know how the worker starts".into(),
+        );
+    }
+    match project_name(set, root) {
+        Some((name, at)) => give("name", RawValue::Str(name), at),
+        None => {
+            open.insert(
+                "name".into(),
+                "neither pyproject.toml nor the folder's name is a valid project name".into(),
+            );
+        }
+    }
+    Ok((
+        Layer {
+            kind: LayerKind::Detected,
+            origin: "detection".into(),
+            answers,
+        },
+        open,
+    ))
+}
+
+/// Where a detected answer comes from, for prompts and messages: `detected: app.py:4`.
+fn origin(id: &str, finding: &Finding) -> String {
+    let _ = id;
+    match (finding.evidence.first(), finding.certainty) {
+        (Some(evidence), Certainty::Guess) => format!("guessed from {}", evidence.location()),
+        (Some(evidence), _) => format!("detected: {}", evidence.location()),
+        (None, Certainty::Guess) => "guessed: nothing in the repository names it".into(),
+        (None, _) => "detected".into(),
+    }
+}
+
+/// A package build needs the readme and license files its pyproject.toml names.
+fn with_package_files(root: &Path, value: RawValue) -> Result<RawValue> {
+    let RawValue::List(mut items) = value else {
+        return Ok(value);
+    };
+    let Ok(text) = std::fs::read_to_string(root.join("pyproject.toml")) else {
+        return Ok(RawValue::List(items));
+    };
+    let doc: toml::Table = toml::from_str(&text).context("cannot parse pyproject.toml")?;
+    let project = doc.get("project").and_then(|p| p.as_table());
+    let poetry = doc
+        .get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.as_table());
+    let mut files = Vec::new();
+    for table in [project, poetry].into_iter().flatten() {
+        for key in ["readme", "license"] {
+            match table.get(key) {
+                Some(toml::Value::String(s)) if key == "readme" => files.push(s.clone()),
+                Some(toml::Value::Table(t)) => {
+                    if let Some(file) = t.get("file").and_then(|f| f.as_str()) {
+                        files.push(file.to_string());
+                    }
+                }
+                Some(toml::Value::Array(list)) if key == "readme" => {
+                    files.extend(list.iter().filter_map(|v| v.as_str()).map(str::to_string))
+                }
+                _ => {}
+            }
+        }
+        if let Some(toml::Value::Array(list)) = table.get("license-files") {
+            files.extend(
+                list.iter()
+                    .filter_map(|v| v.as_str())
+                    .filter(|s| !s.contains(['*', '?', '[']))
+                    .map(str::to_string),
+            );
+        }
+    }
+    for file in files {
+        let item = RawValue::Str(file.clone());
+        if root.join(&file).is_file() && !items.contains(&item) {
+            items.push(item);
+        }
+    }
+    Ok(RawValue::List(items))
+}
+
+/// The project's name: pyproject's, else the folder's, made a valid name.
+fn project_name(set: &TemplateSet, root: &Path) -> Option<(String, String)> {
+    let question = set.question("name")?;
+    let mut candidates = Vec::new();
+    if let Ok(text) = std::fs::read_to_string(root.join("pyproject.toml"))
+        && let Ok(doc) = toml::from_str::<toml::Table>(&text)
+    {
+        let name = doc
+            .get("project")
+            .and_then(|p| p.get("name"))
+            .or_else(|| {
+                doc.get("tool")
+                    .and_then(|t| t.get("poetry"))
+                    .and_then(|p| p.get("name"))
+            })
+            .and_then(|n| n.as_str());
+        if let Some(name) = name {
+            candidates.push((
+                name.to_string(),
+                "detected: pyproject.toml name".to_string(),
+            ));
+        }
+    }
+    let folder = std::fs::canonicalize(root).ok()?;
+    if let Some(name) = folder.file_name().and_then(|n| n.to_str()) {
+        candidates.push((
+            name.to_string(),
+            format!("detected: the folder name `{name}`"),
+        ));
+    }
+    for (raw, at) in candidates {
+        let name = slug(&raw);
+        for candidate in [name.clone(), format!("{name}-service")] {
+            if question.parse_text(&candidate).is_ok() {
+                return Some((candidate, at));
+            }
+        }
+    }
+    None
+}
+
+/// `My_Flask.App` → `my-flask-app`: lowercase letters, digits and single dashes.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out
+        .trim_matches('-')
+        .trim_start_matches(|c: char| c.is_ascii_digit());
+    let out: String = out.chars().take(40).collect();
+    out.trim_matches('-').to_string()
+}
+
+fn json_to_raw(value: &Json) -> RawValue {
+    match value {
+        Json::Null => RawValue::Null,
+        Json::Bool(b) => RawValue::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => RawValue::Int(i),
+            None => RawValue::Float(n.as_f64().unwrap_or_default()),
+        },
+        Json::String(s) => RawValue::Str(s.clone()),
+        Json::Array(items) => RawValue::List(items.iter().map(json_to_raw).collect()),
+        Json::Object(_) => RawValue::Map,
+    }
+}
+
+fn raw_text(value: &RawValue) -> String {
+    match value {
+        RawValue::Str(s) => format!("`{s}`"),
+        RawValue::List(items) => items.iter().map(raw_text).collect::<Vec<_>>().join(", "),
+        RawValue::Int(i) => i.to_string(),
+        RawValue::Bool(b) => b.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn json_text(value: &Json) -> String {
+    match value {
+        Json::String(s) => format!("`{s}`"),
+        other => format!("`{other}`"),
+    }
+}
+
+/// What init writes: managed files always (one that exists and differs only with `--force`),
+/// seeded ones only where the repository has none. Returns the plan, the files it records and
+/// the files `--force` replaces.
+fn plan(
+    root: &Path,
+    rendered: &[RenderedFile],
+    force: bool,
+) -> Result<(Plan, Vec<RenderedFile>, Vec<String>)> {
+    let mut plan = Plan::default();
+    let mut written = Vec::new();
+    let mut existing = Vec::new();
+    for file in rendered {
+        let path = root.join(&file.path);
+        let disk = match std::fs::read(&path) {
+            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(bad_input(
+                    format!("cannot read `{}`: {e}", path.display()),
+                    "make it a readable file, or move it away; nothing was written",
+                ));
+            }
+        };
+        let mut step = Step::new(&file.path, Action::Create);
+        step.executable = file.executable;
+        step.new = Some(file.contents.clone());
+        match (&disk, file.kind) {
+            (Some(_), Ownership::Seeded) => {
+                // The repository's own .gitignore or .gitattributes stays as it is.
+                step.action = Action::Skip;
+                step.note = Some("the repository's own; left as it is".into());
+                plan.push(step);
+                continue;
+            }
+            (Some(text), _) if *text == file.contents => step.action = Action::Skip,
+            (Some(_), _) => {
+                step.action = Action::Update;
+                step.note = Some("replaced (--force)".into());
+                existing.push(file.path.clone());
+            }
+            (None, _) => {}
+        }
+        step.old = disk;
+        plan.push(step);
+        written.push(file.clone());
+    }
+    if !existing.is_empty() && !force {
+        let listed: Vec<String> = existing.iter().map(|p| format!("`{p}`")).collect();
+        return Err(bad_input(
+            format!(
+                "the repository already has {}, which pyscaffold's packaging would replace",
+                listed.join(", ")
+            ),
+            "`--force` replaces them (and lists them; see the difference first with \
+             `--dry-run`), or move them away first; nothing was written",
+        ));
+    }
+    Ok((plan, written, existing))
+}
+
+/// A `.gitignore` step that re-includes what the repository's patterns would leave out of git
+/// (GitHub's Python template ignores `env/`, `lib/`, `build/`, ...), so a clean clone builds.
+fn gitignore_fix(root: &Path, written: &[RenderedFile]) -> Result<Option<Step>> {
+    let path = root.join(GITIGNORE);
+    let Ok(original) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let mut added: Vec<String> = Vec::new();
+    // Each pass re-includes the topmost ignored folder or file; deeper ones may need their own.
+    for _ in 0..64 {
+        let mut text = original.clone();
+        for line in &added {
+            text.push_str(&format!("\n{line}"));
+        }
+        let matcher = gitignore_matcher(root, &text)?;
+        let mut next = None;
+        'files: for file in written {
+            let parts: Vec<&str> = file.path.split('/').collect();
+            for depth in 1..=parts.len() {
+                let prefix = parts[..depth].join("/");
+                let is_dir = depth < parts.len();
+                if matcher.matched(&prefix, is_dir).is_ignore() {
+                    next = Some(if is_dir {
+                        format!("!/{prefix}/")
+                    } else {
+                        format!("!/{prefix}")
+                    });
+                    break 'files;
+                }
+            }
+        }
+        match next {
+            Some(line) if !added.contains(&line) => added.push(line),
+            Some(line) => {
+                return Err(bad_input(
+                    format!("`.gitignore` keeps ignoring `{line}` even after re-including it"),
+                    "check the patterns after it, then run `pyscaffold init` again; nothing was written",
+                ));
+            }
+            None => break,
+        }
+    }
+    if added.is_empty() {
+        return Ok(None);
+    }
+    let mut text = original.clone();
+    if !text.ends_with('\n') && !text.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(
+        "\n# pyscaffold: packaging files the patterns above would leave out of git (a clean\n# clone could not build the image without them)\n",
+    );
+    for line in &added {
+        text.push_str(line);
+        text.push('\n');
+    }
+    let mut step = Step::new(GITIGNORE, Action::Update);
+    step.old = Some(original);
+    step.new = Some(text);
+    step.note = Some(added.join(", "));
+    Ok(Some(step))
+}
+
+fn gitignore_matcher(root: &Path, text: &str) -> Result<ignore::gitignore::Gitignore> {
+    let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+    for line in text.lines() {
+        // A line the matcher cannot parse is one git ignores too.
+        let _ = builder.add_line(None, line);
+    }
+    builder.build().context("cannot read .gitignore's patterns")
+}
+
+/// What detection concluded and where each answer came from, on stderr.
+fn print_evidence(detection: &Detection, answers: &Answers, origins: &BTreeMap<String, String>) {
+    eprintln!(
+        "packaging `{}` (`pyscaffold detect` shows all the evidence):",
+        detection.path
+    );
+    for (id, origin) in origins {
+        if origin == "default" || id == "adopted" {
+            continue;
+        }
+        let value = answers.get(id).map(Value::to_text).unwrap_or_default();
+        let value = if value.is_empty() {
+            "none".to_string()
+        } else {
+            value
+        };
+        eprintln!("  {id:<16} {value:<28} {origin}");
+    }
+}
+
+fn summary(
+    root: &Path,
+    answers: &Answers,
+    written: &[RenderedFile],
+    replaced: &[String],
+    changed: &[String],
+    notes: &[String],
+) -> String {
+    let text = |id: &str| answers.get(id).map(Value::to_text).unwrap_or_default();
+    let mut out = format!(
+        "packaged `{}`: {} files ({} app `{}`, {}, Python {}, CI: {})\n",
+        root.display(),
+        written.len() + 1,
+        text("framework"),
+        text("app"),
+        text("installer"),
+        text("python_version"),
+        text("ci"),
+    );
+    if !replaced.is_empty() {
+        out.push_str(&format!("replaced (--force): {}\n", replaced.join(", ")));
+    }
+    if !changed.is_empty() {
+        out.push_str("changed in your repository:\n");
+        for line in changed {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    for note in notes {
+        out.push_str(&format!("{note}\n"));
+    }
+    out.push_str(&format!(
+        "next steps:\n  cd {}\n  python3 docker/build.py        # build both stages and run the smoke test\n\
+         README.Docker.md explains every generated file; commit them with `.pyscaffold.yml`.",
+        shell_word(&root.display().to_string())
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_valid_names() {
+        assert_eq!(slug("My_Flask.App"), "my-flask-app");
+        assert_eq!(slug("--x--"), "x");
+        assert_eq!(slug("2fast"), "fast");
+        assert_eq!(slug("flaskr"), "flaskr");
+    }
+}

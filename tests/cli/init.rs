@@ -1,0 +1,588 @@
+//! `pyscaffold init`: each fixture repository packaged with `-y`, what it writes and what it
+//! leaves alone, the validators on the result, and the refusals (nothing written).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_fs::TempDir;
+
+use crate::support::{read_tree, run, stderr};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/repos")
+        .join(name)
+}
+
+/// A copy of fixture `name` in a temporary folder.
+pub fn copy_fixture(name: &str) -> (TempDir, PathBuf) {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path().join(name);
+    for entry in walkdir::WalkDir::new(fixture(name)) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(fixture(name)).unwrap();
+        let to = root.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    (tmp, root)
+}
+
+fn record(root: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    serde_saphyr::from_str(&text).unwrap()
+}
+
+/// Every `COPY` source of the Dockerfile (not `--from` a stage, not a wildcard) exists in the
+/// repository: the build context has what the image needs.
+fn copy_sources_exist(root: &Path) -> Vec<String> {
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let mut missing = Vec::new();
+    for line in dockerfile.lines() {
+        let Some(rest) = line.strip_prefix("COPY ") else {
+            continue;
+        };
+        if rest.starts_with("--from") {
+            continue;
+        }
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        for source in &words[..words.len() - 1] {
+            if source.contains('[') || source.contains('*') {
+                continue;
+            }
+            if !root.join(source.trim_end_matches('/')).exists() {
+                missing.push(source.to_string());
+            }
+        }
+    }
+    missing
+}
+
+struct Expect<'a> {
+    fixture: &'a str,
+    answers: &'a [(&'a str, &'a str)],
+    /// Files init must write besides the common packaging.
+    writes: &'a [&'a str],
+}
+
+const CASES: &[Expect<'_>] = &[
+    Expect {
+        fixture: "flask-pip",
+        answers: &[
+            ("framework", "flask"),
+            ("installer", "pip"),
+            ("python_version", "3.11"),
+            ("app", "app:app"),
+            ("port", "5000"),
+            ("health_path", "/health/"),
+            ("health_check", "path"),
+        ],
+        writes: &["docker/server-requirements.txt", ".gitignore"],
+    },
+    Expect {
+        fixture: "flaskr-piptools",
+        answers: &[
+            ("installer", "pip-tools"),
+            ("app", "flaskr:create_app()"),
+            ("health_check", "liveness"),
+            ("require_hashes", "false"),
+        ],
+        writes: &["docker/pin.py"],
+    },
+    Expect {
+        fixture: "django-subfolder",
+        answers: &[
+            ("framework", "django"),
+            ("app", "mysite.wsgi:application"),
+            ("django_settings", "mysite.settings"),
+            ("source_root", "backend"),
+            ("health_path", "/status/"),
+        ],
+        writes: &[],
+    },
+    Expect {
+        fixture: "fastapi-uv-src",
+        answers: &[
+            ("framework", "fastapi"),
+            ("installer", "uv"),
+            ("python_version", "3.12"),
+            ("app", "inventory.main:app"),
+            ("name", "inventory"),
+            ("package", "true"),
+            ("asgi_worker", "uvicorn.workers.UvicornWorker"),
+        ],
+        writes: &["docker/server-requirements.txt"],
+    },
+    Expect {
+        fixture: "pdm-starlette",
+        answers: &[
+            ("framework", "asgi"),
+            ("installer", "pdm"),
+            ("app", "edge:app"),
+        ],
+        writes: &[],
+    },
+    Expect {
+        fixture: "pipenv-nolock",
+        answers: &[
+            ("framework", "wsgi"),
+            ("installer", "pipenv"),
+            ("app", "service:api"),
+        ],
+        writes: &[],
+    },
+    Expect {
+        fixture: "poetry-and-requirements",
+        answers: &[("installer", "poetry"), ("app", "app.main:app")],
+        writes: &[],
+    },
+    Expect {
+        fixture: "flit-package",
+        answers: &[
+            ("installer", "flit"),
+            ("app", "greeter.web:app"),
+            ("package", "true"),
+        ],
+        writes: &[],
+    },
+];
+
+fn text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
+        other => other.to_string(),
+    }
+}
+
+#[test]
+fn each_fixture_is_packaged_from_what_detection_found_and_passes_the_validators() {
+    for case in CASES {
+        let (tmp, root) = copy_fixture(case.fixture);
+        let before = read_tree(&root);
+        let out = run(tmp.path(), &["init", case.fixture, "-y", "--no-lock"]);
+        assert!(
+            out.status.success(),
+            "{}: init failed:\n{}",
+            case.fixture,
+            stderr(&out)
+        );
+        let err = stderr(&out);
+        assert!(err.contains("packaged `"), "{}: {err}", case.fixture);
+        let record = record(&root);
+        assert_eq!(record["answers"]["adopted"], true, "{}", case.fixture);
+        for (id, want) in case.answers {
+            assert_eq!(
+                text(&record["answers"][id]),
+                *want,
+                "{}: answer `{id}`\n{err}",
+                case.fixture
+            );
+        }
+        // The detected answers name their evidence in the output.
+        assert!(err.contains("detected: "), "{}: {err}", case.fixture);
+
+        let after = read_tree(&root);
+        // The repository's own files are untouched (a .gitignore only gains `!` lines).
+        for (path, contents) in &before {
+            if path == ".gitignore" {
+                assert!(
+                    after[path].starts_with(contents.as_str()),
+                    "{}",
+                    case.fixture
+                );
+                continue;
+            }
+            assert_eq!(&after[path], contents, "{}: `{path}` changed", case.fixture);
+        }
+        // No example app, tests or dependency manifest.
+        let added: Vec<&String> = after.keys().filter(|p| !before.contains_key(*p)).collect();
+        for path in &added {
+            let packaging = path.starts_with("docker/")
+                || path.starts_with(".github/")
+                || [
+                    "Dockerfile",
+                    ".dockerignore",
+                    ".gitattributes",
+                    ".gitignore",
+                    "compose.yaml",
+                    "README.Docker.md",
+                    ".pyscaffold.yml",
+                ]
+                .contains(&path.as_str());
+            assert!(packaging, "{}: init wrote `{path}`", case.fixture);
+        }
+        for path in case.writes.iter().chain(&["Dockerfile", "docker/build.py"]) {
+            assert!(after.contains_key(*path), "{}: no `{path}`", case.fixture);
+        }
+        // The record lists what was written, and only that.
+        let recorded: Vec<String> = record["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect();
+        for path in &recorded {
+            assert!(
+                added.contains(&path) || path == ".gitignore" && !before.contains_key(path),
+                "{}: records `{path}`, which it did not write",
+                case.fixture
+            );
+        }
+        let missing = copy_sources_exist(&root);
+        assert!(
+            missing.is_empty(),
+            "{}: the Dockerfile copies what is not there: {missing:?}",
+            case.fixture
+        );
+        if let Some(results) = crate::validators::validate_adopted(&root) {
+            let failed: BTreeMap<_, _> = results
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v)))
+                .collect();
+            assert!(
+                failed.is_empty(),
+                "{}: validators failed: {failed:#?}",
+                case.fixture
+            );
+        }
+    }
+}
+
+#[test]
+fn a_gitignore_that_hides_packaging_gets_re_include_lines() {
+    let (tmp, root) = copy_fixture("flask-pip");
+    // Patterns of common Python .gitignore files that match folders the packaging writes.
+    std::fs::write(
+        root.join(".gitignore"),
+        "env/\nenvironments/\ndocker\n*.sh\n",
+    )
+    .unwrap();
+    let out = run(tmp.path(), &["init", "flask-pip", "-y"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+    assert!(
+        text.starts_with("env/\nenvironments/\ndocker\n*.sh\n"),
+        "{text}"
+    );
+    assert!(text.contains("!/docker/"), "{text}");
+    assert!(
+        stderr(&out).contains("changed in your repository"),
+        "{}",
+        stderr(&out)
+    );
+    // git itself agrees: nothing pyscaffold wrote is ignored, its record included.
+    std::fs::write(
+        root.join(".gitignore"),
+        "env/\nenvironments/\ndocker\n*.sh\n*.yml\n",
+    )
+    .unwrap();
+    std::fs::remove_file(root.join(".pyscaffold.yml")).unwrap();
+    let out = run(tmp.path(), &["init", "flask-pip", "-y", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+    crate::support::git(&root, &["init", "-q"]);
+    let record = record(&root);
+    let mut paths: Vec<&str> = vec![".pyscaffold.yml"];
+    paths.extend(
+        record["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap()),
+    );
+    for path in paths {
+        let out = crate::support::git(&root, &["check-ignore", "-q", path]);
+        assert!(!out.status.success(), "`{path}` is still ignored:\n{text}");
+    }
+}
+
+#[test]
+fn refusals_write_nothing() {
+    // Two lock files: ambiguous, so -y names the flag.
+    let (tmp, root) = copy_fixture("two-locks");
+    let out = run(tmp.path(), &["init", "two-locks", "-y"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("ambiguous between `uv` and `poetry`"), "{err}");
+    assert!(err.contains("--installer INSTALLER"), "{err}");
+    assert!(!root.join("Dockerfile").exists());
+    // Given the flag, it goes ahead.
+    let out = run(
+        tmp.path(),
+        &["init", "two-locks", "-y", "--installer", "uv", "--no-lock"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // No framework among the dependencies.
+    let (tmp, root) = copy_fixture("flask-cors-only");
+    let out = run(tmp.path(), &["init", "flask-cors-only", "-y"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--framework FRAMEWORK"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!root.join(".pyscaffold.yml").exists());
+
+    // No Python at all.
+    let (tmp, _root) = copy_fixture("no-python");
+    let out = run(tmp.path(), &["init", "no-python", "-y"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("holds no Python"), "{}", stderr(&out));
+
+    // An existing Dockerfile is replaced only with --force, and reported.
+    let (tmp, root) = copy_fixture("flask-pip");
+    std::fs::write(root.join("Dockerfile"), "FROM python:3.12\n").unwrap();
+    let before = read_tree(&root);
+    let out = run(tmp.path(), &["init", "flask-pip", "-y"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`Dockerfile`"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(read_tree(&root), before, "a refused init wrote something");
+    let out = run(tmp.path(), &["init", "flask-pip", "-y", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("replaced (--force): Dockerfile"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Already packaged: upgrade is the way on.
+    let out = run(tmp.path(), &["init", "flask-pip", "-y"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("pyscaffold upgrade"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Answers that name what the repository does not have.
+    let (tmp, root) = copy_fixture("flask-pip");
+    for set in ["copy=nothere.py", "source_root=nothere"] {
+        let out = run(tmp.path(), &["init", "flask-pip", "-y", "--set", set]);
+        assert_eq!(out.status.code(), Some(2), "{set}");
+        assert!(
+            stderr(&out).contains("the repository has no `nothere"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!root.join("Dockerfile").exists());
+    }
+
+    // A worker: detection cannot know its start command, so -y asks for it.
+    let (tmp, root) = copy_fixture("flask-pip");
+    std::fs::write(root.join("requirements.txt"), "celery==5.5.3\n").unwrap();
+    std::fs::write(
+        root.join("app.py"),
+        "from celery import Celery\n\napp = Celery()\n",
+    )
+    .unwrap();
+    let out = run(tmp.path(), &["init", "flask-pip", "-y"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--set command=VALUE"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        tmp.path(),
+        &[
+            "init",
+            "flask-pip",
+            "-y",
+            "--set",
+            "command=celery -A app worker",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A corrupt lock file is named, not taken as a lock.
+    let (tmp, root) = copy_fixture("pipenv-nolock");
+    std::fs::write(root.join("Pipfile.lock"), "{not json").unwrap();
+    let out = run(tmp.path(), &["init", "pipenv-nolock", "-y"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("Pipfile.lock line 1"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!root.join("Dockerfile").exists());
+
+    // A bad answer is refused before anything is written.
+    let (tmp, root) = copy_fixture("flask-pip");
+    let out = run(
+        tmp.path(),
+        &["init", "flask-pip", "-y", "--set", "copy=../etc"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("help:"), "{}", stderr(&out));
+    assert!(!root.join("Dockerfile").exists());
+}
+
+#[test]
+fn flags_override_detection_and_upgrade_works_on_an_adopted_repository() {
+    let (tmp, root) = copy_fixture("flask-pip");
+    let out = run(
+        tmp.path(),
+        &[
+            "init",
+            "flask-pip",
+            "-y",
+            "--port",
+            "8080",
+            "--set",
+            "writable_paths=data",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let record = record(&root);
+    assert_eq!(record["answers"]["port"], 8080);
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("VOLUME [\"/app/data\"]"),
+        "{dockerfile}"
+    );
+    assert!(dockerfile.contains("COPY app.py app.py"), "{dockerfile}");
+    // A detected value the template refuses does not block: a flag replaces it.
+    let (tmp2, root2) = copy_fixture("flask-pip");
+    std::fs::write(
+        root2.join("app.py"),
+        "from flask import Flask\n\nDB = \"sqlite:///./data/notes.db\"\napp = Flask(__name__)\n",
+    )
+    .unwrap();
+    let out = run(tmp2.path(), &["init", "flask-pip", "-y"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        crate::init::record(&root2)["answers"]["writable_paths"][0],
+        "data"
+    );
+    // The packaging is pyscaffold's from now on: upgrade finds it current.
+    crate::support::commit_all(&root, "packaged");
+    let out = run(&root, &["upgrade", "--check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        crate::support::stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// A fixture made a git repository, packaged by `init -y`, committed, then built and
+/// smoke-tested (hardened: read-only root, no capabilities, non-root) by its own build script,
+/// with no edit in between. `prepare` makes the fixture's stand-in lock file a real one first.
+fn adopt_and_build(name: &str, prepare: Option<fn(&Path)>, expect_in_log: &[&str]) {
+    let engine = crate::docker_e2e::Engine::get();
+    let (tmp, root) = copy_fixture(name);
+    if let Some(prepare) = prepare {
+        prepare(&root);
+    }
+    crate::support::commit_all(&root, "the repository as it was");
+    let out = run(tmp.path(), &["init", name, "-y", "--no-lock"]);
+    assert!(
+        out.status.success(),
+        "{name}: init failed:\n{}",
+        stderr(&out)
+    );
+    crate::support::commit_all(&root, "pyscaffold init");
+    let started = std::time::Instant::now();
+    let (tag, log) = crate::docker_e2e::build(&root, &format!("pyscaffold-e2e/init-{name}"), &[]);
+    crate::support::report(&format!(
+        "e2e init {name}: build and smoke test took {:.0}s",
+        started.elapsed().as_secs_f64()
+    ));
+    for want in [
+        "smoke: healthy on port",
+        "smoke: runs as uid 10001",
+        "smoke: docker stop took",
+    ]
+    .iter()
+    .chain(expect_in_log)
+    {
+        assert!(
+            log.contains(want),
+            "{name}: no `{want}` in the build log:\n{log}"
+        );
+    }
+    // The image carries the app's code and runs the repository's own app.
+    let record = record(&root);
+    let app = record["answers"]["app"].as_str().unwrap().to_string();
+    let module = app.split(':').next().unwrap();
+    let probe = format!("import importlib; importlib.import_module('{module}'); print('imported')");
+    let out = engine.run(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        &tag,
+        "python",
+        "-c",
+        &probe,
+    ]);
+    assert!(
+        crate::support::stdout(&out).contains("imported"),
+        "{name}: the image cannot import `{module}`: {}",
+        stderr(&out)
+    );
+    engine.run(&["rmi", "--force", &tag]);
+}
+
+/// The fixture's uv.lock is a stand-in for detection; a real repository has a real lock.
+fn real_uv_lock(root: &Path) {
+    let uv = crate::support::tool("uv").expect("uv (scripts/install-validators.sh installs it)");
+    std::fs::remove_file(root.join("uv.lock")).unwrap();
+    let (ok, text) = crate::support::run_tool(&uv, &["lock"], root);
+    assert!(ok, "uv lock: {text}");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_flask_pip_procfile_port_builds_and_serves() {
+    adopt_and_build("flask-pip", None, &["healthy on port"]);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_flask_factory_pip_tools_writable_instance_liveness_builds_and_serves() {
+    adopt_and_build("flaskr-piptools", None, &[]);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_django_in_a_subfolder_with_split_requirements_builds_and_serves() {
+    adopt_and_build("django-subfolder", None, &["/status/"]);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_fastapi_uv_src_package_old_uvicorn_without_gunicorn_builds_and_serves() {
+    adopt_and_build("fastapi-uv-src", Some(real_uv_lock), &["/healthz"]);
+}
+
+#[test]
+fn packaging_written_for_adopted_repositories_matches_the_golden_trees() {
+    let mut failures = Vec::new();
+    for name in ["django-subfolder", "flaskr-piptools", "fastapi-uv-src"] {
+        let (tmp, root) = copy_fixture(name);
+        let before = read_tree(&root);
+        let out = run(tmp.path(), &["init", name, "-y", "--no-lock"]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let written: BTreeMap<String, String> = read_tree(&root)
+            .into_iter()
+            .filter(|(path, _)| !before.contains_key(path))
+            .collect();
+        failures.extend(crate::golden::compare_or_bless(
+            &format!("init-{name}"),
+            &written,
+        ));
+    }
+    assert!(
+        failures.is_empty(),
+        "init's files differ from tests/golden (PYSCAFFOLD_BLESS=1 to accept):\n{}",
+        failures.join("\n")
+    );
+}
