@@ -122,7 +122,10 @@ pub fn resolve(
             && !set.condition(when, &context)?
         {
             if let Some((_, kind, _)) = given.get(&question.id)
-                && !matches!(kind, LayerKind::Record | LayerKind::Lock)
+                && !matches!(
+                    kind,
+                    LayerKind::Record | LayerKind::Lock | LayerKind::Detected
+                )
             {
                 notes.push(format!(
                     "ignoring the answer to `{}`: it applies only when {when}",

@@ -147,10 +147,17 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     plan.sort();
 
     print_evidence(&detection, &resolved.answers, &resolved.origins);
+    for warning in &detection.warnings {
+        eprintln!("warning: {warning}");
+    }
     let mut notes_early = Vec::new();
     if args.dry_run {
         for step in &plan.steps {
             println!("{}", step.describe());
+            // What --force would replace (and the .gitignore lines), as a diff.
+            if step.action == Action::Update {
+                print!("{}", step.diff());
+            }
         }
         eprintln!(
             "dry run: {} changes in `{}`, nothing written",
@@ -763,10 +770,14 @@ fn summary(
     for note in notes {
         out.push_str(&format!("{note}\n"));
     }
+    let cd = if root == Path::new(".") {
+        String::new()
+    } else {
+        format!("  cd {}\n", shell_word(&root.display().to_string()))
+    };
     out.push_str(&format!(
-        "next steps:\n  cd {}\n  python3 docker/build.py        # build both stages and run the smoke test\n\
-         README.Docker.md explains every generated file; commit them with `.pyscaffold.yml`.",
-        shell_word(&root.display().to_string())
+        "next steps:\n{cd}  python3 docker/build.py        # build both stages and run the smoke test\n\
+         README.Docker.md explains every generated file; commit them with `.pyscaffold.yml`."
     ));
     out
 }

@@ -42,6 +42,8 @@ pub struct Manifests {
     pub requirements_txt: bool,
     /// requirements.txt and the files it includes (`-r`), which an image build copies.
     pub requirements_closure: Vec<String>,
+    /// Requirements that install a local folder (`-e .`, `./lib`): `file:line text`.
+    pub local_installs: Vec<String>,
 }
 
 impl Manifests {
@@ -193,11 +195,17 @@ pub fn read(root: &Path, tree: &Tree) -> Result<Manifests> {
     for rel in &tree.requirement_files {
         if rel.ends_with(".txt") {
             m.requirements_txt |= rel == "requirements.txt" || rel.starts_with("requirements/");
-            read_requirements(root, rel, &mut m.dependencies, &mut seen)?;
+            read_requirements(root, rel, &mut m.dependencies, &mut seen, &mut Vec::new())?;
         }
     }
     let mut included = BTreeSet::new();
-    read_requirements(root, "requirements.txt", &mut Vec::new(), &mut included)?;
+    read_requirements(
+        root,
+        "requirements.txt",
+        &mut Vec::new(),
+        &mut included,
+        &mut m.local_installs,
+    )?;
     m.requirements_closure = included
         .into_iter()
         .filter(|rel| join(root, rel).is_file())
@@ -306,6 +314,7 @@ fn read_requirements(
     rel: &str,
     out: &mut Vec<Dependency>,
     seen: &mut BTreeSet<String>,
+    local: &mut Vec<String>,
 ) -> Result<()> {
     if !seen.insert(rel.to_string()) {
         return Ok(());
@@ -348,7 +357,17 @@ fn read_requirements(
                 format!("{dir}/{target}")
             };
             let joined = tidy(&joined);
-            read_requirements(root, &joined, out, seen)?;
+            read_requirements(root, &joined, out, seen, local)?;
+            continue;
+        }
+        let editable = entry
+            .strip_prefix("-e ")
+            .or_else(|| entry.strip_prefix("--editable "))
+            .or_else(|| entry.strip_prefix("--editable="))
+            .map(str::trim);
+        let target = editable.unwrap_or(entry);
+        if target == "." || target.starts_with("./") || target.starts_with("../") {
+            local.push(format!("{rel}:{start} `{entry}`"));
             continue;
         }
         if entry.starts_with('-') {

@@ -168,13 +168,13 @@ pub fn detect(root: &Path) -> Result<Detection> {
     let meta = std::fs::metadata(root).map_err(|e| {
         bad_input(
             format!("cannot read `{}`: {e}", root.display()),
-            "give the folder of an existing Python project, e.g. `pyscaffold detect services/billing`",
+            "give the folder of an existing Python project, e.g. `services/billing` or `.`",
         )
     })?;
     if !meta.is_dir() {
         return Err(bad_input(
             format!("`{}` is not a folder", root.display()),
-            "give the folder of an existing Python project, e.g. `pyscaffold detect .`",
+            "give the folder of an existing Python project, e.g. `services/billing` or `.`",
         ));
     }
     let tree = scan::scan(root).with_context(|| format!("cannot list `{}`", root.display()))?;
@@ -193,7 +193,15 @@ pub fn detect(root: &Path) -> Result<Detection> {
     let framework = deps::framework(&manifests, &tree);
     let installer = deps::installer(root, &manifests);
     let python = deps::python_version(root, &manifests);
-    let (app, source_root, django_settings) = code::entry_point(&code, &tree, &framework);
+    let (mut app, source_root, django_settings) = code::entry_point(&code, &tree, &framework);
+    // An app object without a framework among the dependencies (a monorepo's root holding
+    // services) is at most a guess.
+    if framework.value.is_null() && app.certainty == Certainty::Certain {
+        app.certainty = Certainty::Guess;
+        app.note.get_or_insert_with(|| {
+            "no web framework among this folder's dependencies: in a monorepo, run it in the service's folder".into()
+        });
+    }
     findings.insert(
         "package",
         deps::package_mode(root, &manifests, installer.text()),
@@ -247,7 +255,17 @@ pub fn detect(root: &Path) -> Result<Detection> {
         schema_version: SCHEMA_VERSION,
         path: root.display().to_string(),
         findings,
-        warnings: scan::gitignore_warnings(root),
+        warnings: {
+            let mut warnings = scan::gitignore_warnings(root);
+            for local in &manifests.local_installs {
+                warnings.push(format!(
+                    "{local} installs a folder of the repository: the image installs the \
+                     requirements before it copies the code, so that line fails there; remove \
+                     it (the image copies the code itself)"
+                ));
+            }
+            warnings
+        },
     })
 }
 

@@ -471,3 +471,48 @@ fn a_module_that_does_not_parse_is_not_the_app_and_a_fifo_does_not_block() {
     let json = detect_json(dir.path());
     assert_eq!(summary(&json, "app"), "web:app (certain) web.py:3");
 }
+
+#[test]
+fn an_editable_install_of_the_project_is_a_warning_and_a_root_without_a_framework_guesses() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "Flask==3.1.3\n-e .\n"),
+            (
+                "web.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    let warnings = json["warnings"].to_string();
+    assert!(
+        warnings.contains("requirements.txt:2 `-e .` installs a folder"),
+        "{warnings}"
+    );
+
+    // A monorepo's root: the service's app is there, its framework is not.
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"mono\"\nversion = \"1\"\n",
+            ),
+            (
+                "services/api/web.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(json["findings"]["app"]["certainty"], "guess", "{json}");
+    assert!(
+        json["findings"]["app"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("service's folder")
+    );
+}
