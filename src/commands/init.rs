@@ -351,22 +351,14 @@ fn detected_layer(
                 if id == "copy" && detection.get("package").is_some_and(|p| p.value == true) {
                     value = with_package_files(root, value)?;
                 }
-                give(id, value, origin(id, finding));
+                give(id, value, origin(finding));
             }
         }
     }
     match detection.get("health_path") {
         Some(found) if !found.value.is_null() => {
-            give(
-                "health_path",
-                json_to_raw(&found.value),
-                origin("health_path", found),
-            );
-            give(
-                "health_check",
-                RawValue::Str("path".into()),
-                origin("health_path", found),
-            );
+            give("health_path", json_to_raw(&found.value), origin(found));
+            give("health_check", RawValue::Str("path".into()), origin(found));
         }
         _ => {
             give(
@@ -439,8 +431,7 @@ fn detected_layer(
 }
 
 /// Where a detected answer comes from, for prompts and messages: `detected: app.py:4`.
-fn origin(id: &str, finding: &Finding) -> String {
-    let _ = id;
+fn origin(finding: &Finding) -> String {
     match (finding.evidence.first(), finding.certainty) {
         (Some(evidence), Certainty::Guess) => format!("guessed from {}", evidence.location()),
         (Some(evidence), _) => format!("detected: {}", evidence.location()),
@@ -502,23 +493,9 @@ fn project_name(set: &TemplateSet, root: &Path) -> Option<(String, String)> {
     let question = set.question("name")?;
     let mut candidates = Vec::new();
     if let Ok(text) = std::fs::read_to_string(root.join("pyproject.toml"))
-        && let Ok(doc) = toml::from_str::<toml::Table>(&text)
+        && let Some(name) = crate::detect::project_name(&text)
     {
-        let name = doc
-            .get("project")
-            .and_then(|p| p.get("name"))
-            .or_else(|| {
-                doc.get("tool")
-                    .and_then(|t| t.get("poetry"))
-                    .and_then(|p| p.get("name"))
-            })
-            .and_then(|n| n.as_str());
-        if let Some(name) = name {
-            candidates.push((
-                name.to_string(),
-                "detected: pyproject.toml name".to_string(),
-            ));
-        }
+        candidates.push((name, "detected: pyproject.toml name".to_string()));
     }
     let folder = std::fs::canonicalize(root).ok()?;
     if let Some(name) = folder.file_name().and_then(|n| n.to_str()) {

@@ -1086,7 +1086,7 @@ fn caps_below(specifiers: &str, floor: &str) -> bool {
 }
 
 /// `[project].name`, else `[tool.poetry].name`.
-fn project_name(text: &str) -> Option<String> {
+pub(crate) fn project_name(text: &str) -> Option<String> {
     let doc: toml::Table = toml::from_str(text).ok()?;
     doc.get("project")
         .and_then(|p| p.get("name"))

@@ -10,6 +10,7 @@
 
 mod code;
 mod deps;
+pub(crate) use deps::project_name;
 mod scan;
 
 use std::collections::BTreeMap;
