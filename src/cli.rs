@@ -142,7 +142,8 @@ pub struct InitArgs {
     /// Print what would be written and write nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Do not run the installer's lock command when the lock file is missing
+    /// Run no installer command: neither the lock command for a missing lock file nor the add
+    /// command for missing server packages (they are printed instead)
     #[arg(long)]
     pub no_lock: bool,
 }

@@ -32,6 +32,7 @@ pub mod prompt;
 pub mod questions;
 pub mod record;
 pub mod resolve;
+pub mod server_deps;
 pub mod template_set;
 pub mod upgrade;
 pub mod validate;

@@ -76,7 +76,7 @@ pub fn shell_word(text: &str) -> String {
     }
 }
 
-fn find_on_path(program: &str) -> Option<PathBuf> {
+pub fn find_on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))

@@ -2,7 +2,8 @@
 //! with the file and line behind it), the one resolve step merges them with presets, packs,
 //! an answers file, `--set` and flags, and only packaging is written: managed files, plus our
 //! `.gitignore`/`.gitattributes` where the repository has none, and `.pyscaffold.yml`, so
-//! `pyscaffold upgrade` keeps the packaging current. The repository's code is not touched.
+//! `pyscaffold upgrade` keeps the packaging current. The repository's code is not touched; its
+//! pyproject.toml and lock file change only when the installer adds missing server packages.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
@@ -120,39 +121,72 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
 
     check_paths(&root, &resolved.answers)?;
     let meta = RenderMeta::current();
-    let rendered = set.render(&resolved.answers, &meta)?;
-    let (plan, written, replaced) = plan(&root, &rendered, args.force)?;
-    let mut plan = plan;
-    let mut changed = Vec::new();
-    let mut checked = written.clone();
-    checked.push(RenderedFile {
-        path: RECORD_FILE.into(),
-        contents: String::new(),
-        executable: false,
-        kind: Ownership::Managed,
-        template: String::new(),
+    // Server packages the project lacks join its own dependencies through the installer's add
+    // command where it has one (unless the answer was given, or --no-lock), else the image
+    // adds them from hashed pins.
+    let given_server = layers.iter().any(|layer| {
+        layer.kind != LayerKind::Detected && layer.answers.iter().any(|a| a.id == "server_packages")
     });
-    if let Some(step) = gitignore_fix(&root, &checked)? {
-        changed.push(format!(
-            "{GITIGNORE}: re-includes what its patterns would leave out of git ({})",
-            step.note.clone().unwrap_or_default()
-        ));
-        plan.push(step);
+    let server: Vec<String> = match resolved.answers.get("server_packages") {
+        Some(Value::List(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    let installer = resolved
+        .answers
+        .get("installer")
+        .map(Value::to_text)
+        .unwrap_or_default();
+    let mut notes_early = Vec::new();
+    let add = match crate::server_deps::rule(&installer) {
+        Some(rule) if !server.is_empty() && !given_server => {
+            let line = rule.command_line(&server);
+            let instead = format!(
+                "the image adds {} from hashed pins (docker/server-requirements.txt); to make \
+                 them the project's own dependencies instead, run `{line}` and `pyscaffold \
+                 upgrade --set server_packages=`",
+                server.join(", ")
+            );
+            if args.no_lock {
+                notes_early.push(format!("note: {instead} (--no-lock)"));
+                None
+            } else if !rule.on_path() {
+                notes_early.push(format!("note: `{}` is not on PATH: {instead}", rule.tool));
+                None
+            } else {
+                Some(rule)
+            }
+        }
+        _ => None,
+    };
+    let mut answers = resolved.answers.clone();
+    let mut origins = resolved.origins.clone();
+    if let Some(rule) = &add {
+        answers.insert("server_packages", Value::List(Vec::new()));
+        origins.insert(
+            "server_packages".into(),
+            format!(
+                "{} added to the project by `{}`",
+                server.join(", "),
+                rule.command_line(&server)
+            ),
+        );
     }
-    let record = Record::new(&set, &resolved.answers, &written, &meta);
-    let record_file = record.to_file()?;
-    let mut step = Step::new(RECORD_FILE, Action::Create);
-    step.new = Some(record_file.contents);
-    plan.push(step);
-    plan.sort();
+    let mut built = build(&set, &root, &answers, &meta, args.force)?;
 
-    print_evidence(&detection, &resolved.answers, &resolved.origins);
+    print_evidence(&detection, &answers, &origins);
     for warning in &detection.warnings {
         eprintln!("warning: {warning}");
     }
-    let mut notes_early = Vec::new();
     if args.dry_run {
-        for step in &plan.steps {
+        if let Some(rule) = &add {
+            println!(
+                "run     `{}` (adds {} to {})",
+                rule.command_line(&server),
+                server.join(", "),
+                rule.files.join(" and ")
+            );
+        }
+        for step in &built.plan.steps {
             println!("{}", step.describe());
             // What --force would replace (and the .gitignore lines), as a diff.
             if step.action == Action::Update {
@@ -161,22 +195,51 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         }
         eprintln!(
             "dry run: {} changes in `{}`, nothing written",
-            plan.changes().count(),
+            built.plan.changes().count() + usize::from(add.is_some()),
             root.display()
         );
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(rule) = &add {
+        match rule.run(&root, &server)? {
+            Ok(files) => {
+                for file in files {
+                    built.changed.push(format!(
+                        "{file}: {} added by `{}`",
+                        server.join(", "),
+                        rule.command_line(&server)
+                    ));
+                }
+            }
+            Err(why) => {
+                // The project is as it was: the image adds the packages instead.
+                notes_early.push(format!(
+                    "warning: {why}; the image adds {} from hashed pins \
+                     (docker/server-requirements.txt) instead",
+                    server.join(", ")
+                ));
+                answers = resolved.answers.clone();
+                built = build(&set, &root, &answers, &meta, args.force)?;
+            }
+        }
+    }
+    let Built {
+        plan,
+        written,
+        replaced,
+        mut changed,
+    } = built;
     apply(&root, &plan)?;
-    if let Some(note) = ci_outside_the_repository_root(&root, &resolved.answers) {
+    if let Some(note) = ci_outside_the_repository_root(&root, &answers) {
         notes_early.push(note);
     }
 
-    let lock_missing = match resolved.answers.get("installer").map(Value::to_text) {
+    let lock_missing = match answers.get("installer").map(Value::to_text) {
         Some(installer) => lock_file(&installer).is_some_and(|f| !root.join(f).exists()),
         None => false,
     };
     let outcome = if lock_missing {
-        lock(set.lock_rule(&resolved.answers)?, &root, args.no_lock)?
+        lock(set.lock_rule(&answers)?, &root, args.no_lock)?
     } else {
         LockOutcome::NotNeeded
     };
@@ -189,8 +252,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
             code = ExitCode::from(crate::error::EXIT_FAILURE);
         }
         LockOutcome::Created => {
-            if let Some(file) = resolved
-                .answers
+            if let Some(file) = answers
                 .get("installer")
                 .and_then(|i| lock_file(&i.to_text()))
             {
@@ -201,16 +263,59 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     }
     eprintln!(
         "{}",
-        summary(
-            &root,
-            &resolved.answers,
-            &written,
-            &replaced,
-            &changed,
-            &notes
-        )
+        summary(&root, &answers, &written, &replaced, &changed, &notes)
     );
     Ok(code)
+}
+
+/// What init would write for one set of answers.
+struct Built {
+    plan: Plan,
+    /// The files the record lists.
+    written: Vec<RenderedFile>,
+    /// Existing files `--force` replaces.
+    replaced: Vec<String>,
+    /// What else changes in the repository, one line each.
+    changed: Vec<String>,
+}
+
+fn build(
+    set: &TemplateSet,
+    root: &Path,
+    answers: &Answers,
+    meta: &RenderMeta,
+    force: bool,
+) -> Result<Built> {
+    let rendered = set.render(answers, meta)?;
+    let (mut plan, written, replaced) = plan(root, &rendered, force)?;
+    let mut changed = Vec::new();
+    let mut checked = written.clone();
+    checked.push(RenderedFile {
+        path: RECORD_FILE.into(),
+        contents: String::new(),
+        executable: false,
+        kind: Ownership::Managed,
+        template: String::new(),
+    });
+    if let Some(step) = gitignore_fix(root, &checked)? {
+        changed.push(format!(
+            "{GITIGNORE}: re-includes what its patterns would leave out of git ({})",
+            step.note.clone().unwrap_or_default()
+        ));
+        plan.push(step);
+    }
+    let record = Record::new(set, answers, &written, meta);
+    let record_file = record.to_file()?;
+    let mut step = Step::new(RECORD_FILE, Action::Create);
+    step.new = Some(record_file.contents);
+    plan.push(step);
+    plan.sort();
+    Ok(Built {
+        plan,
+        written,
+        replaced,
+        changed,
+    })
 }
 
 /// Refuses answers that name files or folders the repository does not have: the image build

@@ -475,19 +475,32 @@ fn flags_override_detection_and_upgrade_works_on_an_adopted_repository() {
 /// A fixture made a git repository, packaged by `init -y`, committed, then built and
 /// smoke-tested (hardened: read-only root, no capabilities, non-root) by its own build script,
 /// with no edit in between. `prepare` makes the fixture's stand-in lock file a real one first.
-fn adopt_and_build(name: &str, prepare: Option<fn(&Path)>, expect_in_log: &[&str]) {
+fn adopt_and_build(
+    name: &str,
+    prepare: Option<fn(&Path)>,
+    init_args: &[&str],
+    expect_in_log: &[&str],
+) {
     let engine = crate::docker_e2e::Engine::get();
     let (tmp, root) = copy_fixture(name);
     if let Some(prepare) = prepare {
         prepare(&root);
     }
     crate::support::commit_all(&root, "the repository as it was");
-    let out = run(tmp.path(), &["init", name, "-y", "--no-lock"]);
+    let mut args = vec!["init", name, "-y"];
+    args.extend(init_args);
+    let out = run(tmp.path(), &args);
     assert!(
         out.status.success(),
         "{name}: init failed:\n{}",
         stderr(&out)
     );
+    if init_args.is_empty() {
+        let pyproject = std::fs::read_to_string(root.join("pyproject.toml")).unwrap();
+        assert!(pyproject.contains("gunicorn"), "{name}: {pyproject}");
+        assert!(!root.join("docker/server-requirements.txt").exists());
+        assert!(stderr(&out).contains("gunicorn added by `uv add --no-sync gunicorn`"));
+    }
     crate::support::commit_all(&root, "pyscaffold init");
     let started = std::time::Instant::now();
     let (tag, log) = crate::docker_e2e::build(&root, &format!("pyscaffold-e2e/init-{name}"), &[]);
@@ -542,25 +555,27 @@ fn real_uv_lock(root: &Path) {
 #[test]
 #[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
 fn init_flask_pip_procfile_port_builds_and_serves() {
-    adopt_and_build("flask-pip", None, &["healthy on port"]);
+    adopt_and_build("flask-pip", None, &["--no-lock"], &["healthy on port"]);
 }
 
 #[test]
 #[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
 fn init_flask_factory_pip_tools_writable_instance_liveness_builds_and_serves() {
-    adopt_and_build("flaskr-piptools", None, &[]);
+    adopt_and_build("flaskr-piptools", None, &["--no-lock"], &[]);
 }
 
 #[test]
 #[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
 fn init_django_in_a_subfolder_with_split_requirements_builds_and_serves() {
-    adopt_and_build("django-subfolder", None, &["/status/"]);
+    adopt_and_build("django-subfolder", None, &["--no-lock"], &["/status/"]);
 }
 
 #[test]
 #[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
 fn init_fastapi_uv_src_package_old_uvicorn_without_gunicorn_builds_and_serves() {
-    adopt_and_build("fastapi-uv-src", Some(real_uv_lock), &["/healthz"]);
+    // uv is on PATH: gunicorn joins the project's own dependencies through `uv add`, at a
+    // version uv finds compatible with the old uvicorn the project pins.
+    adopt_and_build("fastapi-uv-src", Some(real_uv_lock), &[], &["/healthz"]);
 }
 
 #[test]
@@ -584,5 +599,128 @@ fn packaging_written_for_adopted_repositories_matches_the_golden_trees() {
         failures.is_empty(),
         "init's files differ from tests/golden (PYSCAFFOLD_BLESS=1 to accept):\n{}",
         failures.join("\n")
+    );
+}
+
+/// A stand-in `uv` first on PATH: `body` is its shell script.
+fn fake_uv(body: &str) -> (TempDir, std::ffi::OsString) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bin = TempDir::new().unwrap();
+    let path = bin.path().join("uv");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut dirs = vec![bin.path().to_path_buf()];
+    dirs.extend(std::env::split_paths(&crate::support::tools_path()));
+    let joined = std::env::join_paths(dirs).unwrap();
+    (bin, joined)
+}
+
+#[test]
+fn missing_server_packages_join_the_project_through_the_installers_add_command() {
+    let adds = r#"echo "$@" > "$0.args"
+printf '\n# %s\n' "$3" >> pyproject.toml
+echo locked > uv.lock"#;
+    let (bin, path) = fake_uv(adds);
+    let args_file = bin.path().join("uv.args");
+    let init = |tmp: &Path, extra: &[&str]| {
+        let mut args = vec!["init", "fastapi-uv-src", "-y"];
+        args.extend(extra);
+        crate::support::command(tmp, &args)
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+    };
+
+    // A dry run names the command and runs nothing.
+    let (tmp, root) = copy_fixture("fastapi-uv-src");
+    let before = read_tree(&root);
+    let out = init(tmp.path(), &["--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = crate::support::stdout(&out);
+    assert!(
+        listed.contains(
+            "run     `uv add --no-sync gunicorn` (adds gunicorn to pyproject.toml and uv.lock)"
+        ),
+        "{listed}"
+    );
+    assert!(!listed.contains("server-requirements"), "{listed}");
+    assert!(!args_file.exists());
+    assert_eq!(read_tree(&root), before);
+
+    // The real run: the project depends on gunicorn itself, the image adds nothing.
+    let out = init(tmp.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&args_file).unwrap().trim(),
+        "add --no-sync gunicorn"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("pyproject.toml: gunicorn added by `uv add --no-sync gunicorn`"),
+        "{err}"
+    );
+    assert!(err.contains("uv.lock: gunicorn added by"), "{err}");
+    assert!(
+        std::fs::read_to_string(root.join("pyproject.toml"))
+            .unwrap()
+            .ends_with("# gunicorn\n")
+    );
+    assert!(!root.join("docker/server-requirements.txt").exists());
+    assert_eq!(
+        record(&root)["answers"]["server_packages"],
+        serde_json::json!([])
+    );
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    assert!(!dockerfile.contains("server-requirements"), "{dockerfile}");
+    std::fs::remove_file(&args_file).unwrap();
+
+    // Given explicitly, the answer stands: the image adds it, the installer is not run.
+    let (tmp, _root) = copy_fixture("fastapi-uv-src");
+    let out = init(tmp.path(), &["--set", "server_packages=gunicorn"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!args_file.exists());
+    // --no-lock runs no installer command and says what to run instead.
+    let (tmp, root) = copy_fixture("fastapi-uv-src");
+    let out = init(tmp.path(), &["--no-lock"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!args_file.exists());
+    assert!(root.join("docker/server-requirements.txt").exists());
+    assert!(
+        stderr(&out).contains(
+            "run `uv add --no-sync gunicorn` and `pyscaffold upgrade --set server_packages=`"
+        ),
+        "{}",
+        stderr(&out)
+    );
+
+    // The installer fails half-way: the project is put back as it was, the image adds the
+    // packages from hashed pins, and the warning says why.
+    let (_bin, path) = fake_uv(
+        "echo broken >> pyproject.toml\necho broken > uv.lock\necho 'error: No solution found' >&2\nexit 1",
+    );
+    let (tmp, root) = copy_fixture("fastapi-uv-src");
+    let pyproject = std::fs::read(root.join("pyproject.toml")).unwrap();
+    let lock = std::fs::read(root.join("uv.lock")).unwrap();
+    let out = crate::support::command(tmp.path(), &["init", "fastapi-uv-src", "-y"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "warning: `uv add --no-sync gunicorn` failed (exit status: 1): error: No solution found"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(root.join("pyproject.toml")).unwrap(),
+        pyproject
+    );
+    assert_eq!(std::fs::read(root.join("uv.lock")).unwrap(), lock);
+    assert!(root.join("docker/server-requirements.txt").exists());
+    assert_eq!(
+        record(&root)["answers"]["server_packages"],
+        serde_json::json!(["gunicorn"])
     );
 }

@@ -1,0 +1,133 @@
+//! Adding the server packages an adopted repository lacks (gunicorn, the uvicorn worker) with the
+//! installer's own command, so they become the project's dependencies, at versions its resolver
+//! finds compatible with what the project pins. Where the installer has no such command (pip,
+//! pip-tools, Pipenv, flit) or it is not on PATH, the image adds them from hashed pins instead
+//! (`docker/server-requirements.txt`).
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context as _, Result};
+
+use crate::lock::{find_on_path, shell_word};
+
+/// How an installer adds a dependency without installing anything.
+pub struct AddRule {
+    pub tool: &'static str,
+    args: &'static [&'static str],
+    /// Environment the command runs with (no virtualenv for a resolve-only run).
+    env: &'static [(&'static str, &'static str)],
+    /// The files the command changes.
+    pub files: &'static [&'static str],
+    /// Files the command may leave behind that the project did not ask for.
+    litter: &'static [&'static str],
+}
+
+/// The add command of `installer`, if it has one that only edits and locks.
+pub fn rule(installer: &str) -> Option<AddRule> {
+    match installer {
+        "uv" => Some(AddRule {
+            tool: "uv",
+            args: &["add", "--no-sync"],
+            env: &[],
+            files: &["pyproject.toml", "uv.lock"],
+            litter: &[],
+        }),
+        "poetry" => Some(AddRule {
+            tool: "poetry",
+            args: &["add", "--lock"],
+            env: &[],
+            files: &["pyproject.toml", "poetry.lock"],
+            litter: &[],
+        }),
+        "pdm" => Some(AddRule {
+            tool: "pdm",
+            args: &["add", "--no-sync"],
+            env: &[("PDM_USE_VENV", "false"), ("PDM_CHECK_UPDATE", "false")],
+            files: &["pyproject.toml", "pdm.lock"],
+            litter: &[".pdm-python", ".venv"],
+        }),
+        _ => None,
+    }
+}
+
+impl AddRule {
+    /// The command line, as the user would type it.
+    pub fn command_line(&self, packages: &[String]) -> String {
+        let mut words = vec![self.tool.to_string()];
+        words.extend(self.args.iter().map(|a| a.to_string()));
+        words.extend(packages.iter().map(|p| shell_word(p)));
+        words.join(" ")
+    }
+
+    pub fn on_path(&self) -> bool {
+        find_on_path(self.tool).is_some()
+    }
+
+    /// Runs the command in `root`. On failure every file it touched is put back as it was and
+    /// the error says why (the installer's last lines).
+    pub fn run(&self, root: &Path, packages: &[String]) -> Result<Result<Vec<String>, String>> {
+        let before: Vec<Option<Vec<u8>>> = self
+            .files
+            .iter()
+            .map(|f| std::fs::read(root.join(f)).ok())
+            .collect();
+        let litter_before: Vec<bool> = self.litter.iter().map(|f| root.join(f).exists()).collect();
+        eprintln!(
+            "running `{}` in {}",
+            self.command_line(packages),
+            root.display()
+        );
+        let output = Command::new(self.tool)
+            .args(self.args)
+            .args(packages)
+            .envs(self.env.iter().copied())
+            .current_dir(root)
+            .output()
+            .with_context(|| format!("cannot run `{}`", self.tool))?;
+        for (file, existed) in self.litter.iter().zip(litter_before) {
+            let path = root.join(file);
+            if !existed && path.exists() {
+                let removed = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                removed.with_context(|| format!("cannot remove `{}`", path.display()))?;
+            }
+        }
+        if !output.status.success() {
+            for (file, old) in self.files.iter().zip(&before) {
+                let path = root.join(file);
+                match old {
+                    Some(bytes) => std::fs::write(&path, bytes),
+                    None if path.exists() => std::fs::remove_file(&path),
+                    None => Ok(()),
+                }
+                .with_context(|| format!("cannot restore `{}`", path.display()))?;
+            }
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = stderr
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .rev()
+                .take(4)
+                .collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Ok(Err(format!(
+                "`{}` failed ({}): {}",
+                self.command_line(packages),
+                output.status,
+                tail.join(" / ")
+            )));
+        }
+        let changed = self
+            .files
+            .iter()
+            .zip(&before)
+            .filter(|(f, old)| std::fs::read(root.join(f)).ok() != **old)
+            .map(|(f, _)| f.to_string())
+            .collect();
+        Ok(Ok(changed))
+    }
+}
