@@ -203,10 +203,33 @@ pub fn detect(root: &Path) -> Result<Detection> {
             "no web framework among this folder's dependencies: in a monorepo, run it in the service's folder".into()
         });
     }
-    findings.insert(
-        "package",
-        deps::package_mode(root, &manifests, installer.text()),
-    );
+    let writable = code::writable_paths(&code, source_root.text().unwrap_or(""));
+    let mut package = deps::package_mode(root, &manifests, installer.text());
+    let mut extra_warnings = Vec::new();
+    // Flask keeps an installed package's instance folder under the virtualenv
+    // (`/opt/venv/var/NAME-instance`), outside the folders a read-only root can make writable:
+    // such an app runs in place, where the instance folder is `instance/` beside its package.
+    let instance = writable
+        .evidence
+        .iter()
+        .find(|e| e.says.contains("instance_path") || code.uses_flask_sqlalchemy)
+        .cloned();
+    if package.value == true
+        && let Some(evidence) = instance
+    {
+        if installer.text() == Some("flit") {
+            extra_warnings.push(format!(
+                "{}: the app writes Flask's instance folder, which an installed package keeps                  under the virtualenv (/opt/venv/var/), not writable on a read-only root; flit                  always installs the package, so give the app an `instance_path` under /app or                  package it with another installer",
+                evidence.location()
+            ));
+        } else {
+            package = Finding::certain(false, vec![evidence]).noted(
+                "runs in place: Flask keeps an installed package's instance folder under the \
+                 virtualenv, which a read-only root cannot write; in place it is the `instance` folder beside the package",
+            );
+        }
+    }
+    findings.insert("package", package);
     findings.insert(
         "copy",
         scan::copy_roots(&tree, source_root.text().unwrap_or("")),
@@ -214,10 +237,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
     findings.insert("start_hints", deps::start_hints(root, &manifests));
     findings.insert("port", deps::port(root));
     findings.insert("health_path", code::health_route(&code, framework.text()));
-    findings.insert(
-        "writable_paths",
-        code::writable_paths(&code, source_root.text().unwrap_or("")),
-    );
+    findings.insert("writable_paths", writable);
     let (system, build) = deps::system_packages(&manifests)?;
     findings.insert("system_packages", system);
     findings.insert("build_packages", build);
@@ -258,6 +278,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
         findings,
         warnings: {
             let mut warnings = scan::gitignore_warnings(root);
+            warnings.extend(extra_warnings);
             for local in &manifests.local_installs {
                 warnings.push(format!(
                     "{local} installs a folder of the repository: the image installs the \

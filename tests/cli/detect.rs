@@ -116,6 +116,13 @@ fn each_fixture_names_framework_installer_python_and_entry_point_with_evidence()
             "3.13 (certain) pyproject.toml:4",
             "edge:app (certain) edge.py:9",
         ),
+        (
+            "flask-uv-instance",
+            "flask (certain) pyproject.toml:8",
+            "uv (certain) uv.lock",
+            "3.12 (certain) .python-version:1",
+            "notes:create_app() (certain) src/notes/__init__.py:7",
+        ),
     ];
     for (name, framework, installer, python, app) in cases {
         let dir = copy(name);
@@ -514,5 +521,45 @@ fn an_editable_install_of_the_project_is_a_warning_and_a_root_without_a_framewor
             .as_str()
             .unwrap()
             .contains("service's folder")
+    );
+}
+
+#[test]
+fn a_flask_instance_folder_keeps_a_package_in_place_and_flit_is_warned() {
+    // uv's package (flask-uv-instance) runs in place: the instance folder is `src/instance`.
+    let json = detect_json(&fixture("flask-uv-instance"));
+    assert_eq!(
+        summary(&json, "package"),
+        "false (certain) src/notes/__init__.py:9"
+    );
+    assert_eq!(
+        summary(&json, "writable_paths"),
+        "[\"src/instance\"] (certain) src/notes/__init__.py:9"
+    );
+    // flit always installs the package: the instance folder would land under the virtualenv.
+    let dir = assert_fs::TempDir::new().unwrap();
+    let pyproject = std::fs::read_to_string(fixture("flit-package/pyproject.toml")).unwrap();
+    write(
+        dir.path(),
+        &[
+            ("pyproject.toml", &pyproject),
+            ("README.md", "greeter\n"),
+            ("LICENSE", "MIT\n"),
+            (
+                "greeter/__init__.py",
+                "\"\"\"Greets.\"\"\"\n__version__ = \"1.0.0\"\n",
+            ),
+            (
+                "greeter/web.py",
+                "import os\n\nfrom flask import Flask\n\napp = Flask(__name__)\nos.makedirs(app.instance_path, exist_ok=True)\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(json["findings"]["package"]["value"], true, "{json}");
+    let warnings = json["warnings"].to_string();
+    assert!(
+        warnings.contains("greeter/web.py:6: the app writes Flask's instance folder"),
+        "{warnings}"
     );
 }

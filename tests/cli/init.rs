@@ -117,6 +117,16 @@ const CASES: &[Expect<'_>] = &[
         writes: &["docker/server-requirements.txt"],
     },
     Expect {
+        fixture: "flask-uv-instance",
+        answers: &[
+            ("package", "false"),
+            ("source_root", "src"),
+            ("writable_paths", "src/instance"),
+            ("health_check", "liveness"),
+        ],
+        writes: &[],
+    },
+    Expect {
         fixture: "pdm-starlette",
         answers: &[
             ("framework", "asgi"),
@@ -550,6 +560,17 @@ fn real_uv_lock(root: &Path) {
     std::fs::remove_file(root.join("uv.lock")).unwrap();
     let (ok, text) = crate::support::run_tool(&uv, &["lock"], root);
     assert!(ok, "uv lock: {text}");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_flask_uv_package_writing_its_instance_folder_runs_in_place_and_serves() {
+    adopt_and_build(
+        "flask-uv-instance",
+        Some(real_uv_lock),
+        &["--no-lock"],
+        &["healthy on port"],
+    );
 }
 
 #[test]
