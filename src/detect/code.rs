@@ -93,6 +93,8 @@ pub struct Code {
     /// (file, line, URL) of a relative `sqlite:///...` URL.
     pub sqlite: Vec<(String, usize, String)>,
     pub uses_flask_sqlalchemy: bool,
+    /// (file, line, top-level module) of each absolute import in the app's modules.
+    pub imports: Vec<(String, usize, String)>,
 }
 
 fn is_test(rel: &str) -> bool {
@@ -132,6 +134,7 @@ pub fn analyse(root: &Path, tree: &Tree) -> Result<Code> {
         }
         .module(parsed.root_node());
     }
+    code.imports.sort();
     Ok(code)
 }
 
@@ -361,6 +364,28 @@ impl File<'_> {
     fn everywhere(&mut self, root: Node) {
         let mut found = Vec::new();
         self.visit(root, &mut |file, node| match node.kind() {
+            "import_statement" | "import_from_statement" => {
+                let names: Vec<Node> = if node.kind() == "import_statement" {
+                    let mut cursor = node.walk();
+                    node.children_by_field_name("name", &mut cursor).collect()
+                } else {
+                    node.child_by_field_name("module_name")
+                        .into_iter()
+                        .collect()
+                };
+                for name in names {
+                    let dotted = match name.kind() {
+                        "aliased_import" => name.child_by_field_name("name"),
+                        "dotted_name" => Some(name),
+                        _ => None, // a relative import
+                    };
+                    if let Some(dotted) = dotted {
+                        let text = file.text(dotted);
+                        let top = text.split('.').next().unwrap_or_default().to_string();
+                        found.push(("import", File::line(node), top));
+                    }
+                }
+            }
             "call" => {
                 let name = file.callee(node);
                 let args = node.child_by_field_name("arguments");
@@ -420,6 +445,7 @@ impl File<'_> {
             match what {
                 "settings" => self.code.settings_modules.push((rel, line, value)),
                 "instance" => self.code.instance.push((rel, line, value)),
+                "import" => self.code.imports.push((rel, line, value)),
                 "sqlite" => self.code.sqlite.push((rel, line, value)),
                 "flask_sqlalchemy" => self.code.uses_flask_sqlalchemy = true,
                 "route" => self.code.routes.push(Route {

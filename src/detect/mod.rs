@@ -195,6 +195,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
     let installer = deps::installer(root, &manifests);
     let python = deps::python_version(root, &manifests);
     let (mut app, source_root, django_settings) = code::entry_point(&code, &tree, &framework);
+    let source_root_text = source_root.text().unwrap_or("").to_string();
     // An app object without a framework among the dependencies (a monorepo's root holding
     // services) is at most a guess.
     if framework.value.is_null() && app.certainty == Certainty::Certain {
@@ -279,6 +280,11 @@ pub fn detect(root: &Path) -> Result<Detection> {
         warnings: {
             let mut warnings = scan::gitignore_warnings(root);
             warnings.extend(extra_warnings);
+            warnings.extend(scan::ignored_imports(
+                root,
+                source_root_text.as_str(),
+                &code.imports,
+            ));
             for local in &manifests.local_installs {
                 warnings.push(format!(
                     "{local} installs a folder of the repository: the image installs the \

@@ -187,6 +187,64 @@ pub fn copy_roots(tree: &Tree, source_root: &str) -> Finding {
     Finding::certain(json!(copy), evidence)
 }
 
+/// Modules the app imports from the repository that its `.gitignore` keeps out of git (GitHub's
+/// Python template ignores `lib/`): the walk skips them, so the image would not copy them, and
+/// a clean clone does not have them.
+pub fn ignored_imports(
+    root: &Path,
+    source_root: &str,
+    imports: &[(String, usize, String)],
+) -> Vec<String> {
+    let file = root.join(".gitignore");
+    if !file.is_file() {
+        return vec![];
+    }
+    let mut builder = GitignoreBuilder::new(root);
+    if builder.add(&file).is_some() {
+        return vec![];
+    }
+    let Ok(ignore) = builder.build() else {
+        return vec![];
+    };
+    let base = if source_root.is_empty() {
+        String::new()
+    } else {
+        format!("{source_root}/")
+    };
+    let mut warned = Vec::new();
+    let mut warnings = Vec::new();
+    for (from, line, module) in imports {
+        if warned.contains(module) {
+            continue;
+        }
+        for (rel, is_dir) in [
+            (format!("{base}{module}"), true),
+            (format!("{base}{module}.py"), false),
+        ] {
+            let path = root.join(&rel);
+            if (is_dir && !path.is_dir()) || (!is_dir && !path.is_file()) {
+                continue;
+            }
+            let matched = ignore.matched_path_or_any_parents(&rel, is_dir);
+            if let Some(glob) = matched.inner().filter(|_| matched.is_ignore()) {
+                let shown = if is_dir {
+                    format!("{rel}/")
+                } else {
+                    rel.clone()
+                };
+                warnings.push(format!(
+                    "{from}:{line} imports `{module}`, but `.gitignore` pattern `{}` ignores \
+                     `{shown}`: it is not copied into the image, and a clean clone does not have \
+                     it; help: add `!/{shown}` to .gitignore and commit it, or rename the folder",
+                    glob.original()
+                ));
+                warned.push(module.clone());
+            }
+        }
+    }
+    warnings
+}
+
 /// Paths the packaging writes that the repository's `.gitignore` would keep out of git (GitHub's
 /// Python template ignores `env/`, `build/`, `lib/`, ...): a clean clone would not build.
 pub fn gitignore_warnings(root: &Path) -> Vec<String> {

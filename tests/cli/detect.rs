@@ -310,6 +310,36 @@ fn a_gitignore_that_would_swallow_the_packaging_is_a_warning() {
         warning.contains("pattern `docker/` ignores `docker`"),
         "{warning}"
     );
+
+    // GitHub's Python template ignores `lib/`: a folder of the app by that name is not copied.
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "flask==3.1.3\n"),
+            (
+                "app.py",
+                "from flask import Flask\nfrom .local import x\nimport os, lib.helpers as h\n\napp = Flask(__name__)\n",
+            ),
+            ("lib/helpers.py", "def greet():\n    return 'hi'\n"),
+            ("os/__init__.py", ""),
+            (".gitignore", "lib/\n"),
+        ],
+    );
+    let json = detect_json(dir.path());
+    let warnings = json["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .starts_with("app.py:3 imports `lib`, but `.gitignore` pattern `lib/` ignores `lib/`"),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        summary(&json, "copy"),
+        r#"["app.py","os/"] (certain) app.py os/"#
+    );
 }
 
 #[test]
