@@ -644,16 +644,56 @@ fn supported(version: String, evidence: Vec<Evidence>) -> Finding {
 type VersionPick = dyn Fn(&str) -> Option<String>;
 
 /// The Python version: `.python-version`, `.tool-versions`/`mise.toml`, `runtime.txt`,
-/// Pipfile's `python_version`, the lower bound of `requires-python`, then the default.
+/// Pipfile's `python_version`, the lowest supported version `requires-python` (or Poetry's
+/// `python` dependency) allows, then the default.
 pub fn python_version(root: &Path, m: &Manifests) -> Finding {
-    let first_line =
-        |file: &str, pick: &dyn Fn(&str) -> Option<String>| -> Option<(String, usize, String)> {
-            let text = read_optional(&root.join(file)).ok()??;
-            text.lines()
-                .enumerate()
-                .find_map(|(i, l)| pick(l).map(|v| (v, i + 1, l.trim().to_string())))
-        };
-    let sources: [(&str, &VersionPick); 3] = [
+    let mut ignored = Vec::new();
+    let found = python_version_from(root, m, &mut ignored);
+    match (ignored.is_empty(), found.note.clone()) {
+        (true, _) => found,
+        (false, note) => {
+            let why = format!(
+                "{} names {}, which the python base images do not run: ignored",
+                ignored[0].0,
+                ignored
+                    .iter()
+                    .map(|(_, v)| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let note = match note {
+                Some(note) => format!("{note}; {why}"),
+                None => why,
+            };
+            found.noted(note)
+        }
+    }
+}
+
+fn python_version_from(
+    root: &Path,
+    m: &Manifests,
+    ignored: &mut Vec<(&'static str, String)>,
+) -> Finding {
+    // A line naming an interpreter the base images do not have (`pypy3.10`, `system`).
+    let mut first_line = |file: &'static str,
+                          pick: &dyn Fn(&str) -> Option<String>|
+     -> Option<(String, usize, String)> {
+        let text = read_optional(&root.join(file)).ok()??;
+        for (i, l) in text.lines().enumerate() {
+            let line = l.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match pick(line) {
+                Some(v) => return Some((v, i + 1, line.to_string())),
+                None if file == ".python-version" => ignored.push((file, line.to_string())),
+                None => {}
+            }
+        }
+        None
+    };
+    let sources: [(&'static str, &VersionPick); 3] = [
         (".python-version", &|l| minor(l)),
         (".tool-versions", &|l| {
             l.trim()
@@ -667,20 +707,28 @@ pub fn python_version(root: &Path, m: &Manifests) -> Finding {
             return supported(v, vec![Evidence::at(*file, Some(line), says)]);
         }
     }
-    if let Ok(Some(text)) = read_optional(&root.join("mise.toml"))
-        && let Ok(table) = text.parse::<toml::Table>()
-        && let Some(v) = table.get("tools").and_then(|t| t.get("python"))
-    {
-        let v = v
-            .as_str()
-            .map(str::to_string)
-            .or_else(|| v.as_array()?.first()?.as_str().map(str::to_string));
-        if let Some(v) = v.as_deref().and_then(minor) {
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with("python"))
-                .map(|i| i + 1);
-            return supported(v, vec![Evidence::at("mise.toml", line, "[tools] python")]);
+    for file in ["mise.toml", ".mise.toml"] {
+        if let Ok(Some(text)) = read_optional(&root.join(file))
+            && let Ok(table) = text.parse::<toml::Table>()
+            && let Some(v) = table.get("tools").and_then(|t| t.get("python"))
+        {
+            // `python = "3.12"`, `python = ["3.12", "3.11"]` or `[tools.python] version = ...`.
+            let v = v
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| v.as_array()?.first()?.as_str().map(str::to_string))
+                .or_else(|| v.get("version")?.as_str().map(str::to_string));
+            if let Some(found) = v.as_deref().and_then(minor) {
+                let line = text
+                    .lines()
+                    .position(|l| {
+                        let l = l.trim_start();
+                        l.starts_with("python") || l.starts_with("[tools.python]")
+                    })
+                    .map(|i| i + 1);
+                let says = format!("[tools] python = \"{}\"", v.unwrap_or_default());
+                return supported(found, vec![Evidence::at(file, line, says)]);
+            }
         }
     }
     let (file, pick) = &sources[2];
@@ -699,33 +747,122 @@ pub fn python_version(root: &Path, m: &Manifests) -> Finding {
             )],
         );
     }
-    if let Some(p) = &m.pyproject
-        && let Some(req) = p
+    if let Some(p) = &m.pyproject {
+        if let Some(req) = p
             .file
             .project
             .as_ref()
             .and_then(|p| p.requires_python.as_ref())
-        && let Some(lower) = lower_bound(req.get_ref())
-    {
-        return supported(
-            lower,
-            vec![Evidence::at(
-                "pyproject.toml",
-                Some(line_of(&p.text, req.span().start)),
-                format!("requires-python = \"{}\"", req.get_ref()),
-            )],
-        );
+            && let Some(found) = from_specifiers(
+                req.get_ref(),
+                Evidence::at(
+                    "pyproject.toml",
+                    Some(line_of(&p.text, req.span().start)),
+                    format!("requires-python = \"{}\"", req.get_ref()),
+                ),
+            )
+        {
+            return found;
+        }
+        if let Some(poetry) = &p.file.tool.poetry
+            && let Some(python) = poetry.dependencies.get("python")
+            && let Some(constraint) = python.get_ref().as_str()
+            && let Some(alternatives) = poetry_to_pep440(constraint)
+            && let Some(found) = from_allowed(
+                constraint,
+                &|minor| alternatives.iter().any(|specs| allows(specs, minor)),
+                Evidence::at(
+                    "pyproject.toml",
+                    Some(line_of(&p.text, python.span().start)),
+                    format!("python = \"{constraint}\""),
+                ),
+            )
+        {
+            return found;
+        }
     }
     Finding::guess("3.13", vec![]).noted("nothing names a Python version: the default")
 }
 
-/// The lowest minor version `requires-python` allows, e.g. `>=3.9,<4` → `3.9`.
-fn lower_bound(spec: &str) -> Option<String> {
-    let specs = pep440_rs::VersionSpecifiers::from_str(spec).ok()?;
-    (8..=20).map(|n| format!("3.{n}")).find(|v| {
-        pep440_rs::Version::from_str(&format!("{v}.99"))
+/// Whether a PEP 440 specifier set allows some patch release of minor version `3.N`.
+fn allows(specs: &pep440_rs::VersionSpecifiers, minor: u32) -> bool {
+    [0, 99].iter().any(|patch| {
+        pep440_rs::Version::from_str(&format!("3.{minor}.{patch}"))
             .is_ok_and(|version| specs.contains(&version))
     })
+}
+
+/// The version a `requires-python`-style specifier set asks for: its lowest minor version, or
+/// where that is below what the base images run, the lowest supported one it allows (noted).
+fn from_specifiers(spec: &str, evidence: Evidence) -> Option<Finding> {
+    let specs = pep440_rs::VersionSpecifiers::from_str(spec).ok()?;
+    from_allowed(spec, &|minor| allows(&specs, minor), evidence)
+}
+
+/// [`from_specifiers`] for any set of allowed minor versions (`spec` names it in notes).
+fn from_allowed(spec: &str, allowed: &dyn Fn(u32) -> bool, evidence: Evidence) -> Option<Finding> {
+    let n = |v: &str| v.trim_start_matches("3.").parse::<u32>().unwrap_or(0);
+    let lowest = (8..=20).find(|minor| allowed(*minor))?;
+    let supported: Vec<&str> = SUPPORTED_PYTHON
+        .iter()
+        .copied()
+        .filter(|v| allowed(n(v)))
+        .collect();
+    let first = SUPPORTED_PYTHON[0];
+    let last = SUPPORTED_PYTHON[SUPPORTED_PYTHON.len() - 1];
+    Some(match supported.first() {
+        Some(v) if n(v) == lowest => Finding::certain(*v, vec![evidence]),
+        Some(v) => Finding::certain(*v, vec![evidence]).noted(format!(
+            "`{spec}` allows Python 3.{lowest} at the lowest, below what the base images run \
+             ({first} to {last}): raised to {v}, the lowest of those it allows"
+        )),
+        None => {
+            let pick = if lowest < n(first) { first } else { last };
+            Finding::certain(pick, vec![evidence]).noted(format!(
+                "`{spec}` allows none of the Pythons the base images run ({first} to {last}): \
+                 {pick}, which the installer may refuse; widen the range to include it"
+            ))
+        }
+    })
+}
+
+/// The Python versions a Poetry constraint allows (`^3.10`, `~3.11`, `>=3.9,<3.13`, `3.12.*`,
+/// `^3.9 || ^3.11`), as PEP 440 specifier sets, one per alternative.
+fn poetry_to_pep440(constraint: &str) -> Option<Vec<pep440_rs::VersionSpecifiers>> {
+    let mut alternatives = Vec::new();
+    for alternative in constraint.split("||").flat_map(|a| a.split('|')) {
+        let mut parts = Vec::new();
+        for piece in alternative.split([',', ' ']).map(str::trim) {
+            if piece.is_empty() || piece == "*" {
+                continue;
+            }
+            let release = |v: &str| -> Option<Vec<u32>> {
+                v.split('.').map(|p| p.parse::<u32>().ok()).collect()
+            };
+            if let Some(v) = piece.strip_prefix('^') {
+                let r = release(v)?;
+                parts.push(format!(">={v}"));
+                parts.push(format!("<{}", r.first()? + 1));
+            } else if let Some(v) = piece.strip_prefix('~').filter(|v| !v.starts_with('=')) {
+                let r = release(v)?;
+                parts.push(format!(">={v}"));
+                match r.as_slice() {
+                    [major] => parts.push(format!("<{}", major + 1)),
+                    [major, minor, ..] => parts.push(format!("<{major}.{}", minor + 1)),
+                    [] => return None,
+                }
+            } else if piece.starts_with(['<', '>', '=', '!', '~']) {
+                parts.push(piece.to_string());
+            } else if piece.ends_with(".*") {
+                parts.push(format!("=={piece}"));
+            } else {
+                release(piece)?;
+                parts.push(format!("=={piece}.*"));
+            }
+        }
+        alternatives.push(pep440_rs::VersionSpecifiers::from_str(&parts.join(",")).ok()?);
+    }
+    Some(alternatives)
 }
 
 /// Package mode: a pyproject with a `[build-system]` whose packages exist builds a wheel;

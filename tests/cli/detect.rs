@@ -99,7 +99,7 @@ fn each_fixture_names_framework_installer_python_and_entry_point_with_evidence()
             "poetry-and-requirements",
             "fastapi (certain) requirements.txt:1",
             "poetry (certain) poetry.lock",
-            "3.13 (guess)",
+            "3.11 (certain) pyproject.toml:9",
             "app.main:app (certain) app/main.py:3",
         ),
         (
@@ -592,4 +592,79 @@ fn a_flask_instance_folder_keeps_a_package_in_place_and_flit_is_warned() {
         warnings.contains("greeter/web.py:6: the app writes Flask's instance folder"),
         "{warnings}"
     );
+}
+
+#[test]
+fn python_versions_in_every_shape_are_read_and_raised_to_what_the_images_run() {
+    // (files, expected summary, a part of the note)
+    type Files<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Files, &str, &str); 7] = [
+        (
+            &[("mise.toml", "[tools.python]\nversion = \"3.12.4\"\n")],
+            "3.12 (certain) mise.toml:1",
+            "",
+        ),
+        (
+            &[(".mise.toml", "[tools]\npython = [\"3.13\", \"3.12\"]\n")],
+            "3.13 (certain) .mise.toml:2",
+            "",
+        ),
+        (
+            &[
+                (".python-version", "pypy3.10\n"),
+                ("runtime.txt", "python-3.12.1\n"),
+            ],
+            "3.12 (certain) runtime.txt:1",
+            ".python-version names `pypy3.10`, which the python base images do not run",
+        ),
+        (
+            &[(
+                "pyproject.toml",
+                "[tool.poetry]\nname = \"x\"\n\n[tool.poetry.dependencies]\npython = \"~3.12\"\n",
+            )],
+            "3.12 (certain) pyproject.toml:5",
+            "",
+        ),
+        (
+            &[(
+                "pyproject.toml",
+                "[tool.poetry.dependencies]\npython = \">=3.8,<3.9 || ^3.12\"\n",
+            )],
+            "3.12 (certain) pyproject.toml:2",
+            "allows Python 3.8 at the lowest, below what the base images run (3.11 to 3.14): raised to 3.12",
+        ),
+        (
+            &[(
+                "pyproject.toml",
+                "[project]\nname = \"x\"\nrequires-python = \">=3.8,<3.13\"\n",
+            )],
+            "3.11 (certain) pyproject.toml:3",
+            "`>=3.8,<3.13` allows Python 3.8 at the lowest, below what the base images run (3.11 to 3.14): raised to 3.11",
+        ),
+        (
+            &[(
+                "pyproject.toml",
+                "[project]\nname = \"x\"\nrequires-python = \">=3.7,<3.10\"\n",
+            )],
+            "3.11 (certain) pyproject.toml:3",
+            "allows none of the Pythons the base images run (3.11 to 3.14)",
+        ),
+    ];
+    for (files, expected, note) in cases {
+        let dir = assert_fs::TempDir::new().unwrap();
+        let mut all = vec![("app.py", "from flask import Flask\napp = Flask(__name__)\n")];
+        all.push(("requirements.txt", "flask\n"));
+        all.extend_from_slice(files);
+        write(dir.path(), &all);
+        let json = detect_json(dir.path());
+        assert_eq!(summary(&json, "python_version"), expected, "{files:?}");
+        let got = json["findings"]["python_version"]["note"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(got.contains(note), "{files:?}: {got}");
+        if note.is_empty() {
+            assert!(got.is_empty(), "{files:?}: {got}");
+        }
+    }
 }
