@@ -28,7 +28,7 @@ const CONSTRUCTORS: [(&str, &str); 8] = [
 ];
 
 /// Words that pick a file for parsing.
-const MARKERS: [&str; 12] = [
+const MARKERS: [&str; 14] = [
     "Flask",
     "FastAPI",
     "Starlette",
@@ -41,6 +41,8 @@ const MARKERS: [&str; 12] = [
     "urlpatterns",
     "instance_path",
     "sqlite",
+    "Blueprint",
+    "APIRouter",
 ];
 
 /// Names in a handler that mean it needs a database or a login.
@@ -95,6 +97,35 @@ pub struct Code {
     pub uses_flask_sqlalchemy: bool,
     /// (file, line, top-level module) of each absolute import in the app's modules.
     pub imports: Vec<(String, usize, String)>,
+    /// Names an app object is assigned to anywhere (`app = Flask(__name__)` in a factory too).
+    pub app_names: Vec<String>,
+    /// `bp = Blueprint(..., url_prefix=...)`, `router = APIRouter(prefix=...)`.
+    pub routers: Vec<Router>,
+    /// `app.register_blueprint(blog.bp, url_prefix=...)`, `app.include_router(router, ...)`.
+    pub mounts: Vec<Mount>,
+}
+
+/// A Flask blueprint or FastAPI router.
+#[derive(Debug, Clone)]
+pub struct Router {
+    pub file: String,
+    pub line: usize,
+    pub name: String,
+    pub prefix: Option<String>,
+    /// Flask's blueprint: a prefix given when registering replaces its own.
+    pub blueprint: bool,
+    pub text: String,
+}
+
+/// A blueprint or router registered on an app (or on another router).
+#[derive(Debug, Clone)]
+pub struct Mount {
+    pub file: String,
+    pub line: usize,
+    /// What is registered, as written: `bp`, `blog.bp`.
+    pub target: String,
+    pub prefix: Option<String>,
+    pub text: String,
 }
 
 fn is_test(rel: &str) -> bool {
@@ -169,6 +200,18 @@ impl File<'_> {
                     .find(|(c, _)| *c == name)
                     .map(|(_, f)| *f)
             })
+    }
+
+    /// The string given as keyword `key` to `call`: `url_prefix="/api"`.
+    fn keyword_string(&self, call: Node, key: &str) -> Option<String> {
+        let args = call.child_by_field_name("arguments")?;
+        let mut cursor = args.walk();
+        let found = args.named_children(&mut cursor).find(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name")
+                    .is_some_and(|n| self.text(n) == key)
+        })?;
+        self.string(found.child_by_field_name("value")?)
     }
 
     fn first_string(&self, args: Node) -> Option<String> {
@@ -363,7 +406,42 @@ impl File<'_> {
     /// Django `path("...", view)` routes.
     fn everywhere(&mut self, root: Node) {
         let mut found = Vec::new();
+        let mut nested = Vec::new();
+        let mut routers = Vec::new();
+        let mut mounts = Vec::new();
+        let mut app_names = Vec::new();
         self.visit(root, &mut |file, node| match node.kind() {
+            "decorated_definition" if node.parent().is_some_and(|p| p.kind() != "module") => {
+                nested.push(node);
+            }
+            "assignment" => {
+                if let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) && left.kind() == "identifier"
+                    && right.kind() == "call"
+                {
+                    let name = file.text(left);
+                    let callee = file.callee(right);
+                    if file.constructor(right).is_some() {
+                        app_names.push(name);
+                    } else if matches!(callee.as_str(), "Blueprint" | "APIRouter") {
+                        let key = if callee == "Blueprint" {
+                            "url_prefix"
+                        } else {
+                            "prefix"
+                        };
+                        routers.push(Router {
+                            file: file.rel.into(),
+                            line: File::line(node),
+                            name,
+                            prefix: file.keyword_string(right, key),
+                            blueprint: callee == "Blueprint",
+                            text: file.text(node),
+                        });
+                    }
+                }
+            }
             "import_statement" | "import_from_statement" => {
                 let names: Vec<Node> = if node.kind() == "import_statement" {
                     let mut cursor = node.walk();
@@ -390,6 +468,28 @@ impl File<'_> {
                 let name = file.callee(node);
                 let args = node.child_by_field_name("arguments");
                 let args_text = args.map(|a| file.text(a)).unwrap_or_default();
+                if matches!(name.as_str(), "register_blueprint" | "include_router")
+                    && let Some(args) = args
+                {
+                    let mut cursor = args.walk();
+                    let first = args
+                        .named_children(&mut cursor)
+                        .find(|a| matches!(a.kind(), "identifier" | "attribute"));
+                    if let Some(first) = first {
+                        let key = if name == "register_blueprint" {
+                            "url_prefix"
+                        } else {
+                            "prefix"
+                        };
+                        mounts.push(Mount {
+                            file: file.rel.into(),
+                            line: File::line(node),
+                            target: file.text(first),
+                            prefix: file.keyword_string(node, key),
+                            text: file.text(node),
+                        });
+                    }
+                }
                 if name == "setdefault"
                     && args_text.contains("DJANGO_SETTINGS_MODULE")
                     && let Some(args) = args
@@ -440,6 +540,14 @@ impl File<'_> {
             }
             _ => {}
         });
+        self.code.routers.extend(routers);
+        self.code.mounts.extend(mounts);
+        self.code.app_names.extend(app_names);
+        for node in nested {
+            if let Some(def) = node.child_by_field_name("definition") {
+                self.route(node, def);
+            }
+        }
         for (what, line, value) in found {
             let rel = self.rel.to_string();
             match what {
@@ -468,7 +576,7 @@ impl File<'_> {
         }
     }
 
-    fn visit(&self, node: Node, f: &mut dyn FnMut(&Self, Node)) {
+    fn visit<'t>(&self, node: Node<'t>, f: &mut dyn FnMut(&Self, Node<'t>)) {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
             f(self, n);
@@ -737,16 +845,118 @@ fn django(code: &Code, tree: &Tree) -> (Finding, Finding, Option<Finding>) {
     (app, root, Some(settings_finding))
 }
 
+/// A route as the app serves it: its full path (blueprint and router prefixes applied) and
+/// what shows it.
+struct Served {
+    path: String,
+    evidence: Vec<Evidence>,
+    certain: bool,
+    note: &'static str,
+}
+
+/// Where `route` is served. A route on a blueprint or router gets the prefix it is registered
+/// with (Flask: the registration's `url_prefix` replaces the blueprint's own; FastAPI: the
+/// `include_router` prefix comes before the router's).
+fn served(code: &Code, route: &Route, django: bool) -> Served {
+    let at = Evidence::at(route.file.clone(), Some(route.line), route.text.clone());
+    let guess = |note| Served {
+        path: route.path.clone(),
+        evidence: vec![at.clone()],
+        certain: false,
+        note,
+    };
+    if django {
+        return guess("a route of the root URLconf; the smoke test expects a 2xx answer there");
+    }
+    if route.on == "routes" {
+        return guess(
+            "a route registered in a route table; the smoke test expects a 2xx answer there",
+        );
+    }
+    let on_app = code.apps.iter().any(|a| a.attr == route.on && !a.factory)
+        || code.app_names.contains(&route.on);
+    if on_app {
+        return Served {
+            certain: true,
+            note: "",
+            ..guess("")
+        };
+    }
+    let unknown =
+        "the route is on a blueprint or router whose prefix is set elsewhere; check the path";
+    let Some(router) = code
+        .routers
+        .iter()
+        .find(|r| r.name == route.on && r.file == route.file)
+    else {
+        return guess(unknown);
+    };
+    // `blog.bp` names the router of `blog.py` (or `blog/__init__.py`); a bare `bp` any router
+    // of that name.
+    let stem = {
+        let path = router.file.trim_end_matches(".py");
+        let path = path.strip_suffix("/__init__").unwrap_or(path);
+        path.rsplit('/').next().unwrap_or(path).to_string()
+    };
+    let same_name = code
+        .routers
+        .iter()
+        .filter(|r| r.name == router.name)
+        .count();
+    let mounts: Vec<&Mount> = code
+        .mounts
+        .iter()
+        .filter(|m| match m.target.rsplit_once('.') {
+            Some((qualifier, last)) => {
+                last == router.name && qualifier.rsplit('.').next() == Some(stem.as_str())
+            }
+            None => m.target == router.name,
+        })
+        .collect();
+    let Some(mount) = mounts.first() else {
+        return guess(unknown);
+    };
+    let path = if router.blueprint {
+        match mount.prefix.as_ref().or(router.prefix.as_ref()) {
+            Some(prefix) => format!(
+                "{}/{}",
+                prefix.trim_end_matches('/'),
+                route.path.trim_start_matches('/')
+            ),
+            None => route.path.clone(),
+        }
+    } else {
+        format!(
+            "{}{}{}",
+            mount.prefix.clone().unwrap_or_default(),
+            router.prefix.clone().unwrap_or_default(),
+            route.path
+        )
+    };
+    let bare = !mount.target.contains('.');
+    Served {
+        path,
+        evidence: vec![
+            at,
+            Evidence::at(router.file.clone(), Some(router.line), router.text.clone()),
+            Evidence::at(mount.file.clone(), Some(mount.line), mount.text.clone()),
+        ],
+        certain: mounts.len() == 1 && !(bare && same_name > 1),
+        note: "the route's path with the prefix its blueprint or router is registered with",
+    }
+}
+
 /// A GET route that needs no database, login or request data; paths with a trailing slash
 /// are valid. None: the smoke test checks liveness (any HTTP answer below 500) instead.
 pub fn health_route(code: &Code, framework: Option<&str>) -> Finding {
     let django = framework == Some("django");
-    let routes: Vec<&Route> = code
+    let routes: Vec<Served> = code
         .routes
         .iter()
         .filter(|r| r.clean && (r.on == "urlpatterns") == django)
+        .map(|r| served(code, r, django))
         .collect();
-    let healthy = |r: &&&Route| {
+    let healthy = |r: &&Served| {
         let p = r.path.to_ascii_lowercase();
         ["health", "ping", "status", "live", "ready"]
             .iter()
@@ -757,20 +967,16 @@ pub fn health_route(code: &Code, framework: Option<&str>) -> Finding {
         .find(healthy)
         .or_else(|| routes.iter().find(|r| r.path == "/"));
     match chosen {
-        Some(route) => {
-            let evidence = vec![Evidence::at(route.file.clone(), Some(route.line), route.text.clone())];
-            let on_app = code.apps.iter().any(|a| a.attr == route.on && !a.factory) || django;
-            if on_app && !django {
-                Finding::certain(route.path.clone(), evidence)
+        Some(route) if route.certain => {
+            let finding = Finding::certain(route.path.clone(), route.evidence.clone());
+            if route.note.is_empty() {
+                finding
             } else {
-                Finding::guess(route.path.clone(), evidence).noted(if django {
-                    "a route of the root URLconf; the smoke test expects a 2xx answer there"
-                } else if route.on == "routes" {
-                    "a route registered in a route table; the smoke test expects a 2xx answer there"
-                } else {
-                    "the route is on a blueprint or router whose prefix is set elsewhere; check the path"
-                })
+                finding.noted(route.note)
             }
+        }
+        Some(route) => {
+            Finding::guess(route.path.clone(), route.evidence.clone()).noted(route.note)
         }
         None => Finding::guess(Value::Null, vec![]).noted(
             "no GET route that needs no database, login or request data: the health check accepts any HTTP answer below 500 (liveness)",

@@ -668,3 +668,79 @@ fn python_versions_in_every_shape_are_read_and_raised_to_what_the_images_run() {
         }
     }
 }
+
+#[test]
+fn health_routes_on_blueprints_and_routers_get_their_registered_prefix() {
+    // Flask: the registration's url_prefix replaces the blueprint's own; routes in a factory.
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "flask==3.1.3\n"),
+            (
+                "shop/__init__.py",
+                "from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n\n    @app.get(\"/hello\")\n    def hello():\n        return \"hi\"\n\n    from . import ops, blog\n    app.register_blueprint(ops.bp, url_prefix=\"/internal\")\n    app.register_blueprint(blog.bp)\n    return app\n",
+            ),
+            (
+                "shop/ops.py",
+                "from flask import Blueprint\n\nbp = Blueprint(\"ops\", __name__, url_prefix=\"/ops\")\n\n\n@bp.get(\"/healthz/\")\ndef healthz():\n    return {\"ok\": True}\n",
+            ),
+            (
+                "shop/blog.py",
+                "from flask import Blueprint\n\nbp = Blueprint(\"blog\", __name__)\n\n\n@bp.route(\"/status\")\ndef status():\n    return get_db().execute(\"select 1\")\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(
+        summary(&json, "health_path"),
+        "/internal/healthz/ (certain) shop/ops.py:6 shop/ops.py:3 shop/__init__.py:12"
+    );
+
+    // FastAPI: include_router's prefix, then the router's own.
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "fastapi==0.115.0\nuvicorn==0.34.0\n"),
+            (
+                "api/main.py",
+                "from fastapi import FastAPI\n\nfrom api.routes import meta\n\napp = FastAPI()\napp.include_router(meta.router, prefix=\"/v1\")\n",
+            ),
+            (
+                "api/routes/meta.py",
+                "from fastapi import APIRouter\n\nrouter = APIRouter(prefix=\"/meta\")\n\n\n@router.get(\"/ping\")\ndef ping():\n    return \"pong\"\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(
+        summary(&json, "health_path"),
+        "/v1/meta/ping (certain) api/routes/meta.py:6 api/routes/meta.py:3 api/main.py:6"
+    );
+
+    // A blueprint registered nowhere the code says: the path stays a guess, with a note.
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "flask==3.1.3\n"),
+            (
+                "app.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+            (
+                "views.py",
+                "from flask import Blueprint\n\nbp = Blueprint(\"v\", __name__)\n\n\n@bp.get(\"/health\")\ndef health():\n    return \"ok\"\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(summary(&json, "health_path"), "/health (guess) views.py:6");
+    assert!(
+        json["findings"]["health_path"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("prefix is set elsewhere")
+    );
+}
