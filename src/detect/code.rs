@@ -985,7 +985,9 @@ pub fn health_route(code: &Code, framework: Option<&str>) -> Finding {
 }
 
 /// Paths the app writes when it starts, which the read-only root file system would refuse.
-pub fn writable_paths(code: &Code, source_root: &str) -> Finding {
+/// `installed_as`: the app's module when the project is installed as a package, whose Flask
+/// instance folder is then `/opt/venv/var/MODULE-instance`, not `instance/` beside the code.
+pub fn writable_paths(code: &Code, source_root: &str, installed_as: Option<&str>) -> Finding {
     let mut paths = Vec::new();
     let mut evidence = Vec::new();
     let prefix = |p: &str| {
@@ -995,9 +997,13 @@ pub fn writable_paths(code: &Code, source_root: &str) -> Finding {
             format!("{source_root}/{p}")
         }
     };
+    let instance = match installed_as {
+        Some(module) => format!("/opt/venv/var/{module}-instance"),
+        None => prefix("instance"),
+    };
     for (file, line, text) in &code.instance {
         evidence.push(Evidence::at(file.clone(), Some(*line), text.clone()));
-        paths.push(prefix("instance"));
+        paths.push(instance.clone());
     }
     for (file, line, url) in &code.sqlite {
         let rel = url.trim_start_matches("sqlite:///");
@@ -1007,18 +1013,20 @@ pub fn writable_paths(code: &Code, source_root: &str) -> Finding {
             continue;
         }
         let folder = if code.uses_flask_sqlalchemy {
-            "instance".to_string()
+            instance.clone()
         } else {
-            rel.rsplit_once('/')
-                .map(|(d, _)| d.to_string())
-                .unwrap_or_else(|| "data".into())
+            prefix(
+                &rel.rsplit_once('/')
+                    .map(|(d, _)| d.to_string())
+                    .unwrap_or_else(|| "data".into()),
+            )
         };
         evidence.push(Evidence::at(
             file.clone(),
             Some(*line),
             format!("\"{url}\""),
         ));
-        paths.push(prefix(&folder));
+        paths.push(folder);
     }
     paths.sort();
     paths.dedup();

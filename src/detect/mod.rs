@@ -204,32 +204,20 @@ pub fn detect(root: &Path) -> Result<Detection> {
             "no web framework among this folder's dependencies: in a monorepo, run it in the service's folder".into()
         });
     }
-    let writable = code::writable_paths(&code, source_root.text().unwrap_or(""));
-    let mut package = deps::package_mode(root, &manifests, installer.text());
-    let mut extra_warnings = Vec::new();
-    // Flask keeps an installed package's instance folder under the virtualenv
-    // (`/opt/venv/var/NAME-instance`), outside the folders a read-only root can make writable:
-    // such an app runs in place, where the instance folder is `instance/` beside its package.
-    let instance = writable
-        .evidence
-        .iter()
-        .find(|e| e.says.contains("instance_path") || code.uses_flask_sqlalchemy)
-        .cloned();
-    if package.value == true
-        && let Some(evidence) = instance
-    {
-        if installer.text() == Some("flit") {
-            extra_warnings.push(format!(
-                "{}: the app writes Flask's instance folder, which an installed package keeps                  under the virtualenv (/opt/venv/var/), not writable on a read-only root; flit                  always installs the package, so give the app an `instance_path` under /app or                  package it with another installer",
-                evidence.location()
-            ));
-        } else {
-            package = Finding::certain(false, vec![evidence]).noted(
-                "runs in place: Flask keeps an installed package's instance folder under the \
-                 virtualenv, which a read-only root cannot write; in place it is the `instance` folder beside the package",
-            );
-        }
-    }
+    let package = deps::package_mode(root, &manifests, installer.text());
+    // An installed package's Flask instance folder is under the virtualenv: Flask names it
+    // after the app's import name (`/opt/venv/var/flaskr-instance`).
+    let installed_as = app
+        .value
+        .as_str()
+        .filter(|_| package.value == true)
+        .and_then(|a| a.split(':').next())
+        .map(str::to_string);
+    let writable = code::writable_paths(
+        &code,
+        source_root.text().unwrap_or(""),
+        installed_as.as_deref(),
+    );
     findings.insert("package", package);
     findings.insert(
         "copy",
@@ -279,7 +267,6 @@ pub fn detect(root: &Path) -> Result<Detection> {
         findings,
         warnings: {
             let mut warnings = scan::gitignore_warnings(root);
-            warnings.extend(extra_warnings);
             warnings.extend(scan::ignored_imports(
                 root,
                 source_root_text.as_str(),

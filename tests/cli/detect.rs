@@ -555,18 +555,18 @@ fn an_editable_install_of_the_project_is_a_warning_and_a_root_without_a_framewor
 }
 
 #[test]
-fn a_flask_instance_folder_keeps_a_package_in_place_and_flit_is_warned() {
-    // uv's package (flask-uv-instance) runs in place: the instance folder is `src/instance`.
+fn an_installed_packages_flask_instance_folder_is_under_the_virtualenv() {
+    // uv builds and installs the package: Flask keeps its instance folder under the venv.
     let json = detect_json(&fixture("flask-uv-instance"));
     assert_eq!(
         summary(&json, "package"),
-        "false (certain) src/notes/__init__.py:9"
+        "true (certain) pyproject.toml:14"
     );
     assert_eq!(
         summary(&json, "writable_paths"),
-        "[\"src/instance\"] (certain) src/notes/__init__.py:9"
+        "[\"/opt/venv/var/notes-instance\"] (certain) src/notes/__init__.py:9"
     );
-    // flit always installs the package: the instance folder would land under the virtualenv.
+    // flit: the same, named after the module that creates the app.
     let dir = assert_fs::TempDir::new().unwrap();
     let pyproject = std::fs::read_to_string(fixture("flit-package/pyproject.toml")).unwrap();
     write(
@@ -587,10 +587,15 @@ fn a_flask_instance_folder_keeps_a_package_in_place_and_flit_is_warned() {
     );
     let json = detect_json(dir.path());
     assert_eq!(json["findings"]["package"]["value"], true, "{json}");
-    let warnings = json["warnings"].to_string();
-    assert!(
-        warnings.contains("greeter/web.py:6: the app writes Flask's instance folder"),
-        "{warnings}"
+    assert_eq!(
+        json["findings"]["writable_paths"]["value"],
+        serde_json::json!(["/opt/venv/var/greeter.web-instance"])
+    );
+    // In place (pip), it is `instance/` beside the package.
+    let json = detect_json(&fixture("flaskr-piptools"));
+    assert_eq!(
+        json["findings"]["writable_paths"]["value"],
+        serde_json::json!(["instance"])
     );
 }
 

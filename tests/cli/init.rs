@@ -119,9 +119,8 @@ const CASES: &[Expect<'_>] = &[
     Expect {
         fixture: "flask-uv-instance",
         answers: &[
-            ("package", "false"),
-            ("source_root", "src"),
-            ("writable_paths", "src/instance"),
+            ("package", "true"),
+            ("writable_paths", "/opt/venv/var/notes-instance"),
             ("health_check", "liveness"),
         ],
         writes: &[],
@@ -490,12 +489,24 @@ fn adopt_and_build(
     prepare: Option<fn(&Path)>,
     init_args: &[&str],
     expect_in_log: &[&str],
-) {
-    let engine = crate::docker_e2e::Engine::get();
+) -> String {
     let (tmp, root) = copy_fixture(name);
     if let Some(prepare) = prepare {
         prepare(&root);
     }
+    adopt_and_build_at(&tmp, &root, init_args, expect_in_log)
+}
+
+/// [`adopt_and_build`] on a repository in `tmp` (`root` is `tmp/NAME`).
+fn adopt_and_build_at(
+    tmp: &TempDir,
+    root: &Path,
+    init_args: &[&str],
+    expect_in_log: &[&str],
+) -> String {
+    let engine = crate::docker_e2e::Engine::get();
+    let name = root.file_name().unwrap().to_str().unwrap();
+    let root = root.to_path_buf();
     crate::support::commit_all(&root, "the repository as it was");
     let mut args = vec!["init", name, "-y"];
     args.extend(init_args);
@@ -505,11 +516,12 @@ fn adopt_and_build(
         "{name}: init failed:\n{}",
         stderr(&out)
     );
-    if init_args.is_empty() {
+    let init_log = stderr(&out);
+    // Server packages added by the installer are the project's own: the image adds none.
+    if init_log.contains(" added by `") {
         let pyproject = std::fs::read_to_string(root.join("pyproject.toml")).unwrap();
         assert!(pyproject.contains("gunicorn"), "{name}: {pyproject}");
         assert!(!root.join("docker/server-requirements.txt").exists());
-        assert!(stderr(&out).contains("gunicorn added by `uv add --no-sync gunicorn`"));
     }
     crate::support::commit_all(&root, "pyscaffold init");
     let started = std::time::Instant::now();
@@ -552,6 +564,7 @@ fn adopt_and_build(
         stderr(&out)
     );
     engine.run(&["rmi", "--force", &tag]);
+    init_log
 }
 
 /// The fixture's uv.lock is a stand-in for detection; a real repository has a real lock.
@@ -564,13 +577,63 @@ fn real_uv_lock(root: &Path) {
 
 #[test]
 #[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
-fn init_flask_uv_package_writing_its_instance_folder_runs_in_place_and_serves() {
+fn init_flask_uv_package_writing_its_instance_folder_under_the_venv_serves() {
     adopt_and_build(
         "flask-uv-instance",
         Some(real_uv_lock),
         &["--no-lock"],
         &["healthy on port"],
     );
+}
+
+/// A real public app: the Flask tutorial (flaskr) as Flask's own source release ships it, a flit
+/// package whose factory creates its instance folder at start.
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_the_flask_tutorial_from_flasks_source_release_builds_and_serves() {
+    let tmp = TempDir::new().unwrap();
+    let pip = crate::support::tool("pip").expect("pip (scripts/install-validators.sh installs it)");
+    let download = tmp.path().join("download");
+    let (ok, text) = crate::support::run_tool(
+        &pip,
+        &[
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--dest",
+            download.to_str().unwrap(),
+            "flask==3.1.3",
+        ],
+        tmp.path(),
+    );
+    assert!(ok, "pip download: {text}");
+    let python = pip.with_file_name("python3");
+    let (ok, text) = crate::support::run_tool(
+        &python,
+        &[
+            "-c",
+            "import shutil, sys, tarfile\n\
+             tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter='data')\n\
+             shutil.copytree(sys.argv[2] + '/flask-3.1.3/examples/tutorial', sys.argv[3])",
+            download.join("flask-3.1.3.tar.gz").to_str().unwrap(),
+            download.to_str().unwrap(),
+            tmp.path().join("flaskr").to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(ok, "extracting the tutorial: {text}");
+    let root = tmp.path().join("flaskr");
+    let detected = run(&root, &["detect", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&detected.stdout).unwrap();
+    assert_eq!(json["findings"]["installer"]["value"], "flit");
+    assert_eq!(json["findings"]["app"]["value"], "flaskr:create_app()");
+    assert_eq!(
+        json["findings"]["writable_paths"]["value"],
+        serde_json::json!(["/opt/venv/var/flaskr-instance"])
+    );
+    adopt_and_build_at(&tmp, &root, &[], &["healthy on port"]);
 }
 
 #[test]
@@ -596,7 +659,11 @@ fn init_django_in_a_subfolder_with_split_requirements_builds_and_serves() {
 fn init_fastapi_uv_src_package_old_uvicorn_without_gunicorn_builds_and_serves() {
     // uv is on PATH: gunicorn joins the project's own dependencies through `uv add`, at a
     // version uv finds compatible with the old uvicorn the project pins.
-    adopt_and_build("fastapi-uv-src", Some(real_uv_lock), &[], &["/healthz"]);
+    let log = adopt_and_build("fastapi-uv-src", Some(real_uv_lock), &[], &["/healthz"]);
+    assert!(
+        log.contains("pyproject.toml: gunicorn added by `uv add --no-sync gunicorn`"),
+        "{log}"
+    );
 }
 
 #[test]
