@@ -234,10 +234,15 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         notes_early.push(note);
     }
 
-    let lock_missing = match answers.get("installer").map(Value::to_text) {
-        Some(installer) => lock_file(&installer).is_some_and(|f| !root.join(f).exists()),
-        None => false,
-    };
+    // The template set's own `lock_file` (derived from the installer): none for pip and flit.
+    let lock_file = set
+        .context(&answers, &meta)?
+        .get("lock_file")
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(str::to_string);
+    let lock_missing = lock_file.as_ref().is_some_and(|f| !root.join(f).exists());
     let outcome = if lock_missing {
         lock(set.lock_rule(&answers)?, &root, args.no_lock)?
     } else {
@@ -252,10 +257,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
             code = ExitCode::from(crate::error::EXIT_FAILURE);
         }
         LockOutcome::Created => {
-            if let Some(file) = answers
-                .get("installer")
-                .and_then(|i| lock_file(&i.to_text()))
-            {
+            if let Some(file) = &lock_file {
                 changed.push(format!("{file}: created by the installer's lock command"));
             }
         }
@@ -371,18 +373,6 @@ fn ci_outside_the_repository_root(root: &Path, answers: &Answers) -> Option<Stri
         root.display(),
         top.display()
     ))
-}
-
-/// The installer's lock file (none for pip and flit).
-fn lock_file(installer: &str) -> Option<&'static str> {
-    match installer {
-        "pip-tools" => Some("requirements.txt"),
-        "pipenv" => Some("Pipfile.lock"),
-        "poetry" => Some("poetry.lock"),
-        "uv" => Some("uv.lock"),
-        "pdm" => Some("pdm.lock"),
-        _ => None,
-    }
 }
 
 /// Detection as a layer of answers, and the questions it could not settle (ambiguous, or no

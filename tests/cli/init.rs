@@ -692,9 +692,14 @@ fn packaging_written_for_adopted_repositories_matches_the_golden_trees() {
 
 /// A stand-in `uv` first on PATH: `body` is its shell script.
 fn fake_uv(body: &str) -> (TempDir, std::ffi::OsString) {
+    fake_tool("uv", body)
+}
+
+/// A stand-in for installer `name` first on PATH: `body` is its shell script.
+fn fake_tool(name: &str, body: &str) -> (TempDir, std::ffi::OsString) {
     use std::os::unix::fs::PermissionsExt as _;
     let bin = TempDir::new().unwrap();
-    let path = bin.path().join("uv");
+    let path = bin.path().join(name);
     std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut dirs = vec![bin.path().to_path_buf()];
@@ -810,5 +815,41 @@ echo locked > uv.lock"#;
     assert_eq!(
         record(&root)["answers"]["server_packages"],
         serde_json::json!(["gunicorn"])
+    );
+}
+
+#[test]
+fn a_missing_lock_file_is_created_with_the_installers_lock_command_and_listed() {
+    let (_bin, path) = fake_tool(
+        "pipenv",
+        r#"echo "$@" > lock.args; echo '{}' > Pipfile.lock"#,
+    );
+    let (tmp, root) = copy_fixture("pipenv-nolock");
+    let out = crate::support::command(tmp.path(), &["init", "pipenv-nolock", "-y"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(root.join("lock.args")).unwrap(),
+        "lock\n"
+    );
+    assert!(
+        stderr(&out).contains("Pipfile.lock: created by the installer's lock command"),
+        "{}",
+        stderr(&out)
+    );
+    // The lock command fails: exit 1, with what to run once the cause is fixed.
+    let (_bin, path) = fake_tool("pipenv", "exit 3");
+    let (tmp, _root) = copy_fixture("pipenv-nolock");
+    let out = crate::support::command(tmp.path(), &["init", "pipenv-nolock", "-y"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: `pipenv lock` failed (exit status: 3)"),
+        "{}",
+        stderr(&out)
     );
 }
