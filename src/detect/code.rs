@@ -28,7 +28,7 @@ const CONSTRUCTORS: [(&str, &str); 8] = [
 ];
 
 /// Words that pick a file for parsing.
-const MARKERS: [&str; 14] = [
+const MARKERS: [&str; 15] = [
     "Flask",
     "FastAPI",
     "Starlette",
@@ -43,6 +43,7 @@ const MARKERS: [&str; 14] = [
     "sqlite",
     "Blueprint",
     "APIRouter",
+    "environ[",
 ];
 
 /// Names in a handler that mean it needs a database or a login.
@@ -97,6 +98,11 @@ pub struct Code {
     pub uses_flask_sqlalchemy: bool,
     /// (file, line, top-level module) of each absolute import in the app's modules.
     pub imports: Vec<(String, usize, String)>,
+    /// (file, line, variable) of each `os.environ["NAME"]` read at start (at module level or
+    /// in an app factory): no default, so the app fails without it.
+    pub required_env: Vec<(String, usize, String)>,
+    /// The same inside other functions: (file, line, variable, function).
+    env_in_functions: Vec<(String, usize, String, String)>,
     /// Names an app object is assigned to anywhere (`app = Flask(__name__)` in a factory too).
     pub app_names: Vec<String>,
     /// `bp = Blueprint(..., url_prefix=...)`, `router = APIRouter(prefix=...)`.
@@ -166,6 +172,21 @@ pub fn analyse(root: &Path, tree: &Tree) -> Result<Code> {
         .module(parsed.root_node());
     }
     code.imports.sort();
+    // An app factory runs at start too.
+    let factories: Vec<String> = code
+        .apps
+        .iter()
+        .filter(|a| a.factory)
+        .map(|a| a.attr.clone())
+        .collect();
+    let in_factories: Vec<(String, usize, String)> = code
+        .env_in_functions
+        .iter()
+        .filter(|(_, _, _, function)| factories.contains(function))
+        .map(|(file, line, name, _)| (file.clone(), *line, name.clone()))
+        .collect();
+    code.required_env.extend(in_factories);
+    code.required_env.sort();
     Ok(code)
 }
 
@@ -410,6 +431,7 @@ impl File<'_> {
         let mut routers = Vec::new();
         let mut mounts = Vec::new();
         let mut app_names = Vec::new();
+        let mut env_in_functions = Vec::new();
         self.visit(root, &mut |file, node| match node.kind() {
             "decorated_definition" if node.parent().is_some_and(|p| p.kind() != "module") => {
                 nested.push(node);
@@ -439,6 +461,40 @@ impl File<'_> {
                             blueprint: callee == "Blueprint",
                             text: file.text(node),
                         });
+                    }
+                }
+            }
+            "subscript" => {
+                let value = node.child_by_field_name("value").map(|v| file.text(v));
+                let assigned = node.parent().is_some_and(|p| {
+                    matches!(
+                        p.kind(),
+                        "assignment" | "augmented_assignment" | "delete_statement"
+                    ) && p.child_by_field_name("left") == Some(node)
+                        || p.kind() == "delete_statement"
+                });
+                if value.as_deref() == Some("os.environ")
+                    && !assigned
+                    && let Some(key) = node.child_by_field_name("subscript")
+                    && let Some(name) = file.string(key)
+                {
+                    let mut up = node.parent();
+                    let mut function = None;
+                    while let Some(n) = up {
+                        if n.kind() == "function_definition" {
+                            function = n.child_by_field_name("name").map(|f| file.text(f));
+                            break;
+                        }
+                        up = n.parent();
+                    }
+                    match function {
+                        None => found.push(("env", File::line(node), name)),
+                        Some(function) => env_in_functions.push((
+                            file.rel.to_string(),
+                            File::line(node),
+                            name,
+                            function,
+                        )),
                     }
                 }
             }
@@ -543,6 +599,7 @@ impl File<'_> {
         self.code.routers.extend(routers);
         self.code.mounts.extend(mounts);
         self.code.app_names.extend(app_names);
+        self.code.env_in_functions.extend(env_in_functions);
         for node in nested {
             if let Some(def) = node.child_by_field_name("definition") {
                 self.route(node, def);
@@ -554,6 +611,7 @@ impl File<'_> {
                 "settings" => self.code.settings_modules.push((rel, line, value)),
                 "instance" => self.code.instance.push((rel, line, value)),
                 "import" => self.code.imports.push((rel, line, value)),
+                "env" => self.code.required_env.push((rel, line, value)),
                 "sqlite" => self.code.sqlite.push((rel, line, value)),
                 "flask_sqlalchemy" => self.code.uses_flask_sqlalchemy = true,
                 "route" => self.code.routes.push(Route {

@@ -29,6 +29,16 @@ pub use deps::Dependency;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The Python versions the templates support, lowest first.
+/// Variables the image or its smoke test sets itself.
+const SET_BY_THE_IMAGE: [&str; 6] = [
+    "PORT",
+    "HEALTH_PATH",
+    "APP_ENV",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_SECRET_KEY",
+    "VIRTUAL_ENV",
+];
+
 pub const SUPPORTED_PYTHON: [&str; 4] = ["3.11", "3.12", "3.13", "3.14"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -267,6 +277,19 @@ pub fn detect(root: &Path) -> Result<Detection> {
         findings,
         warnings: {
             let mut warnings = scan::gitignore_warnings(root);
+            let mut seen = Vec::new();
+            for (file, line, name) in &code.required_env {
+                if seen.contains(name) || SET_BY_THE_IMAGE.contains(&name.as_str()) {
+                    continue;
+                }
+                seen.push(name.clone());
+                warnings.push(format!(
+                    "{file}:{line} reads `{name}` from the environment without a default: the \
+                     smoke test starts the image without it (and the build, for Django's \
+                     collectstatic); help: give it a default (`os.environ.get(\"{name}\", ...)`), \
+                     or add a value that is not a secret to SMOKE_ENV in docker/smoke_test.py"
+                ));
+            }
             warnings.extend(scan::ignored_imports(
                 root,
                 source_root_text.as_str(),

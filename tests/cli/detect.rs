@@ -749,3 +749,38 @@ fn health_routes_on_blueprints_and_routers_get_their_registered_prefix() {
             .contains("prefix is set elsewhere")
     );
 }
+
+#[test]
+fn environment_variables_read_at_start_without_a_default_are_warned() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "flask==3.1.3\n"),
+            (
+                "app.py",
+                "import os\n\nfrom flask import Flask\n\nos.environ[\"TZ\"] = \"UTC\"\nREGION = os.environ[\"REGION\"]\nPORT = os.environ[\"PORT\"]\nDEBUG = os.environ.get(\"DEBUG\", \"\")\n\n\ndef create_app():\n    app = Flask(__name__)\n    app.config[\"DB\"] = os.environ[\"DATABASE_URL\"]\n\n    @app.get(\"/token\")\n    def token():\n        return os.environ[\"API_TOKEN\"]\n\n    return app\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    let warnings: Vec<String> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect();
+    let named: Vec<&str> = warnings
+        .iter()
+        .filter_map(|w| w.split('`').nth(1))
+        .collect();
+    assert_eq!(named, ["REGION", "DATABASE_URL"], "{warnings:#?}");
+    assert!(
+        warnings[0].starts_with("app.py:6 reads `REGION` from the environment without a default"),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings[1].starts_with("app.py:13 reads `DATABASE_URL`"),
+        "{warnings:#?}"
+    );
+}
