@@ -988,13 +988,11 @@ pub fn start_hints(root: &Path, m: &Manifests) -> Finding {
         }
     }
     if let Ok(Some(text)) = read_optional(&root.join("Dockerfile")) {
-        for (i, l) in text.lines().enumerate() {
-            let t = l.trim();
-            if t.to_ascii_uppercase().starts_with("CMD ")
-                || t.to_ascii_uppercase().starts_with("ENTRYPOINT ")
-            {
-                hints.push(t.to_string());
-                evidence.push(Evidence::at("Dockerfile", Some(i + 1), t));
+        for (line, instruction) in final_stage(&text) {
+            let upper = instruction.to_ascii_uppercase();
+            if upper.starts_with("CMD ") || upper.starts_with("ENTRYPOINT ") {
+                hints.push(instruction.clone());
+                evidence.push(Evidence::at("Dockerfile", Some(line), instruction));
             }
         }
     }
@@ -1033,15 +1031,58 @@ pub fn port(root: &Path) -> Finding {
         }),
     ] {
         if let Ok(Some(text)) = read_optional(&root.join(file)) {
-            for (i, l) in text.lines().enumerate() {
-                if let Some(port) = find(l).filter(|p| *p >= 1024) {
-                    return Finding::certain(port, vec![Evidence::at(file, Some(i + 1), l.trim())]);
+            let lines: Vec<(usize, String)> = if file == "Dockerfile" {
+                final_stage(&text)
+            } else {
+                text.lines()
+                    .enumerate()
+                    .map(|(i, l)| (i + 1, l.trim().to_string()))
+                    .collect()
+            };
+            for (line, l) in lines {
+                if let Some(port) = find(&l).filter(|p| *p >= 1024) {
+                    return Finding::certain(port, vec![Evidence::at(file, Some(line), l)]);
                 }
             }
         }
     }
     Finding::guess(8000, vec![])
         .noted("nothing names a port: the default (the image honours $PORT)")
+}
+
+/// The instructions of a Dockerfile's last stage (what the image runs), each with the line it
+/// starts on: continuation lines joined, comments and blank lines left out.
+fn final_stage(text: &str) -> Vec<(usize, String)> {
+    let mut instructions: Vec<(usize, String)> = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.starts_with('#') || (line.is_empty() && open.is_none()) {
+            continue;
+        }
+        let (body, continues) = match line.strip_suffix('\\') {
+            Some(body) => (body.trim_end(), true),
+            None => (line, false),
+        };
+        let (start, mut joined) = open.take().unwrap_or((i + 1, String::new()));
+        if !joined.is_empty() && !body.is_empty() {
+            joined.push(' ');
+        }
+        joined.push_str(body);
+        if continues {
+            open = Some((start, joined));
+        } else if !joined.is_empty() {
+            instructions.push((start, joined));
+        }
+    }
+    if let Some(last) = open {
+        instructions.push(last);
+    }
+    let from = instructions
+        .iter()
+        .rposition(|(_, i)| i.to_ascii_uppercase().starts_with("FROM "))
+        .map_or(0, |p| p + 1);
+    instructions.split_off(from)
 }
 
 /// `--bind 0.0.0.0:5000`, `-b :5000`, `--port 5000`.

@@ -784,3 +784,28 @@ fn environment_variables_read_at_start_without_a_default_are_warned() {
         "{warnings:#?}"
     );
 }
+
+#[test]
+fn an_existing_multi_stage_dockerfile_gives_its_last_stages_command_and_port() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "flask==3.1.3\n"),
+            (
+                "app.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+            (
+                "Dockerfile",
+                "FROM python:3.12 AS build\nEXPOSE 9999\nCMD [\"make\"]\n\n# the image\nFROM python:3.12-slim\nEXPOSE 5000\nCMD [\"gunicorn\", \\\n     # bind\n     \"--bind\", \"0.0.0.0:5000\", \\\n     \"app:app\"]\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(summary(&json, "port"), "5000 (certain) Dockerfile:7");
+    assert_eq!(
+        summary(&json, "start_hints"),
+        r#"["CMD [\"gunicorn\", \"--bind\", \"0.0.0.0:5000\", \"app:app\"]"] (certain) Dockerfile:8"#
+    );
+}
