@@ -64,7 +64,10 @@ pub enum Command {
     /// `-y` (or without a terminal) detection stands, and what it could not settle is an error
     /// naming the flag. Writes only packaging and `.pyscaffold.yml`: no example app, no
     /// dependency manifest; the repository's own .gitignore and .gitattributes are kept (a
-    /// `.gitignore` that would hide a generated file gets a `!` line, listed). An existing
+    /// `.gitignore` that would hide a generated file gets a `!` line, listed). Missing gunicorn
+    /// (or uvicorn worker) is added with the installer's own command for uv, Poetry and PDM
+    /// (pyproject.toml and the lock file change, listed), else from hashed pins in the image.
+    /// An existing
     /// Dockerfile, compose file, CI workflow or other file it would replace is replaced only
     /// with `--force`, and listed. Then `pyscaffold upgrade` keeps the packaging current.
     #[command(after_help = INIT_EXAMPLES)]
