@@ -103,6 +103,8 @@ pub struct Code {
     pub required_env: Vec<(String, usize, String)>,
     /// The same inside other functions: (file, line, variable, function).
     env_in_functions: Vec<(String, usize, String, String)>,
+    /// Django's `path("prefix/", include("module"))`.
+    pub includes: Vec<Include>,
     /// Names an app object is assigned to anywhere (`app = Flask(__name__)` in a factory too).
     pub app_names: Vec<String>,
     /// `bp = Blueprint(..., url_prefix=...)`, `router = APIRouter(prefix=...)`.
@@ -120,6 +122,18 @@ pub struct Router {
     pub prefix: Option<String>,
     /// Flask's blueprint: a prefix given when registering replaces its own.
     pub blueprint: bool,
+    pub text: String,
+}
+
+/// A Django URLconf including another under a prefix.
+#[derive(Debug, Clone)]
+pub struct Include {
+    pub file: String,
+    pub line: usize,
+    /// As written: `blog/` (empty for the root).
+    pub prefix: String,
+    /// The included module: `blog.urls`.
+    pub target: String,
     pub text: String,
 }
 
@@ -221,6 +235,21 @@ impl File<'_> {
                     .find(|(c, _)| *c == name)
                     .map(|(_, f)| *f)
             })
+    }
+
+    /// The source line `node` starts on, trimmed: evidence quoted as the file has it.
+    fn line_text(&self, node: Node) -> String {
+        self.source_line(Self::line(node))
+    }
+
+    /// Line `line` (1-based) of the file, trimmed.
+    fn source_line(&self, line: usize) -> String {
+        String::from_utf8_lossy(self.src)
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
     }
 
     /// The string given as keyword `key` to `call`: `url_prefix="/api"`.
@@ -432,6 +461,7 @@ impl File<'_> {
         let mut mounts = Vec::new();
         let mut app_names = Vec::new();
         let mut env_in_functions = Vec::new();
+        let mut includes = Vec::new();
         self.visit(root, &mut |file, node| match node.kind() {
             "decorated_definition" if node.parent().is_some_and(|p| p.kind() != "module") => {
                 nested.push(node);
@@ -578,10 +608,35 @@ impl File<'_> {
                 if name == "path"
                     && let Some(args) = args
                     && let Some(route) = file.first_string(args)
-                    && !args_text.contains("include(")
                     && !route.contains('<')
                 {
-                    found.push(("django_route", File::line(node), format!("/{route}")));
+                    if args_text.contains("include(") {
+                        // `path("blog/", include("blog.urls"))`: blog.urls' routes are under it.
+                        let mut cursor = args.walk();
+                        let target = args
+                            .named_children(&mut cursor)
+                            .filter(|a| a.kind() == "call" && file.callee(*a) == "include")
+                            .find_map(|call| {
+                                let inner = call.child_by_field_name("arguments")?;
+                                let mut c = inner.walk();
+                                let first = inner.named_children(&mut c).next()?;
+                                file.string(first).or_else(|| {
+                                    matches!(first.kind(), "attribute" | "identifier")
+                                        .then(|| file.text(first))
+                                })
+                            });
+                        if let Some(target) = target {
+                            includes.push(Include {
+                                file: file.rel.to_string(),
+                                line: File::line(node),
+                                prefix: route,
+                                target,
+                                text: file.line_text(node),
+                            });
+                        }
+                    } else {
+                        found.push(("django_route", File::line(node), format!("/{route}")));
+                    }
                 }
             }
             "string" => {
@@ -600,6 +655,7 @@ impl File<'_> {
         self.code.mounts.extend(mounts);
         self.code.app_names.extend(app_names);
         self.code.env_in_functions.extend(env_in_functions);
+        self.code.includes.extend(includes);
         for node in nested {
             if let Some(def) = node.child_by_field_name("definition") {
                 self.route(node, def);
@@ -623,12 +679,12 @@ impl File<'_> {
                     clean: true,
                 }),
                 _ => self.code.routes.push(Route {
+                    text: self.source_line(line),
                     file: rel,
                     line,
                     path: value.clone(),
                     on: "urlpatterns".into(),
                     clean: true,
-                    text: format!("path(\"{}\", ...)", value.trim_start_matches('/')),
                 }),
             }
         }
@@ -915,7 +971,7 @@ struct Served {
 /// Where `route` is served. A route on a blueprint or router gets the prefix it is registered
 /// with (Flask: the registration's `url_prefix` replaces the blueprint's own; FastAPI: the
 /// `include_router` prefix comes before the router's).
-fn served(code: &Code, route: &Route, django: bool) -> Served {
+fn served(code: &Code, route: &Route, django: bool, source_root: &str) -> Option<Served> {
     let at = Evidence::at(route.file.clone(), Some(route.line), route.text.clone());
     let guess = |note| Served {
         path: route.path.clone(),
@@ -924,8 +980,58 @@ fn served(code: &Code, route: &Route, django: bool) -> Served {
         note,
     };
     if django {
-        return guess("a route of the root URLconf; the smoke test expects a 2xx answer there");
+        // Served under the prefixes of the include() lines from ROOT_URLCONF down; a URLconf
+        // no include() chain reaches serves nothing.
+        let module = module_of(&route.file, source_root);
+        let (prefix, mut evidence) = django_prefix(code, &module, source_root, 0)?;
+        evidence.insert(0, at);
+        return Some(Served {
+            path: format!("/{prefix}{}", route.path.trim_start_matches('/')),
+            evidence,
+            certain: true,
+            note: "a route of the root URLconf (under the prefixes of the include() lines shown)",
+        });
     }
+    Some(served_app(code, route, guess))
+}
+
+/// The URL prefix Django serves URLconf `module` under, with the include() lines behind it.
+fn django_prefix(
+    code: &Code,
+    module: &str,
+    source_root: &str,
+    depth: usize,
+) -> Option<(String, Vec<Evidence>)> {
+    let root = code
+        .django
+        .iter()
+        .find(|(_, _, name, _)| name == "ROOT_URLCONF")
+        .map(|(_, _, _, value)| value.as_str());
+    let included = code.includes.iter().any(|i| i.target == module);
+    if root == Some(module) || (root.is_none() && !included) {
+        return Some((String::new(), Vec::new()));
+    }
+    if depth > 8 {
+        return None;
+    }
+    code.includes
+        .iter()
+        .filter(|i| i.target == module)
+        .find_map(|include| {
+            let parent = module_of(&include.file, source_root);
+            let (prefix, mut evidence) = django_prefix(code, &parent, source_root, depth + 1)?;
+            evidence.push(Evidence::at(
+                include.file.clone(),
+                Some(include.line),
+                include.text.clone(),
+            ));
+            Some((format!("{prefix}{}", include.prefix), evidence))
+        })
+}
+
+/// Where a Flask, FastAPI or other app's route is served.
+fn served_app(code: &Code, route: &Route, guess: impl Fn(&'static str) -> Served) -> Served {
+    let at = Evidence::at(route.file.clone(), Some(route.line), route.text.clone());
     if route.on == "routes" {
         return guess(
             "a route registered in a route table; the smoke test expects a 2xx answer there",
@@ -1006,13 +1112,13 @@ fn served(code: &Code, route: &Route, django: bool) -> Served {
 
 /// A GET route that needs no database, login or request data; paths with a trailing slash
 /// are valid. None: the smoke test checks liveness (any HTTP answer below 500) instead.
-pub fn health_route(code: &Code, framework: Option<&str>) -> Finding {
+pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> Finding {
     let django = framework == Some("django");
     let routes: Vec<Served> = code
         .routes
         .iter()
         .filter(|r| r.clean && (r.on == "urlpatterns") == django)
-        .map(|r| served(code, r, django))
+        .filter_map(|r| served(code, r, django, source_root))
         .collect();
     let healthy = |r: &&Served| {
         let p = r.path.to_ascii_lowercase();

@@ -235,7 +235,10 @@ pub fn detect(root: &Path) -> Result<Detection> {
     );
     findings.insert("start_hints", deps::start_hints(root, &manifests));
     findings.insert("port", deps::port(root));
-    findings.insert("health_path", code::health_route(&code, framework.text()));
+    findings.insert(
+        "health_path",
+        code::health_route(&code, framework.text(), &source_root_text),
+    );
     findings.insert("writable_paths", writable);
     let (system, build) = deps::system_packages(&manifests)?;
     findings.insert("system_packages", system);
@@ -271,6 +274,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
         findings.insert("django_settings", settings);
         findings.insert("collectstatic", code::collectstatic(&code));
     }
+    quote_code(root, &mut findings);
     Ok(Detection {
         schema_version: SCHEMA_VERSION,
         path: root.display().to_string(),
@@ -305,6 +309,29 @@ pub fn detect(root: &Path) -> Result<Detection> {
             warnings
         },
     })
+}
+
+/// Evidence in Python files quotes the line as the file has it.
+fn quote_code(root: &Path, findings: &mut BTreeMap<&'static str, Finding>) {
+    let mut files: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
+    for finding in findings.values_mut() {
+        for evidence in &mut finding.evidence {
+            let Some(line) = evidence.line.filter(|_| evidence.file.ends_with(".py")) else {
+                continue;
+            };
+            let lines = files.entry(evidence.file.clone()).or_insert_with(|| {
+                read_optional(&join(root, &evidence.file))
+                    .ok()
+                    .flatten()
+                    .map(|text| text.lines().map(|l| l.trim().to_string()).collect())
+            });
+            if let Some(text) = lines.as_ref().and_then(|l| l.get(line - 1))
+                && !text.is_empty()
+            {
+                evidence.says = text.clone();
+            }
+        }
+    }
 }
 
 /// The human-readable report: one block per finding, its evidence indented below it.

@@ -218,7 +218,7 @@ fn the_awkward_shapes_are_handled_and_explained() {
     );
     assert_eq!(
         summary(&django, "health_path"),
-        "/status/ (guess) backend/mysite/urls.py:7"
+        "/status/ (certain) backend/mysite/urls.py:7"
     );
     // psycopg2 comes through requirements.txt -> requirements/prod.txt -> base.txt.
     assert_eq!(
@@ -808,4 +808,49 @@ fn an_existing_multi_stage_dockerfile_gives_its_last_stages_command_and_port() {
         summary(&json, "start_hints"),
         r#"["CMD [\"gunicorn\", \"--bind\", \"0.0.0.0:5000\", \"app:app\"]"] (certain) Dockerfile:8"#
     );
+}
+
+#[test]
+fn a_django_route_under_include_gets_the_prefix_of_each_include_line() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "Django==5.2.8\n"),
+            (
+                "backend/manage.py",
+                "import os\n\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+            ),
+            (
+                "backend/mysite/settings.py",
+                "ROOT_URLCONF = 'mysite.urls'\nWSGI_APPLICATION = 'mysite.wsgi.application'\n",
+            ),
+            ("backend/mysite/wsgi.py", "application = None\n"),
+            (
+                "backend/mysite/urls.py",
+                "from django.urls import include, path\n\nurlpatterns = [\n    path('blog/', include('blog.urls')),\n]\n",
+            ),
+            (
+                "backend/blog/urls.py",
+                "from django.urls import include, path\n\nurlpatterns = [\n    path('api/', include('blog.api')),\n]\n",
+            ),
+            (
+                "backend/blog/api.py",
+                "from django.urls import path\n\nurlpatterns = [\n    path(\"healthz/\", lambda r: None),\n]\n",
+            ),
+            // A URLconf no include() reaches serves nothing.
+            (
+                "backend/old/urls.py",
+                "from django.urls import path\n\nurlpatterns = [path('status/', lambda r: None)]\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(
+        summary(&json, "health_path"),
+        "/blog/api/healthz/ (certain) backend/blog/api.py:4 backend/mysite/urls.py:4 backend/blog/urls.py:4"
+    );
+    let evidence = &json["findings"]["health_path"]["evidence"];
+    assert_eq!(evidence[0]["says"], "path(\"healthz/\", lambda r: None),");
+    assert_eq!(evidence[1]["says"], "path('blog/', include('blog.urls')),");
 }
