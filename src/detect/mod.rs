@@ -296,6 +296,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
             }
             warnings.extend(scan::ignored_imports(
                 root,
+                &tree,
                 source_root_text.as_str(),
                 &code.imports,
             ));

@@ -3,6 +3,7 @@
 //! or build folders, and it reads nothing: readers open only the few files they need, so a
 //! repository of 100,000 files is listed, not read.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
@@ -47,6 +48,55 @@ pub struct Tree {
     pub requirement_files: Vec<String>,
     /// Entries of the top folder that the walk kept: (name, is_dir).
     pub top: Vec<(String, bool)>,
+    /// Paths below the folder that git tracks (`/`-separated, relative); empty outside git.
+    pub tracked: BTreeSet<String>,
+}
+
+/// What git tracks below `root`, relative to it: a tracked file is in every clone, whatever
+/// `.gitignore` says.
+fn tracked(root: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let Ok(repo) = git2::Repository::discover(root) else {
+        return out;
+    };
+    let (Some(top), Ok(here)) = (
+        repo.workdir().and_then(|w| w.canonicalize().ok()),
+        root.canonicalize(),
+    ) else {
+        return out;
+    };
+    let Ok(inside) = here.strip_prefix(&top) else {
+        return out;
+    };
+    let prefix = inside.to_string_lossy().replace('\\', "/");
+    let prefix = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}/")
+    };
+    let Ok(index) = repo.index() else {
+        return out;
+    };
+    for entry in index.iter() {
+        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        if let Some(rel) = path.strip_prefix(&prefix) {
+            out.insert(rel.to_string());
+        }
+    }
+    out
+}
+
+impl Tree {
+    /// Whether git tracks `rel` or anything below it.
+    pub fn is_tracked(&self, rel: &str) -> bool {
+        let folder = format!("{}/", rel.trim_end_matches('/'));
+        self.tracked.contains(rel)
+            || self
+                .tracked
+                .range(folder.clone()..)
+                .next()
+                .is_some_and(|p| p.starts_with(&folder))
+    }
 }
 
 pub fn scan(root: &Path) -> Result<Tree> {
@@ -95,6 +145,23 @@ pub fn scan(root: &Path) -> Result<Tree> {
             tree.requirement_files.push(rel);
         }
     }
+    // A folder .gitignore matches but git tracks is in every clone: it is the app's too.
+    tree.tracked = tracked(root);
+    let mut extra = Vec::new();
+    for rel in &tree.tracked {
+        let first = rel.split('/').next().unwrap_or(rel);
+        let is_dir = rel.contains('/');
+        let known = tree
+            .top
+            .iter()
+            .chain(extra.iter())
+            .any(|(name, _)| name == first);
+        let skipped = is_dir && SKIPPED.contains(&first);
+        if !known && !skipped && root.join(first).exists() {
+            extra.push((first.to_string(), is_dir));
+        }
+    }
+    tree.top.extend(extra);
     tree.python_files.sort();
     tree.manage_py
         .sort_by_key(|p| (p.matches('/').count(), p.clone()));
@@ -192,6 +259,7 @@ pub fn copy_roots(tree: &Tree, source_root: &str) -> Finding {
 /// a clean clone does not have them.
 pub fn ignored_imports(
     root: &Path,
+    tree: &Tree,
     source_root: &str,
     imports: &[(String, usize, String)],
 ) -> Vec<String> {
@@ -222,7 +290,7 @@ pub fn ignored_imports(
             (format!("{base}{module}.py"), false),
         ] {
             let path = root.join(&rel);
-            if (is_dir && !path.is_dir()) || (!is_dir && !path.is_file()) {
+            if (is_dir && !path.is_dir()) || (!is_dir && !path.is_file()) || tree.is_tracked(&rel) {
                 continue;
             }
             let matched = ignore.matched_path_or_any_parents(&rel, is_dir);

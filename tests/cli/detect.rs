@@ -340,6 +340,18 @@ fn a_gitignore_that_would_swallow_the_packaging_is_a_warning() {
         summary(&json, "copy"),
         r#"["app.py","os/"] (certain) app.py os/"#
     );
+
+    // Tracked anyway (`git add -f`): every clone has it, so it is copied and not warned about.
+    crate::support::commit_all(dir.path(), "the app");
+    let forced = crate::support::git(dir.path(), &["add", "-f", "lib"]);
+    assert!(forced.status.success());
+    crate::support::commit_all(dir.path(), "lib too");
+    let json = detect_json(dir.path());
+    assert_eq!(json["warnings"], serde_json::json!([]), "{json}");
+    assert_eq!(
+        summary(&json, "copy"),
+        r#"["app.py","lib/","os/"] (certain) app.py lib/ os/"#
+    );
 }
 
 #[test]
