@@ -120,6 +120,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     }
 
     check_paths(&root, &resolved.answers)?;
+    check_against_the_code(&root, &resolved.answers, &detection, &layers)?;
     let meta = RenderMeta::current();
     // Server packages the project lacks join its own dependencies through the installer's add
     // command where it has one (unless the answer was given, or --no-lock), else the image
@@ -352,6 +353,108 @@ fn check_paths(root: &Path, answers: &Answers) -> Result<()> {
         "give paths relative to the repository's folder that exist (`pyscaffold detect` \
          shows what it found), e.g. `--set copy=app.py,templates/`; nothing was written",
     ))
+}
+
+/// Refuses answers the repository's own files contradict: an installer without its manifest, a
+/// framework of another kind than the app detection found, an app module that is not there.
+/// The image build would fail on each.
+fn check_against_the_code(
+    root: &Path,
+    answers: &Answers,
+    detection: &Detection,
+    layers: &[Layer],
+) -> Result<()> {
+    let text = |id: &str| answers.get(id).map(Value::to_text).unwrap_or_default();
+    let given = |id: &str| {
+        layers.iter().any(|layer| {
+            layer.kind != LayerKind::Detected && layer.answers.iter().any(|a| a.id == id)
+        })
+    };
+    let installer = text("installer");
+    let manifest = match installer.as_str() {
+        "poetry" | "uv" | "pdm" | "flit" => Some("pyproject.toml"),
+        "pipenv" => Some("Pipfile"),
+        _ => None,
+    };
+    if let Some(manifest) = manifest
+        && !root.join(manifest).is_file()
+    {
+        return Err(bad_input(
+            format!(
+                "`--installer {installer}` reads the dependencies from {manifest}, which `{}` \
+                 does not have",
+                root.display()
+            ),
+            "give the installer the repository uses (`pyscaffold detect` shows it), or add the \
+             manifest first; nothing was written",
+        ));
+    }
+    let framework = text("framework");
+    let kind = |f: &str| match f {
+        "flask" | "django" | "wsgi" => Some("a WSGI"),
+        "fastapi" | "asgi" => Some("an ASGI"),
+        _ => None,
+    };
+    if framework == "django" && detection.get("django_settings").is_none() && !given("app") {
+        return Err(bad_input(
+            "`--framework django`, but the repository has no Django project (no manage.py \
+             naming DJANGO_SETTINGS_MODULE)",
+            "give the framework the code uses (`pyscaffold detect` shows it), or name the \
+             project with `--set app=MODULE.wsgi:application --set \
+             django_settings=MODULE.settings`; nothing was written",
+        ));
+    }
+    if let Some(found) = detection.get("framework")
+        && let Some(detected) = found.value.as_str()
+        && found.certainty == Certainty::Certain
+        && given("framework")
+        && !given("app")
+        && let (Some(theirs), Some(ours)) = (kind(detected), kind(&framework))
+        && theirs != ours
+    {
+        let at = found
+            .evidence
+            .first()
+            .map(|e| format!(" ({})", e.location()))
+            .unwrap_or_default();
+        return Err(bad_input(
+            format!(
+                "`--framework {framework}` serves {ours} app, but the repository's app is \
+                 {detected}{at}, {theirs} app: the server could not run it"
+            ),
+            format!(
+                "drop `--framework` (or give `--framework {detected}`); to serve another app, \
+                 name it too with `--set app=MODULE:ATTRIBUTE`; nothing was written"
+            ),
+        ));
+    }
+    if framework != "worker"
+        && let Some(app) = answers.get("app").map(Value::to_text)
+        && let Some((module, _)) = app.split_once(':')
+    {
+        let base = match answers.get("source_root").map(Value::to_text) {
+            Some(folder) if !folder.is_empty() => root.join(folder),
+            _ => root.to_path_buf(),
+        };
+        let rel = module.replace('.', "/");
+        let candidates = [format!("{rel}.py"), format!("{rel}/__init__.py")];
+        let in_src = root.join("src");
+        if !candidates
+            .iter()
+            .any(|c| base.join(c).is_file() || in_src.join(c).is_file())
+        {
+            return Err(bad_input(
+                format!(
+                    "the app `{app}` is in module `{module}`, which the repository does not have \
+                     (no {} or {})",
+                    candidates[0], candidates[1]
+                ),
+                "name a module of the repository, e.g. `--set app=app:app` for app.py \
+                 (`pyscaffold detect` shows the app it found); nothing was written",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// In a monorepo service's folder, CI files are read only at the repository's root.

@@ -853,3 +853,63 @@ fn a_missing_lock_file_is_created_with_the_installers_lock_command_and_listed() 
         stderr(&out)
     );
 }
+
+#[test]
+fn answers_the_repository_contradicts_are_refused_before_anything_is_written() {
+    // (fixture, extra args, part of the error)
+    let cases: [(&str, &[&str], &str); 5] = [
+        (
+            "flask-pip",
+            &["--installer", "poetry"],
+            "`--installer poetry` reads the dependencies from pyproject.toml",
+        ),
+        (
+            "flask-pip",
+            &["--installer", "pipenv"],
+            "reads the dependencies from Pipfile",
+        ),
+        (
+            "flask-pip",
+            &["--framework", "django"],
+            "`--framework django`, but the repository has no Django project",
+        ),
+        (
+            "flask-pip",
+            &["--framework", "fastapi"],
+            "`--framework fastapi` serves an ASGI app, but the repository's app is flask (requirements.txt:2), a WSGI app",
+        ),
+        (
+            "flask-pip",
+            &["--set", "app=missing.mod:app"],
+            "the app `missing.mod:app` is in module `missing.mod`, which the repository does not have (no missing/mod.py or missing/mod/__init__.py)",
+        ),
+    ];
+    for (fixture, extra, expected) in cases {
+        let (tmp, root) = copy_fixture(fixture);
+        let before = read_tree(&root);
+        let mut args = vec!["init", fixture, "-y", "--no-lock"];
+        args.extend(extra);
+        let out = run(tmp.path(), &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(expected), "{extra:?}: {err}");
+        assert!(err.contains("help:"), "{extra:?}: {err}");
+        assert_eq!(read_tree(&root), before, "{extra:?} wrote something");
+    }
+    // Naming the app too, another framework is the user's call.
+    let (tmp, _root) = copy_fixture("flask-pip");
+    let out = run(
+        tmp.path(),
+        &[
+            "init",
+            "flask-pip",
+            "-y",
+            "--no-lock",
+            "--framework",
+            "wsgi",
+            "--set",
+            "app=app:app",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
