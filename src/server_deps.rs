@@ -113,12 +113,12 @@ impl AddRule {
                 .rev()
                 .take(4)
                 .collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            let tail: Vec<&str> = tail.into_iter().rev().map(str::trim).collect();
             return Ok(Err(format!(
-                "`{}` failed ({}): {}",
+                "`{}` failed ({}):\n    {}",
                 self.command_line(packages),
                 output.status,
-                tail.join(" / ")
+                tail.join("\n    ")
             )));
         }
         let changed = self

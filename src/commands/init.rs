@@ -166,19 +166,25 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         origins.insert(
             "server_packages".into(),
             format!(
-                "{} added to the project by `{}`",
+                "{} to be added with `{}`",
                 server.join(", "),
                 rule.command_line(&server)
             ),
         );
     }
     let mut built = build(&set, &root, &answers, &meta, args.force)?;
+    // init re-includes what a .gitignore would hide of the packaging (listed as a change).
+    let warnings: Vec<&String> = detection
+        .warnings
+        .iter()
+        .filter(|w| !w.contains("which the packaging writes"))
+        .collect();
 
-    print_evidence(&detection, &answers, &origins);
-    for warning in &detection.warnings {
-        eprintln!("warning: {warning}");
-    }
     if args.dry_run {
+        print_evidence(&detection, &answers, &origins);
+        for warning in &warnings {
+            eprintln!("warning: {warning}");
+        }
         if let Some(rule) = &add {
             println!(
                 "run     `{}` (adds {} to {})",
@@ -204,6 +210,14 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     if let Some(rule) = &add {
         match rule.run(&root, &server)? {
             Ok(files) => {
+                origins.insert(
+                    "server_packages".into(),
+                    format!(
+                        "{} added with `{}`",
+                        server.join(", "),
+                        rule.command_line(&server)
+                    ),
+                );
                 for file in files {
                     built.changed.push(format!(
                         "{file}: {} added by `{}`",
@@ -215,14 +229,19 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
             Err(why) => {
                 // The project is as it was: the image adds the packages instead.
                 notes_early.push(format!(
-                    "warning: {why}; the image adds {} from hashed pins \
-                     (docker/server-requirements.txt) instead",
+                    "warning: {why}\n  the project's files are as they were; the image adds {} \
+                     from hashed pins (docker/server-requirements.txt) instead",
                     server.join(", ")
                 ));
                 answers = resolved.answers.clone();
+                origins = resolved.origins.clone();
                 built = build(&set, &root, &answers, &meta, args.force)?;
             }
         }
+    }
+    print_evidence(&detection, &answers, &origins);
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
     }
     let Built {
         plan,
