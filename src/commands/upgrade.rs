@@ -266,11 +266,15 @@ impl Report {
             .iter()
             .map(|p| format!(", pack {} {} -> {}", p.name, p.from, p.to))
             .collect();
+        // The same version: what changes comes from changed answers (or drifted files).
+        let templates = if self.from == self.to {
+            format!("templates {}", self.to)
+        } else {
+            format!("templates {} -> {}", self.from, self.to)
+        };
         eprintln!(
-            "{}: templates {} -> {}{packs} ({}); exit status {}",
+            "{}: {templates}{packs} ({}); exit status {}",
             self.status,
-            self.from,
-            self.to,
             self.counts(),
             self.exit_code
         );
