@@ -14,6 +14,15 @@ use crate::error::bad_input;
 use crate::plan::{Action, Plan, Step};
 use crate::template_set::RenderedFile;
 
+/// The folder cannot be written at all (read-only, no permission, full): nothing was written.
+fn cannot_stage(dir: &Path, e: &std::io::Error) -> anyhow::Error {
+    crate::error::bad_input(
+        format!("cannot write in `{}`: {e}", dir.display()),
+        "run it where you can write (check the folder's permissions, the disk's free space and \
+         whether it is mounted read-only); nothing was written",
+    )
+}
+
 /// The prefix of staging folders, so a leftover one is recognisable.
 pub const STAGING_PREFIX: &str = ".pyscaffold-staging-";
 
@@ -105,7 +114,7 @@ pub fn write_new_project(root: &Path, files: &[RenderedFile]) -> Result<()> {
     let stage = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
         .tempdir_in(&parent)
-        .with_context(|| format!("cannot create a staging folder in `{}`", parent.display()))?;
+        .map_err(|e| cannot_stage(&parent, &e))?;
     for file in files {
         write_file(
             &stage.path().join(&file.path),
@@ -146,7 +155,7 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
     let stage = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
         .tempdir_in(root)
-        .with_context(|| format!("cannot create a staging folder in `{}`", root.display()))?;
+        .map_err(|e| cannot_stage(root, &e))?;
     let new_dir = stage.path().join("new");
     let old_dir = stage.path().join("old");
     for step in &steps {

@@ -28,7 +28,7 @@ use crate::value::{RawValue, Value};
 use crate::write::apply;
 
 /// Detection findings that answer a question of the same id.
-const ANSWERED: [&str; 16] = [
+const ANSWERED: [&str; 17] = [
     "framework",
     "installer",
     "python_version",
@@ -45,6 +45,7 @@ const ANSWERED: [&str; 16] = [
     "server_packages",
     "asgi_worker",
     "requirements_files",
+    "require_hashes",
 ];
 
 /// What a liveness check requests: a path no app routes.
@@ -591,17 +592,6 @@ fn detected_layer(
                 "detected: no health route in the code".into(),
             );
         }
-    }
-    if detection
-        .get("installer")
-        .is_some_and(|i| i.value == "pip-tools")
-    {
-        let text = std::fs::read_to_string(root.join("requirements.txt")).unwrap_or_default();
-        give(
-            "require_hashes",
-            RawValue::Bool(text.contains("--hash=")),
-            "detected: requirements.txt".into(),
-        );
     }
     let ci: Vec<RawValue> = [
         (".github", "github"),

@@ -153,7 +153,7 @@ impl Detection {
 }
 
 /// The order findings are printed in.
-const ORDER: [&str; 18] = [
+const ORDER: [&str; 19] = [
     "framework",
     "installer",
     "python_version",
@@ -172,6 +172,7 @@ const ORDER: [&str; 18] = [
     "server_packages",
     "asgi_worker",
     "requirements_files",
+    "require_hashes",
 ];
 
 /// Detects what the repository at `root` is. A folder without any Python is bad input.
@@ -263,6 +264,26 @@ pub fn detect(root: &Path) -> Result<Detection> {
                     "includes them with `-r`",
                 )],
             ),
+        );
+    }
+    if installer.text() == Some("pip-tools") {
+        // Compiled with `--generate-hashes`: the image installs with `--require-hashes`.
+        let text = read_optional(&root.join("requirements.txt"))?.unwrap_or_default();
+        let hashed = text.lines().position(|l| l.contains("--hash=")).map(|i| {
+            Evidence::at(
+                "requirements.txt",
+                Some(i + 1),
+                text.lines().nth(i).unwrap_or("").trim(),
+            )
+        });
+        findings.insert(
+            "require_hashes",
+            match hashed {
+                Some(evidence) => Finding::certain(true, vec![evidence]),
+                None => Finding::certain(false, vec![]).noted(
+                    "requirements.txt pins without hashes: the image installs without `--require-hashes`",
+                ),
+            },
         );
     }
     findings.insert("framework", framework);
