@@ -85,6 +85,8 @@ pub struct Project {
 pub struct BuildSystem {
     #[serde(rename = "build-backend")]
     pub build_backend: Option<Spanned<String>>,
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -968,7 +970,28 @@ pub fn package_mode(root: &Path, m: &Manifests, installer: Option<&str>) -> Find
                         "runs in place: the image builds wheels only with `{pinned}` (from hashed pins), and this project builds with `{backend}`"
                     ))
                 }
-                _ => Finding::certain(true, evidence),
+                _ => match backend_refused(&p.text, b, installer) {
+                    // A version of the backend the project refuses: uv, Poetry and PDM can run
+                    // the code in place; flit always builds (with a warning, see `detect`).
+                    Some((req, pin)) if installer != Some("flit") => {
+                        let mut evidence = evidence;
+                        evidence.push(req.clone());
+                        Finding::certain(false, evidence).noted(format!(
+                            "runs in place: the image builds wheels with {pin} (from hashed pins), which `{}` refuses",
+                            req.says
+                        ))
+                    }
+                    Some((req, pin)) => Finding::certain(true, {
+                        let mut evidence = evidence;
+                        evidence.push(req.clone());
+                        evidence
+                    })
+                    .noted(format!(
+                        "`{}` refuses {pin}, which the image builds the wheel with (from hashed pins, without build isolation): check the build, or widen the range",
+                        req.says
+                    )),
+                    None => Finding::certain(true, evidence),
+                },
             }
         }
     }
@@ -1048,6 +1071,55 @@ pub fn port(root: &Path) -> Finding {
     }
     Finding::guess(8000, vec![])
         .noted("nothing names a port: the default (the image honours $PORT)")
+}
+
+/// A `[build-system] requires` entry of the backend the image builds with that refuses the
+/// version it is pinned at: the entry (as evidence) and the pin (`flit-core 4.2.0`).
+fn backend_refused(
+    text: &str,
+    build: &BuildSystem,
+    installer: Option<&str>,
+) -> Option<(Evidence, String)> {
+    let version = crate::template_set::builtin::latest().ok()?;
+    let set = crate::template_set::builtin::parsed(&version).ok()?;
+    let pin = set
+        .dependencies
+        .get("backend_locks")?
+        .get(installer?)?
+        .first()?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let (name, pinned) = pin.split_once("==")?;
+    let normal = |n: &str| n.to_ascii_lowercase().replace(['_', '.'], "-");
+    let pinned_version = pep440_rs::Version::from_str(pinned).ok()?;
+    build.requires.iter().find_map(|req| {
+        let spec = req.get_ref();
+        let end = spec
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+            .unwrap_or(spec.len());
+        let (package, rest) = spec.split_at(end);
+        if normal(package) != normal(name) {
+            return None;
+        }
+        let rest = rest.split(';').next().unwrap_or("").trim();
+        let rest =
+            rest.trim_start_matches(|c| c != '<' && c != '>' && c != '=' && c != '!' && c != '~');
+        if rest.is_empty() {
+            return None;
+        }
+        let specs = pep440_rs::VersionSpecifiers::from_str(rest).ok()?;
+        (!specs.contains(&pinned_version)).then(|| {
+            (
+                Evidence::at(
+                    "pyproject.toml",
+                    Some(line_of(text, req.span().start)),
+                    spec.clone(),
+                ),
+                format!("{name} {pinned}"),
+            )
+        })
+    })
 }
 
 /// The instructions of a Dockerfile's last stage (what the image runs), each with the line it

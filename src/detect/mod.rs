@@ -216,6 +216,13 @@ pub fn detect(root: &Path) -> Result<Detection> {
         });
     }
     let package = deps::package_mode(root, &manifests, installer.text());
+    // flit's package is built even with a backend version its pyproject refuses.
+    let package_warning = match (&package.note, package.evidence.get(1)) {
+        (Some(note), Some(req)) if package.value == true => {
+            Some(format!("{}: {note}", req.location()))
+        }
+        _ => None,
+    };
     // An installed package's Flask instance folder is under the virtualenv: Flask names it
     // after the app's import name (`/opt/venv/var/flaskr-instance`).
     let installed_as = app
@@ -302,6 +309,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
         findings,
         warnings: {
             let mut warnings = scan::gitignore_warnings(root);
+            warnings.extend(package_warning);
             let mut seen = Vec::new();
             for (file, line, name) in &code.required_env {
                 if seen.contains(name) || SET_BY_THE_IMAGE.contains(&name.as_str()) {

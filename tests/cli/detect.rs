@@ -866,3 +866,67 @@ fn a_django_route_under_include_gets_the_prefix_of_each_include_line() {
     assert_eq!(evidence[0]["says"], "path(\"healthz/\", lambda r: None),");
     assert_eq!(evidence[1]["says"], "path('blog/', include('blog.urls')),");
 }
+
+#[test]
+fn a_build_backend_version_the_project_refuses_runs_in_place_or_is_warned() {
+    // uv with a hatchling range the image's pin is outside: in place.
+    let dir = assert_fs::TempDir::new().unwrap();
+    let pyproject = std::fs::read_to_string(fixture("fastapi-uv-src/pyproject.toml"))
+        .unwrap()
+        .replace(
+            "requires = [\"hatchling\"]",
+            "requires = [\"hatchling<1.20\"]",
+        );
+    write(
+        dir.path(),
+        &[
+            ("pyproject.toml", &pyproject),
+            ("uv.lock", "version = 1\n"),
+            (
+                "src/inventory/main.py",
+                "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    let package = &json["findings"]["package"];
+    assert_eq!(package["value"], false, "{package}");
+    assert!(
+        package["note"]
+            .as_str()
+            .unwrap()
+            .contains("which `hatchling<1.20` refuses"),
+        "{package}"
+    );
+    // flit always builds: a warning names the line.
+    let dir = assert_fs::TempDir::new().unwrap();
+    let pyproject = std::fs::read_to_string(fixture("flit-package/pyproject.toml"))
+        .unwrap()
+        .replace("flit_core>=3.9,<5", "flit_core<4");
+    write(
+        dir.path(),
+        &[
+            ("pyproject.toml", &pyproject),
+            (
+                "greeter/__init__.py",
+                "\"\"\"Greets.\"\"\"\n__version__ = \"1\"\n",
+            ),
+            (
+                "greeter/web.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(json["findings"]["package"]["value"], true);
+    assert!(
+        json["warnings"].to_string().contains(
+            "pyproject.toml:2: `flit_core<4` refuses flit-core 4.2.0, which the image builds the wheel with"
+        ),
+        "{}",
+        json["warnings"]
+    );
+    // The fixture's own range allows the pin: nothing to say.
+    let json = detect_json(&fixture("flit-package"));
+    assert!(json["findings"]["package"]["note"].is_null(), "{json}");
+}
