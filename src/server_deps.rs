@@ -12,9 +12,10 @@ use anyhow::{Context as _, Result};
 use crate::lock::{find_on_path, shell_word};
 
 /// How an installer adds a dependency without installing anything.
+#[derive(Clone)]
 pub struct AddRule {
     pub tool: &'static str,
-    args: &'static [&'static str],
+    args: Vec<String>,
     /// Environment the command runs with (no virtualenv for a resolve-only run).
     env: &'static [(&'static str, &'static str)],
     /// The files the command changes.
@@ -28,21 +29,21 @@ pub fn rule(installer: &str) -> Option<AddRule> {
     match installer {
         "uv" => Some(AddRule {
             tool: "uv",
-            args: &["add", "--no-sync"],
+            args: words(&["add", "--no-sync"]),
             env: &[],
             files: &["pyproject.toml", "uv.lock"],
             litter: &[],
         }),
         "poetry" => Some(AddRule {
             tool: "poetry",
-            args: &["add", "--lock"],
+            args: words(&["add", "--lock"]),
             env: &[],
             files: &["pyproject.toml", "poetry.lock"],
             litter: &[],
         }),
         "pdm" => Some(AddRule {
             tool: "pdm",
-            args: &["add", "--no-sync"],
+            args: words(&["add", "--no-sync"]),
             env: &[("PDM_USE_VENV", "false"), ("PDM_CHECK_UPDATE", "false")],
             files: &["pyproject.toml", "pdm.lock"],
             litter: &[".pdm-python", ".venv"],
@@ -51,11 +52,27 @@ pub fn rule(installer: &str) -> Option<AddRule> {
     }
 }
 
+fn words(list: &[&str]) -> Vec<String> {
+    list.iter().map(|w| w.to_string()).collect()
+}
+
 impl AddRule {
+    /// Poetry wants a dependency to support every Python the project allows (`^3.9`), so the
+    /// newest gunicorn can be refused; the same command limited to the Python the image runs
+    /// (`--python >=3.11`) is the retry. None for the other installers.
+    pub fn for_python(&self, python: &str) -> Option<AddRule> {
+        (self.tool == "poetry").then(|| {
+            let mut rule = self.clone();
+            rule.args
+                .extend(["--python".to_string(), format!(">={python}")]);
+            rule
+        })
+    }
+
     /// The command line, as the user would type it.
     pub fn command_line(&self, packages: &[String]) -> String {
         let mut words = vec![self.tool.to_string()];
-        words.extend(self.args.iter().map(|a| a.to_string()));
+        words.extend(self.args.iter().map(|a| shell_word(a)));
         words.extend(packages.iter().map(|p| shell_word(p)));
         words.join(" ")
     }
@@ -79,7 +96,7 @@ impl AddRule {
             root.display()
         );
         let output = Command::new(self.tool)
-            .args(self.args)
+            .args(&self.args)
             .args(packages)
             .envs(self.env.iter().copied())
             .current_dir(root)
@@ -106,8 +123,15 @@ impl AddRule {
                 }
                 .with_context(|| format!("cannot restore `{}`", path.display()))?;
             }
+            // Poetry prints its errors on stdout.
             let stderr = String::from_utf8_lossy(&output.stderr);
-            let tail: Vec<&str> = stderr
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let said = if stderr.trim().is_empty() {
+                stdout
+            } else {
+                stderr
+            };
+            let tail: Vec<&str> = said
                 .lines()
                 .filter(|l| !l.trim().is_empty())
                 .rev()

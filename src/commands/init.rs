@@ -208,8 +208,20 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(rule) = &add {
-        match rule.run(&root, &server)? {
+    if let Some(first) = &add {
+        let mut rule = first.clone();
+        let mut outcome = rule.run(&root, &server)?;
+        let python = answers
+            .get("python_version")
+            .map(Value::to_text)
+            .unwrap_or_default();
+        if let (Err(why), Some(retry)) = (&outcome, first.for_python(&python)) {
+            eprintln!("{why}");
+            eprintln!("retrying for the Python the image runs ({python})");
+            rule = retry;
+            outcome = rule.run(&root, &server)?;
+        }
+        match outcome {
             Ok(files) => {
                 origins.insert(
                     "server_packages".into(),

@@ -916,3 +916,38 @@ fn answers_the_repository_contradicts_are_refused_before_anything_is_written() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn poetry_refusing_the_newest_server_for_old_pythons_is_retried_for_the_images_python() {
+    // Fails unless limited to a Python (`--python >=X.Y`), as Poetry does for `python = "^3.9"`.
+    let script = r#"if [ "$3" = "--python" ]; then
+  echo "$@" > "$0.args"; echo '# gunicorn' >> pyproject.toml; echo locked >> poetry.lock
+else
+  echo 'For gunicorn, a possible solution would be to set the `python` property'; exit 1
+fi"#;
+    let (bin, path) = fake_tool("poetry", script);
+    let (tmp, root) = copy_fixture("poetry-and-requirements");
+    let out = crate::support::command(tmp.path(), &["init", "poetry-and-requirements", "-y"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(bin.path().join("poetry.args"))
+            .unwrap()
+            .trim(),
+        "add --lock --python >=3.11 gunicorn"
+    );
+    assert!(
+        err.contains("    For gunicorn, a possible solution would be to set the `python` property"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "pyproject.toml: gunicorn added by `poetry add --lock --python '>=3.11' gunicorn`"
+        ),
+        "{err}"
+    );
+    assert!(!root.join("docker/server-requirements.txt").exists());
+}
