@@ -243,8 +243,11 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
                 // The project is as it was: the image adds the packages instead.
                 notes_early.push(format!(
                     "warning: {why}\n  the project's files are as they were; the image adds {} \
-                     from hashed pins (docker/server-requirements.txt) instead",
-                    server.join(", ")
+                     from hashed pins (docker/server-requirements.txt) instead (to make them the \
+                     project's own later: fix the cause, run `{}` and `pyscaffold upgrade --set \
+                     server_packages=`)",
+                    server.join(", "),
+                    first.command_line(&server)
                 ));
                 answers = resolved.answers.clone();
                 origins = resolved.origins.clone();
@@ -471,10 +474,31 @@ fn check_against_the_code(
         let rel = module.replace('.', "/");
         let candidates = [format!("{rel}.py"), format!("{rel}/__init__.py")];
         let in_src = root.join("src");
-        if !candidates
+        let found = candidates
             .iter()
-            .any(|c| base.join(c).is_file() || in_src.join(c).is_file())
+            .flat_map(|c| [base.join(c), in_src.join(c)])
+            .find(|p| p.is_file());
+        // The attribute must at least be named in the module (unless it star-imports).
+        if let Some(file) = &found
+            && let Some((_, attr)) = app.split_once(':')
+            && let Ok(text) = std::fs::read_to_string(file)
         {
+            let attr = attr.trim_end_matches("()");
+            let named = regex::Regex::new(&format!(r"\b{}\b", regex::escape(attr)))
+                .is_ok_and(|word| word.is_match(&text));
+            if !named && !text.contains("import *") {
+                return Err(bad_input(
+                    format!(
+                        "the app `{app}` is `{attr}` in `{}`, which does not name it",
+                        file.strip_prefix(root).unwrap_or(file).display()
+                    ),
+                    "name the app object or factory the module defines, e.g. \
+                     `--set app=app:app` (`pyscaffold detect` shows the app it found); nothing \
+                     was written",
+                ));
+            }
+        }
+        if found.is_none() {
             return Err(bad_input(
                 format!(
                     "the app `{app}` is in module `{module}`, which the repository does not have \
@@ -586,11 +610,29 @@ fn detected_layer(
         }
     }
     match detection.get("health_path") {
-        Some(found) if !found.value.is_null() => {
+        // A path the smoke test must get a 2xx from is taken only when detection is sure of
+        // it (or it comes from a route table, which names it whole).
+        Some(found)
+            if !found.value.is_null()
+                && (found.certainty == Certainty::Certain
+                    || found
+                        .note
+                        .as_deref()
+                        .is_some_and(|n| n.contains("route table"))) =>
+        {
             give("health_path", json_to_raw(&found.value), origin(found));
             give("health_check", RawValue::Str("path".into()), origin(found));
         }
         _ => {
+            if let Some(found) = detection.get("health_path")
+                && let Some(path) = found.value.as_str()
+            {
+                eprintln!(
+                    "note: detection guessed the health route `{path}` ({}): the health check \
+                     is a liveness check instead; give `--health-path {path}` if the app serves it",
+                    found.note.as_deref().unwrap_or("not certain")
+                );
+            }
             give(
                 "health_check",
                 RawValue::Str("liveness".into()),

@@ -120,6 +120,8 @@ pub struct Router {
     pub line: usize,
     pub name: String,
     pub prefix: Option<String>,
+    /// The prefix is given, but computed (`url_prefix=PREFIX`): unknown here.
+    pub computed: bool,
     /// Flask's blueprint: a prefix given when registering replaces its own.
     pub blueprint: bool,
     pub text: String,
@@ -144,7 +146,11 @@ pub struct Mount {
     pub line: usize,
     /// What is registered, as written: `bp`, `blog.bp`.
     pub target: String,
+    /// What it is registered on, as written: `app`, or a parent blueprint.
+    pub on: String,
     pub prefix: Option<String>,
+    /// The prefix is given, but computed: unknown here.
+    pub computed: bool,
     pub text: String,
 }
 
@@ -250,6 +256,21 @@ impl File<'_> {
             .unwrap_or_default()
             .trim()
             .to_string()
+    }
+
+    /// Whether keyword `key` is given to `call` as something other than a string literal.
+    fn keyword_computed(&self, call: Node, key: &str) -> bool {
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return false;
+        };
+        let mut cursor = args.walk();
+        args.named_children(&mut cursor).any(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name")
+                    .is_some_and(|n| self.text(n) == key)
+                && a.child_by_field_name("value")
+                    .is_some_and(|v| self.string(v).is_none())
+        })
     }
 
     /// The string given as keyword `key` to `call`: `url_prefix="/api"`.
@@ -488,6 +509,7 @@ impl File<'_> {
                             line: File::line(node),
                             name,
                             prefix: file.keyword_string(right, key),
+                            computed: file.keyword_computed(right, key),
                             blueprint: callee == "Blueprint",
                             text: file.text(node),
                         });
@@ -571,7 +593,13 @@ impl File<'_> {
                             file: file.rel.into(),
                             line: File::line(node),
                             target: file.text(first),
+                            on: node
+                                .child_by_field_name("function")
+                                .and_then(|f| f.child_by_field_name("object"))
+                                .map(|o| file.text(o))
+                                .unwrap_or_default(),
                             prefix: file.keyword_string(node, key),
+                            computed: file.keyword_computed(node, key),
                             text: file.text(node),
                         });
                     }
@@ -992,7 +1020,7 @@ fn served(code: &Code, route: &Route, django: bool, source_root: &str) -> Option
             note: "a route of the root URLconf (under the prefixes of the include() lines shown)",
         });
     }
-    Some(served_app(code, route, guess))
+    served_app(code, route, guess)
 }
 
 /// The URL prefix Django serves URLconf `module` under, with the include() lines behind it.
@@ -1030,21 +1058,25 @@ fn django_prefix(
 }
 
 /// Where a Flask, FastAPI or other app's route is served.
-fn served_app(code: &Code, route: &Route, guess: impl Fn(&'static str) -> Served) -> Served {
+fn served_app(
+    code: &Code,
+    route: &Route,
+    guess: impl Fn(&'static str) -> Served,
+) -> Option<Served> {
     let at = Evidence::at(route.file.clone(), Some(route.line), route.text.clone());
     if route.on == "routes" {
-        return guess(
+        return Some(guess(
             "a route registered in a route table; the smoke test expects a 2xx answer there",
-        );
+        ));
     }
     let on_app = code.apps.iter().any(|a| a.attr == route.on && !a.factory)
         || code.app_names.contains(&route.on);
     if on_app {
-        return Served {
+        return Some(Served {
             certain: true,
             note: "",
             ..guess("")
-        };
+        });
     }
     let unknown =
         "the route is on a blueprint or router whose prefix is set elsewhere; check the path";
@@ -1053,7 +1085,7 @@ fn served_app(code: &Code, route: &Route, guess: impl Fn(&'static str) -> Served
         .iter()
         .find(|r| r.name == route.on && r.file == route.file)
     else {
-        return guess(unknown);
+        return Some(guess(unknown));
     };
     // `blog.bp` names the router of `blog.py` (or `blog/__init__.py`); a bare `bp` any router
     // of that name.
@@ -1077,9 +1109,20 @@ fn served_app(code: &Code, route: &Route, guess: impl Fn(&'static str) -> Served
             None => m.target == router.name,
         })
         .collect();
-    let Some(mount) = mounts.first() else {
-        return guess(unknown);
-    };
+    // A blueprint or router registered nowhere serves nothing.
+    let mount = mounts.first()?;
+    if mount.computed || router.computed {
+        return Some(Served {
+            evidence: vec![
+                at,
+                Evidence::at(mount.file.clone(), Some(mount.line), mount.text.clone()),
+            ],
+            ..guess(
+                "the prefix the route is registered with is computed, not written out; check the path",
+            )
+        });
+    }
+    let nested = code.routers.iter().any(|r| r.name == mount.on);
     let path = if router.blueprint {
         match mount.prefix.as_ref().or(router.prefix.as_ref()) {
             Some(prefix) => format!(
@@ -1098,16 +1141,20 @@ fn served_app(code: &Code, route: &Route, guess: impl Fn(&'static str) -> Served
         )
     };
     let bare = !mount.target.contains('.');
-    Served {
+    Some(Served {
         path,
         evidence: vec![
             at,
             Evidence::at(router.file.clone(), Some(router.line), router.text.clone()),
             Evidence::at(mount.file.clone(), Some(mount.line), mount.text.clone()),
         ],
-        certain: mounts.len() == 1 && !(bare && same_name > 1),
-        note: "the route's path with the prefix its blueprint or router is registered with",
-    }
+        certain: mounts.len() == 1 && !(bare && same_name > 1) && !nested,
+        note: if nested {
+            "the blueprint or router is registered on another one, whose own prefix comes first; check the path"
+        } else {
+            "the route's path with the prefix its blueprint or router is registered with"
+        },
+    })
 }
 
 /// A GET route that needs no database, login or request data; paths with a trailing slash

@@ -1229,7 +1229,13 @@ pub fn system_packages(m: &Manifests) -> Result<(Finding, Finding)> {
     let list = |s: BTreeSet<String>| json!(s.into_iter().collect::<Vec<_>>());
     Ok((
         Finding::certain(list(runtime), run_ev),
-        Finding::certain(list(build), build_ev),
+        if build_ev.is_empty() {
+            Finding::certain(list(build), build_ev).noted(
+                "no dependency names build headers: the compilers every image gets, for wheels built from source",
+            )
+        } else {
+            Finding::certain(list(build), build_ev)
+        },
     ))
 }
 

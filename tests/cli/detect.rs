@@ -736,7 +736,8 @@ fn health_routes_on_blueprints_and_routers_get_their_registered_prefix() {
         "/v1/meta/ping (certain) api/routes/meta.py:6 api/routes/meta.py:3 api/main.py:6"
     );
 
-    // A blueprint registered nowhere the code says: the path stays a guess, with a note.
+    // A blueprint registered nowhere serves nothing: a registered one's route is picked, and
+    // a prefix the code computes makes the path a guess.
     let dir = assert_fs::TempDir::new().unwrap();
     write(
         dir.path(),
@@ -753,12 +754,41 @@ fn health_routes_on_blueprints_and_routers_get_their_registered_prefix() {
         ],
     );
     let json = detect_json(dir.path());
-    assert_eq!(summary(&json, "health_path"), "/health (guess) views.py:6");
+    assert_eq!(
+        json["findings"]["health_path"]["value"],
+        serde_json::Value::Null
+    );
+    std::fs::write(
+        dir.path().join("app.py"),
+        "from flask import Flask\n\nfrom api import api\n\napp = Flask(__name__)\napp.register_blueprint(api, url_prefix=\"/api/v1\")\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("api.py"),
+        "from flask import Blueprint\n\napi = Blueprint(\"api\", __name__)\n\n\n@api.get(\"/status\")\ndef status():\n    return \"ok\"\n",
+    )
+    .unwrap();
+    let json = detect_json(dir.path());
+    assert_eq!(
+        summary(&json, "health_path"),
+        "/api/v1/status (certain) api.py:6 api.py:3 app.py:6"
+    );
+    std::fs::write(
+        dir.path().join("app.py"),
+        "from flask import Flask\n\nfrom api import api\n\nPREFIX = \"/adm\"\napp = Flask(__name__)\napp.register_blueprint(api, url_prefix=PREFIX)\n",
+    )
+    .unwrap();
+    let json = detect_json(dir.path());
+    assert_eq!(
+        summary(&json, "health_path"),
+        "/status (guess) api.py:6 app.py:7"
+    );
     assert!(
         json["findings"]["health_path"]["note"]
             .as_str()
             .unwrap()
-            .contains("prefix is set elsewhere")
+            .contains("computed"),
+        "{json}"
     );
 }
 

@@ -860,7 +860,12 @@ fn a_missing_lock_file_is_created_with_the_installers_lock_command_and_listed() 
 #[test]
 fn answers_the_repository_contradicts_are_refused_before_anything_is_written() {
     // (fixture, extra args, part of the error)
-    let cases: [(&str, &[&str], &str); 5] = [
+    let cases: [(&str, &[&str], &str); 6] = [
+        (
+            "flask-pip",
+            &["--set", "app=app:nope"],
+            "the app `app:nope` is `nope` in `app.py`, which does not name it",
+        ),
         (
             "flask-pip",
             &["--installer", "poetry"],
