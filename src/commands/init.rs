@@ -126,9 +126,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     // Server packages the project lacks join its own dependencies through the installer's add
     // command where it has one (unless the answer was given, or --no-lock), else the image
     // adds them from hashed pins.
-    let given_server = layers.iter().any(|layer| {
-        layer.kind != LayerKind::Detected && layer.answers.iter().any(|a| a.id == "server_packages")
-    });
+    let given_server = given(&layers, "server_packages");
     let server: Vec<String> = match resolved.answers.get("server_packages") {
         Some(Value::List(items)) => items.clone(),
         _ => Vec::new(),
@@ -390,6 +388,13 @@ fn check_paths(root: &Path, answers: &Answers) -> Result<()> {
     ))
 }
 
+/// Whether answer `id` was given (preset, pack, answers file, `--set`, a flag), not detected.
+fn given(layers: &[Layer], id: &str) -> bool {
+    layers
+        .iter()
+        .any(|layer| layer.kind != LayerKind::Detected && layer.answers.iter().any(|a| a.id == id))
+}
+
 /// Refuses answers the repository's own files contradict: an installer without its manifest, a
 /// framework of another kind than the app detection found, an app module that is not there.
 /// The image build would fail on each.
@@ -400,11 +405,7 @@ fn check_against_the_code(
     layers: &[Layer],
 ) -> Result<()> {
     let text = |id: &str| answers.get(id).map(Value::to_text).unwrap_or_default();
-    let given = |id: &str| {
-        layers.iter().any(|layer| {
-            layer.kind != LayerKind::Detected && layer.answers.iter().any(|a| a.id == id)
-        })
-    };
+    let given = |id: &str| given(layers, id);
     let installer = text("installer");
     let manifest = match installer.as_str() {
         "poetry" | "uv" | "pdm" | "flit" => Some("pyproject.toml"),
