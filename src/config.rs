@@ -70,7 +70,7 @@ pub fn load() -> Result<Config> {
     let file: ConfigFile = if text.trim().is_empty() {
         ConfigFile { pack: None }
     } else {
-        serde_saphyr::from_str(&text).map_err(|e| {
+        crate::yaml::from_str(&text).map_err(|e| {
             bad_input(
                 format!(
                     "the config file `{shown}` is invalid: {}",

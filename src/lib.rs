@@ -15,21 +15,26 @@ use anyhow::Result;
 use clap::FromArgMatches;
 
 pub mod answers;
+pub mod answers_file;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod detect;
+pub mod digest;
 pub mod error;
 pub mod git;
+pub mod interrupt;
 pub mod lock;
 pub mod merge;
 pub mod migrate;
 pub mod pack;
+pub mod paths;
 pub mod plan;
 pub mod presets;
 pub mod project;
 pub mod prompt;
 pub mod questions;
+pub mod reconcile;
 pub mod record;
 pub mod resolve;
 pub mod server_deps;
@@ -37,7 +42,8 @@ pub mod template_set;
 pub mod upgrade;
 pub mod validate;
 pub mod value;
-pub mod write;
+pub mod writer;
+pub mod yaml;
 
 pub use error::report;
 
@@ -50,6 +56,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    // Ctrl-C and SIGTERM end the run cleanly, and wait while the writer commits.
+    interrupt::install();
     let set = template_set::TemplateSet::builtin()?;
     let matches = match cli::command(&set).try_get_matches_from(args) {
         Ok(m) => m,

@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn answers_are_renamed_computed_removed_and_mapped_in_order() {
-        let step: Migration = serde_saphyr::from_str(
+        let step: Migration = crate::yaml::from_str(
             "renamed_questions: {old_port: port}\n\
              computed_answers:\n  image: \"{{ base }}{% if digest %}@{{ digest }}{% endif %}\"\n\
              removed_questions: [digest]\n\

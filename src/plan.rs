@@ -2,7 +2,7 @@
 //!
 //! `new --force`, `upgrade`, `--dry-run` and `--check` are all views or applications of the same
 //! plan: a list of [`Step`]s (create, update, merge, conflict, delete, skip, each possibly moved
-//! from another path), applied by [`crate::write::apply`] all at once or not at all.
+//! from another path), applied by [`crate::writer::apply`] all at once or not at all.
 
 use serde::Serialize;
 use similar::TextDiff;

@@ -33,7 +33,7 @@ pub struct Preset {
 /// Parses one preset file; `origin` names it in errors.
 pub fn parse(name: &str, text: &str, origin: &str) -> Result<Preset> {
     let file: PresetFile =
-        serde_saphyr::from_str(text).map_err(|e| anyhow!("{origin} is invalid: {e}"))?;
+        crate::yaml::from_str(text).map_err(|e| anyhow!("{origin} is invalid: {e}"))?;
     Ok(Preset {
         name: name.to_string(),
         description: file.description,

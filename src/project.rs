@@ -7,11 +7,12 @@ use std::path::Path;
 use anyhow::Result;
 use semver::Version;
 
-use crate::answers::{parse_answers, yaml_layer};
+use crate::answers::yaml_layer;
+use crate::answers_file::parse_answers;
 use crate::error::bad_input;
 use crate::record::{self, RECORD_FILE, Record};
 use crate::resolve::{LayerKind, Options, resolve};
-use crate::template_set::{RenderMeta, RenderedFile, TemplateSet, builtin};
+use crate::template_set::{Ownership, RenderMeta, RenderedFile, TemplateSet, builtin};
 
 /// A project with its base rendered.
 pub struct Project {
@@ -110,29 +111,26 @@ pub fn load(root: &Path) -> Result<Project> {
         });
     }
     let base = set.render(&resolved.answers, &meta)?;
-    // The record's hash of a managed file is the hash of the templates' text for it, which the base
-    // render reproduces byte for byte: a hash that differs was edited by hand (perhaps to
-    // silence drift), and trusting it could make upgrade overwrite the user's edits.
-    // Managed files only: seeded and ejected ones keep the hash of the version that wrote them.
-    for entry in &record.files {
-        if let Some(file) = base.iter().find(|f| f.path == entry.path)
-            && entry.kind.unwrap_or(file.kind) == crate::template_set::Ownership::Managed
-            && crate::record::sha256_hex(file.contents.as_bytes()) != entry.sha256
-        {
+    if let Err(problem) = check_integrity(&record, &base, &shown, &version) {
+        // A version changed by hand shows as every entry fitting another version.
+        let other = known.iter().filter(|v| **v != version).find(|v| {
+            render_version(v, &packs, &text, &shown, &meta)
+                .is_some_and(|other| check_integrity(&record, &other, &shown, v).is_ok())
+        });
+        if let Some(other) = other {
             return Err(bad_input(
                 format!(
-                    "`{shown}` was tampered with: the hash recorded for `{}` is not the hash of \
-                     what templates {version} generate for it",
-                    entry.path
+                    "`{shown}` was edited by hand: it records template version {version}, but \
+                     its files are what templates {other} generate"
                 ),
                 format!(
-                    "restore `{RECORD_FILE}` from version control (`git checkout -- \
-                     {RECORD_FILE}`): the hash records what pyscaffold generated, not your \
-                     file, and `upgrade` needs it to keep your edits; drift (`--check` exit 12) \
-                     only says a managed file was edited"
+                    "put `version: \"{other}\"` back under `template:` (or restore \
+                     `{RECORD_FILE}` from version control); to move to {version}, run \
+                     `pyscaffold upgrade --to {version}`, which merges your edits"
                 ),
             ));
         }
+        return Err(problem);
     }
     for entry in &mut record.files {
         if entry.kind.is_none() {
@@ -148,4 +146,104 @@ pub fn load(root: &Path) -> Result<Project> {
         packs,
         changed_packs,
     })
+}
+
+/// Refuses a record that does not fit what `version` generates: an owner or a file it does not
+/// generate ([`check_ownership`]), or a managed file's hash that is not the hash of its text.
+/// The record's hash of a managed file is the hash of the templates' text for it, which the
+/// base render reproduces byte for byte: a hash that differs was edited by hand (perhaps to
+/// silence drift), and trusting it could make upgrade overwrite the user's edits. Managed files
+/// only: seeded and ejected ones keep the hash of the version that wrote them.
+fn check_integrity(
+    record: &Record,
+    base: &[RenderedFile],
+    shown: &str,
+    version: &Version,
+) -> Result<()> {
+    check_ownership(record, base, shown, version)?;
+    let mismatch = record.files.iter().find(|entry| {
+        base.iter()
+            .find(|f| f.path == entry.path)
+            .is_some_and(|file| {
+                entry.kind.unwrap_or(file.kind) == Ownership::Managed
+                    && crate::record::sha256_hex(file.contents.as_bytes()) != entry.sha256
+            })
+    });
+    let Some(entry) = mismatch else {
+        return Ok(());
+    };
+    Err(bad_input(
+        format!(
+            "`{shown}` was tampered with: the hash recorded for `{}` is not the hash of what \
+             templates {version} generate for it",
+            entry.path
+        ),
+        format!(
+            "restore `{RECORD_FILE}` from version control (`git checkout -- {RECORD_FILE}`): the \
+             hash records what pyscaffold generated, not your file, and `upgrade` needs it to \
+             keep your edits; drift (`--check` exit 12) only says a managed file was edited"
+        ),
+    ))
+}
+
+/// Refuses a record whose entries say another owner, or another file, than the recorded
+/// version generates: `kind` and `path` decide what `upgrade` touches, so a hand edit (a
+/// seeded app file made `managed`) would let it rewrite or delete a file that is yours.
+/// Ejected entries are the exception `pyscaffold eject` makes of managed files; they keep
+/// their path when a later version moves the file.
+fn check_ownership(
+    record: &Record,
+    base: &[RenderedFile],
+    shown: &str,
+    version: &Version,
+) -> Result<()> {
+    let help = format!(
+        "restore `{RECORD_FILE}` from version control (`git checkout -- {RECORD_FILE}`); to \
+         take a managed file over, run `pyscaffold eject PATH` instead of editing the record"
+    );
+    for entry in &record.files {
+        let Some(kind) = entry.kind else { continue };
+        let generated = base.iter().find(|f| f.path == entry.path).map(|f| f.kind);
+        let problem = match (kind, generated) {
+            (Ownership::Managed, None) => format!(
+                "it lists `{}` as a managed file, but templates {version} do not generate it",
+                entry.path
+            ),
+            (Ownership::Managed | Ownership::Ejected, Some(Ownership::Seeded)) => format!(
+                "it lists `{}` as {}, but templates {version} seed it (it is yours, and \
+                 `upgrade` never touches it)",
+                entry.path,
+                kind.as_str()
+            ),
+            (Ownership::Seeded, Some(Ownership::Managed | Ownership::Ejected)) => format!(
+                "it lists `{}` as seeded, but templates {version} manage it",
+                entry.path
+            ),
+            _ => continue,
+        };
+        return Err(bad_input(
+            format!("`{shown}` was edited by hand: {problem}"),
+            help,
+        ));
+    }
+    Ok(())
+}
+
+/// `version` rendered with the record's answers, if they fit it.
+fn render_version(
+    version: &Version,
+    packs: &[crate::pack::Pack],
+    text: &str,
+    shown: &str,
+    meta: &RenderMeta,
+) -> Option<Vec<RenderedFile>> {
+    let set = crate::pack::layered(version, packs).ok()?;
+    let answers = parse_answers(text, shown).ok()?;
+    let layer = yaml_layer(LayerKind::Record, shown.to_string(), answers);
+    let options = Options {
+        use_defaults: true,
+        ..Options::default()
+    };
+    let resolved = resolve(&set, &[layer], None, &options).ok()?;
+    set.render(&resolved.answers, meta).ok()
 }

@@ -7,15 +7,13 @@
 //! hides it) and exits with status 130, nothing written.
 
 use std::io::Write as _;
-use std::sync::Once;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 use dialoguer::console::Term;
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, MultiSelect, Select};
 
-use crate::error::{EXIT_INTERRUPTED, Interrupted};
+use crate::error::Interrupted;
 use crate::questions::{Kind, Question};
 use crate::resolve::Prompter;
 use crate::value::Value;
@@ -44,35 +42,7 @@ impl Default for TerminalPrompter {
     }
 }
 
-/// Whether a prompt is reading keys: Ctrl-C then comes back from the read as an error, which
-/// [`asked`] turns into [`Interrupted`]; at any other time the handler exits at once.
-static ASKING: AtomicBool = AtomicBool::new(false);
-
 const SHOW_CURSOR: &str = "\x1b[?25h";
-
-/// Installs the Ctrl-C handler once, when the first question is asked. The terminal library
-/// reads keys raw and raises SIGINT itself on Ctrl-C, which would kill the process with the
-/// cursor of a selection list still hidden. During a prompt the read then fails and [`asked`]
-/// ends the run; a Ctrl-C the terminal turned into SIGINT between two reads does not reach a
-/// read, so the handler ends the run itself if the process is still there a moment later.
-fn handle_interrupts() {
-    static INSTALLED: Once = Once::new();
-    INSTALLED.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            let asking = ASKING.load(Ordering::SeqCst);
-            if asking {
-                std::thread::sleep(std::time::Duration::from_millis(300));
-            }
-            let what = if asking {
-                Interrupted.to_string()
-            } else {
-                "interrupted".to_string()
-            };
-            let _ = writeln!(std::io::stderr(), "{SHOW_CURSOR}\nerror: {what}");
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
-        });
-    });
-}
 
 /// The prompt's result; Ctrl-C becomes [`Interrupted`] with the cursor shown again.
 fn asked<T>(result: dialoguer::Result<T>, q: &Question) -> Result<T> {
@@ -109,10 +79,10 @@ fn fit_to_terminal(message: &str) -> String {
 
 impl Prompter for TerminalPrompter {
     fn ask(&mut self, q: &Question, default: Option<&Value>) -> Result<Value> {
-        handle_interrupts();
-        ASKING.store(true, Ordering::SeqCst);
+        crate::interrupt::install();
+        crate::interrupt::asking(true);
         let answer = self.ask_one(q, default);
-        ASKING.store(false, Ordering::SeqCst);
+        crate::interrupt::asking(false);
         answer
     }
 }

@@ -322,7 +322,7 @@ mod tests {
     use super::*;
 
     fn port() -> Question {
-        serde_saphyr::from_str(
+        crate::yaml::from_str(
             "id: port\nprompt: Port\ntype: integer\ndefault: 8000\nvalidate: {min: 1024, max: 65535, message: out of range}\n",
         )
         .unwrap()

@@ -12,7 +12,6 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::answers::Answers;
 use crate::error::bad_input;
@@ -21,8 +20,9 @@ use crate::template_set::{
 };
 use crate::value::Value;
 
-/// The file name, at the project root.
-pub const RECORD_FILE: &str = ".pyscaffold.yml";
+pub use crate::digest::sha256_hex;
+pub use crate::paths::RECORD_FILE;
+pub use crate::template_set::PackRef;
 
 const HEADER: &str = "\
 # Written by pyscaffold: what this project was generated from. Keep it in version control;
@@ -51,28 +51,6 @@ pub struct Record {
 pub struct TemplateRef {
     pub id: String,
     pub version: String,
-}
-
-/// A pack layered over the template set: which release, from where, at which commit (a git
-/// source) or with which content (a folder). The source carries no userinfo or token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PackRef {
-    pub name: String,
-    pub version: String,
-    pub source: String,
-    /// The tag or branch it was read at (git sources).
-    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    /// The commit it was read at (git sources).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
-    /// The SHA-256 of its files (folder sources).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
-    /// The pack that `extends` this one; none for a pack the project asked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
 }
 
 /// A generated file, the hash of the template's text for it, and who owns it.
@@ -127,7 +105,7 @@ impl Record {
 
     /// Reads a record written by [`Record::to_yaml`].
     pub fn from_yaml(text: &str) -> Result<Self> {
-        serde_saphyr::from_str(text).context("`.pyscaffold.yml` is not a valid pyscaffold record")
+        crate::yaml::from_str(text).context("`.pyscaffold.yml` is not a valid pyscaffold record")
     }
 
     /// The record as a file to write with the others.
@@ -192,7 +170,7 @@ pub fn load(root: &Path) -> Result<Record> {
             format!("restore the file from version control (`git checkout -- {RECORD_FILE}`)"),
         )
     })?;
-    let record: Record = serde_saphyr::from_str(&text).map_err(|e| {
+    let record: Record = crate::yaml::from_str(&text).map_err(|e| {
         bad_input(
             format!(
                 "`{shown}` is not a valid pyscaffold record: {}",
@@ -244,14 +222,6 @@ pub fn check_entries<'a>(
         ));
     }
     Ok(())
-}
-
-/// Lower-case hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[cfg(test)]

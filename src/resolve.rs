@@ -10,65 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 
 use crate::answers::Answers;
+pub use crate::answers::{Given, GivenValue, Layer, LayerKind};
 use crate::error::bad_input;
 use crate::questions::{Kind, Question, is_none_item};
 use crate::template_set::TemplateSet;
 use crate::value::{RawValue, Value};
-
-/// Where a layer of answers comes from; later layers override earlier ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LayerKind {
-    Preset,
-    AnswersFile,
-    /// A project's `.pyscaffold.yml`, possibly migrated to a newer template version.
-    Record,
-    /// `--set KEY=VALUE`.
-    Set,
-    /// A dedicated flag such as `--port`.
-    Flag,
-    /// An answer a pack locked.
-    Lock,
-    /// What `init` found in the repository; on a terminal it is the prompt's default, marked.
-    Detected,
-}
-
-/// One given answer, before it is checked against its question.
-#[derive(Debug, Clone)]
-pub struct Given {
-    pub id: String,
-    pub value: GivenValue,
-    /// Where it was given, for messages, e.g. `` `--port 80` `` or ``answers file `a.yml` line 3``.
-    pub at: String,
-    /// A YAML scalar as written in its file (`3.12`), to quote in a message.
-    pub written: Option<String>,
-}
-
-impl Given {
-    /// How to name the answer in a message: `` `port` in answers file `a.yml` line 3 ``, or
-    /// the flag as typed (`` `--port 80` ``), which names the question already.
-    pub fn label(&self) -> String {
-        match self.value {
-            GivenValue::Yaml(_) => format!("`{}` in {}", self.id, self.at),
-            GivenValue::Text(_) => self.at.clone(),
-        }
-    }
-}
-
-/// A value as given: YAML (answers file, preset, record) or text (a flag, `--set`, a prompt).
-#[derive(Debug, Clone)]
-pub enum GivenValue {
-    Yaml(RawValue),
-    Text(String),
-}
-
-/// Answers from one source.
-#[derive(Debug, Clone)]
-pub struct Layer {
-    pub kind: LayerKind,
-    /// How to name the source, e.g. ``preset `flask-small` ``.
-    pub origin: String,
-    pub answers: Vec<Given>,
-}
 
 /// How the resolve step behaves beyond the layers.
 #[derive(Debug, Default)]

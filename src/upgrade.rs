@@ -12,16 +12,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use semver::Version;
 
 use crate::answers::{RawAnswer, yaml_layer};
 use crate::error::bad_input;
 use crate::git::ProjectRepo;
-use crate::merge::{Labels, Merged, has_markers, merge3};
+use crate::merge::has_markers;
 use crate::migrate::{Migrated, migrate};
 use crate::plan::{Action, Plan, Sides, Step};
 use crate::project::{self, Project};
+use crate::reconcile::{Inputs, Policy, SEEDED_NOTE, reconcile};
 use crate::record::{FileHash, RECORD_FILE, Record, TemplateRef, sha256_hex};
 use crate::resolve::{LayerKind, Options, Prompter, resolve, set_layer};
 use crate::template_set::{Ownership, RenderMeta, RenderedFile, builtin};
@@ -269,16 +270,8 @@ pub fn prepare_project(
         ),
         format!("templates {}", with_packs(&target, &set)),
     );
-    let mut plan = if project.changed_packs.is_empty() {
-        file_plan(
-            root,
-            &project,
-            &migrated,
-            &theirs,
-            &labels,
-            request.recreate_deleted,
-        )?
-    } else {
+    let no_base = !project.changed_packs.is_empty();
+    if no_base {
         notes.push(format!(
             "pack {} is a folder whose files changed since the project was generated, so \
              there is no base to merge with: upgrade replaces only the managed files you did \
@@ -291,11 +284,32 @@ pub fn prepare_project(
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        no_base_plan(root, &project, &theirs, request.recreate_deleted)?
+    }
+    let inputs = Inputs {
+        root,
+        base: (!no_base).then_some(project.base.as_slice()),
+        target: &theirs,
+        record: Some(&project.record),
     };
+    let mut plan = reconcile(
+        &inputs,
+        Policy::Upgrade {
+            labels: &labels,
+            recreate_deleted: request.recreate_deleted,
+            migrated: Some(&migrated),
+        },
+    )?;
     notes.extend(left_in_renamed_folders(root, &plan));
     let answers_changed = resolved.answers.map() != &project.record.answers;
-    let record = new_record(&project, &migrated, &theirs, &set, &resolved.answers, &meta);
+    let record = new_record(
+        &project,
+        &plan,
+        &migrated,
+        &theirs,
+        &set,
+        &resolved.answers,
+        &meta,
+    );
     let record_text = record.to_yaml()?;
     let upgrading = !same_version || answers_changed || plan.changes().next().is_some();
     if upgrading {
@@ -380,88 +394,10 @@ fn pack_moves(
     out
 }
 
-/// The plan when a folder pack changed and the base cannot be rebuilt: managed files you did
-/// not edit (their hash is the recorded one) are replaced or deleted; edited ones are kept and
-/// listed; nothing is merged.
-fn no_base_plan(
-    root: &Path,
-    project: &Project,
-    theirs: &[RenderedFile],
-    recreate_deleted: bool,
-) -> Result<Plan> {
-    let mut plan = Plan::default();
-    let unedited = |entry: Option<&FileHash>, text: &str| {
-        entry.is_some_and(|e| e.sha256 == sha256_hex(text.as_bytes()))
-    };
-    for t in theirs {
-        let entry = project.record.file(&t.path);
-        let kind = entry.and_then(|e| e.kind).unwrap_or(t.kind);
-        let mut step = Step::new(&t.path, Action::Skip);
-        step.executable = t.executable;
-        if kind != Ownership::Managed {
-            step.note = Some(match kind {
-                Ownership::Ejected => "ejected: yours, left alone".to_string(),
-                _ if entry.is_none() => "new seeded file: only `new` writes those".to_string(),
-                _ => SEEDED_NOTE.to_string(),
-            });
-            plan.push(step);
-            continue;
-        }
-        match read_disk(root, &t.path)? {
-            Disk::Missing if entry.is_some() && !recreate_deleted => {
-                step.note = Some(
-                    "deleted by you, so it stays deleted; `--recreate-deleted` brings it back"
-                        .into(),
-                );
-            }
-            Disk::Missing => {
-                step.action = Action::Create;
-                step.new = Some(t.contents.clone());
-            }
-            Disk::Text(ours) if ours == t.contents => step.old = Some(ours),
-            Disk::Text(ours) if unedited(entry, &ours) => {
-                step.action = Action::Update;
-                step.old = Some(ours);
-                step.new = Some(t.contents.clone());
-            }
-            Disk::Text(ours) => {
-                step.drifted = true;
-                step.note = Some(
-                    "edited by you, and there is no base to merge with: left as it is; bring \
-                     in the template's version by hand"
-                        .into(),
-                );
-                step.old = Some(ours);
-            }
-        }
-        plan.push(step);
-    }
-    for entry in &project.record.files {
-        if entry.kind != Some(Ownership::Managed) || theirs.iter().any(|t| t.path == entry.path) {
-            continue;
-        }
-        if let Disk::Text(ours) = read_disk(root, &entry.path)? {
-            let mut step = Step::new(&entry.path, Action::Delete);
-            if !unedited(Some(entry), &ours) {
-                step.action = Action::Skip;
-                step.drifted = true;
-                step.note = Some(
-                    "the templates dropped it; kept because you edited it, so it is yours now"
-                        .into(),
-                );
-            }
-            step.old = Some(ours);
-            plan.push(step);
-        }
-    }
-    plan.sort();
-    Ok(plan)
-}
-
 /// Writes the plan all at once (or nothing, on any failure) and, in a git repository, records
 /// each conflicted file as unmerged. Returns the conflicted paths.
 pub fn apply(prepared: &Prepared, repo: Option<&ProjectRepo>) -> Result<Vec<String>> {
-    crate::write::apply(&prepared.root, &prepared.plan)?;
+    crate::writer::apply(&prepared.root, &prepared.plan)?;
     let conflicts: Vec<(String, Sides, bool)> = prepared
         .plan
         .conflicts()
@@ -615,312 +551,11 @@ pub fn refuse_leftover_markers(root: &Path, project: &Project) -> Result<()> {
     ))
 }
 
-/// What is on disk at a managed path.
-enum Disk {
-    Missing,
-    Text(String),
-}
-
-fn read_disk(root: &Path, path: &str) -> Result<Disk> {
-    // A symbolic link on the way (the file itself or a folder above it) could make upgrade
-    // read or write outside the project: refused, as `--check` and the run both say.
-    let mut so_far = root.to_path_buf();
-    for part in path.split('/') {
-        so_far.push(part);
-        match std::fs::symlink_metadata(&so_far) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Disk::Missing),
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot inspect `{}`", so_far.display()));
-            }
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let link = so_far
-                    .strip_prefix(root)
-                    .unwrap_or(&so_far)
-                    .display()
-                    .to_string();
-                return Err(bad_input(
-                    format!(
-                        "`{link}` is a symbolic link; pyscaffold manages `{path}` as a plain file \
-                         inside the project and does not follow links"
-                    ),
-                    format!(
-                        "replace the link with the file or folder it points to, or keep it as \
-                         yours with `pyscaffold eject {path}`; nothing was changed"
-                    ),
-                ));
-            }
-            Ok(_) => {}
-        }
-    }
-    let full = root.join(path);
-    let meta = std::fs::symlink_metadata(&full)
-        .with_context(|| format!("cannot inspect `{}`", full.display()))?;
-    if meta.is_dir() {
-        return Err(bad_input(
-            format!("`{path}` is a directory, where pyscaffold's file should be"),
-            "move the directory away (or restore the file from version control) and upgrade \
-             again; nothing was changed",
-        ));
-    }
-    let bytes =
-        std::fs::read(&full).with_context(|| format!("cannot read `{}`", full.display()))?;
-    if bytes.contains(&0) {
-        return Err(not_text(path));
-    }
-    String::from_utf8(bytes)
-        .map(Disk::Text)
-        .map_err(|_| not_text(path))
-}
-
-fn not_text(path: &str) -> anyhow::Error {
-    bad_input(
-        format!("`{path}` is managed by pyscaffold but is not UTF-8 text, so it cannot be merged"),
-        format!(
-            "restore it from version control, or take it over with `pyscaffold eject {path}`; \
-             nothing was changed"
-        ),
-    )
-}
-
-/// Pairs each base file with its target file: by path after the migrations' renames, else by
-/// the template it came from (a file an answer moved), else alone.
-fn pair<'a>(
-    base: &'a [RenderedFile],
-    theirs: &'a [RenderedFile],
-    migrated: &Migrated,
-) -> Vec<(Option<&'a RenderedFile>, Option<&'a RenderedFile>)> {
-    let mut used = BTreeSet::new();
-    let mut pairs = Vec::new();
-    let base_paths: BTreeSet<&str> = base.iter().map(|f| f.path.as_str()).collect();
-    for b in base {
-        let moved = migrated.path(&b.path);
-        let mut found = theirs.iter().find(|t| t.path == moved);
-        if found.is_none() {
-            let same_template: Vec<&RenderedFile> = theirs
-                .iter()
-                .filter(|t| t.template == b.template && !base_paths.contains(t.path.as_str()))
-                .collect();
-            if same_template.len() == 1 {
-                found = Some(same_template[0]);
-            }
-        }
-        let found = found.filter(|t| used.insert(t.path.clone()));
-        pairs.push((Some(b), found));
-    }
-    for t in theirs {
-        if !used.contains(&t.path) {
-            pairs.push((None, Some(t)));
-        }
-    }
-    pairs
-}
-
-/// The step for every file.
-fn file_plan(
-    root: &Path,
-    project: &Project,
-    migrated: &Migrated,
-    theirs: &[RenderedFile],
-    labels: &(String, String),
-    recreate_deleted: bool,
-) -> Result<Plan> {
-    let mut plan = Plan::default();
-    for (base, target) in pair(&project.base, theirs, migrated) {
-        let entry = base.and_then(|b| project.record.file(&b.path));
-        let kind = entry.and_then(|e| e.kind).or(base.map(|b| b.kind));
-        match (base, target) {
-            (Some(b), _) if kind != Some(Ownership::Managed) => {
-                let mut step = Step::new(&b.path, Action::Skip);
-                step.note = Some(match kind {
-                    Some(Ownership::Ejected) => "ejected: yours, left alone".to_string(),
-                    _ => SEEDED_NOTE.to_string(),
-                });
-                plan.push(step);
-            }
-            (Some(b), Some(t)) => {
-                plan.push(both_sides(root, b, t, entry, labels, recreate_deleted)?);
-            }
-            (Some(b), None) => {
-                if let Some(step) = removed(root, b, entry)? {
-                    plan.push(step);
-                }
-            }
-            (None, Some(t)) => plan.push(added(root, t, labels)?),
-            (None, None) => {}
-        }
-    }
-    plan.sort();
-    Ok(plan)
-}
-
-/// A managed file the base and the target both have (possibly at another path).
-fn both_sides(
-    root: &Path,
-    b: &RenderedFile,
-    t: &RenderedFile,
-    entry: Option<&FileHash>,
-    labels: &(String, String),
-    recreate_deleted: bool,
-) -> Result<Step> {
-    let moved = b.path != t.path;
-    let mut step = Step::new(&t.path, Action::Skip);
-    step.executable = t.executable;
-    if moved {
-        step.from = Some(b.path.clone());
-        if !matches!(read_disk(root, &t.path)?, Disk::Missing) {
-            return Err(bad_input(
-                format!(
-                    "the new template version moves `{}` to `{}`, and a file is already there",
-                    b.path, t.path
-                ),
-                "move that file away and upgrade again; nothing was changed",
-            ));
-        }
-    }
-    let ours = match read_disk(root, &b.path)? {
-        Disk::Missing => {
-            if recreate_deleted {
-                step.from = None;
-                step.action = Action::Create;
-                step.new = Some(t.contents.clone());
-                step.note = Some("deleted by you; recreated (--recreate-deleted)".into());
-            } else {
-                step.from = None;
-                step.note = Some(
-                    "deleted by you, so it stays deleted; `--recreate-deleted` brings it back"
-                        .into(),
-                );
-            }
-            return Ok(step);
-        }
-        Disk::Text(text) => text,
-    };
-    let unedited = entry.is_some_and(|e| e.sha256 == sha256_hex(ours.as_bytes()));
-    step.old = Some(ours.clone());
-    if ours == t.contents && !moved {
-        step.note = None;
-        return Ok(step);
-    }
-    if unedited || ours == t.contents {
-        step.action = Action::Update;
-        step.new = Some(t.contents.clone());
-        return Ok(step);
-    }
-    step.drifted = true;
-    if b.contents == t.contents && !moved {
-        step.note = Some("edited by you; the template did not change it".into());
-        return Ok(step);
-    }
-    let ours_label = format!("{} {}", b.path, labels.0);
-    let theirs_label = format!("{} {}", t.path, labels.1);
-    match merge3(
-        Some(&b.contents),
-        &ours,
-        &t.contents,
-        &Labels {
-            ours: &ours_label,
-            theirs: &theirs_label,
-        },
-    )? {
-        Merged::Clean(text) if text == ours && !moved => {
-            step.note = Some("edited by you; already has the template's change".into());
-        }
-        Merged::Clean(text) => {
-            step.action = Action::Merge;
-            step.new = Some(text);
-        }
-        Merged::Conflict { text, regions } => {
-            let sides = Sides {
-                base: Some(b.contents.clone()),
-                ours,
-                theirs: t.contents.clone(),
-            };
-            mark_conflict(&mut step, text, regions, "", sides);
-        }
-    }
-    Ok(step)
-}
-
-/// Makes `step` a conflict: the text with markers, how many regions (after `why`) in its note,
-/// and the three sides for git's index.
-fn mark_conflict(step: &mut Step, text: String, regions: usize, why: &str, sides: Sides) {
-    step.action = Action::Conflict;
-    let plural = if regions == 1 { "" } else { "s" };
-    step.note = Some(format!("{why}{regions} conflict{plural}"));
-    step.new = Some(text);
-    step.sides = Some(sides);
-}
-
-/// A managed file the target no longer has.
-fn removed(root: &Path, b: &RenderedFile, entry: Option<&FileHash>) -> Result<Option<Step>> {
-    let ours = match read_disk(root, &b.path)? {
-        Disk::Missing => return Ok(None),
-        Disk::Text(text) => text,
-    };
-    let unedited = entry.is_some_and(|e| e.sha256 == sha256_hex(ours.as_bytes()));
-    let mut step = Step::new(&b.path, Action::Delete);
-    if !unedited {
-        step.action = Action::Skip;
-        step.drifted = true;
-        step.note =
-            Some("the template dropped it; kept because you edited it, so it is yours now".into());
-    }
-    step.old = Some(ours);
-    Ok(Some(step))
-}
-
-/// A file new in the target.
-fn added(root: &Path, t: &RenderedFile, labels: &(String, String)) -> Result<Step> {
-    let mut step = Step::new(&t.path, Action::Create);
-    step.executable = t.executable;
-    if t.kind != Ownership::Managed {
-        step.action = Action::Skip;
-        step.note = Some("new seeded file: only `new` writes those".into());
-        return Ok(step);
-    }
-    match read_disk(root, &t.path)? {
-        Disk::Missing => step.new = Some(t.contents.clone()),
-        Disk::Text(ours) if ours == t.contents => {
-            step.action = Action::Skip;
-            step.old = Some(ours);
-        }
-        Disk::Text(ours) => {
-            let ours_label = format!("{} {}", t.path, labels.0);
-            let theirs_label = format!("{} {}", t.path, labels.1);
-            let merged = merge3(
-                None,
-                &ours,
-                &t.contents,
-                &Labels {
-                    ours: &ours_label,
-                    theirs: &theirs_label,
-                },
-            )?;
-            step.old = Some(ours.clone());
-            match merged {
-                Merged::Clean(text) => {
-                    step.action = Action::Merge;
-                    step.new = Some(text);
-                }
-                Merged::Conflict { text, regions } => {
-                    let sides = Sides {
-                        base: None,
-                        ours,
-                        theirs: t.contents.clone(),
-                    };
-                    let why = "new in the template and already yours: ";
-                    mark_conflict(&mut step, text, regions, why, sides);
-                }
-            }
-        }
-    }
-    Ok(step)
-}
-
 /// The record after the upgrade: the target's identity and answers, and for every file the
 /// hash of the target's text (so your merged edits still count as edits next time).
 fn new_record(
     project: &Project,
+    plan: &Plan,
     migrated: &Migrated,
     theirs: &[RenderedFile],
     set: &crate::template_set::TemplateSet,
@@ -934,19 +569,34 @@ fn new_record(
             files.insert(entry.path.clone(), entry.clone());
         }
     }
-    // An ejected file the template moved stays where it is, yours: its new path is not
-    // pyscaffold's either.
-    let ejected_moves: BTreeSet<&str> = pair(&project.base, theirs, migrated)
-        .into_iter()
-        .filter_map(|(b, t)| Some((b?, t?)))
-        .filter(|(b, _)| {
-            project
-                .record
-                .file(&b.path)
-                .is_some_and(|e| e.kind == Some(Ownership::Ejected))
-        })
-        .map(|(_, t)| t.path.as_str())
-        .collect();
+    // An ejected file the template moved moves with it, unchanged (the packaging looks for it
+    // at the new path); its entry follows it, still ejected.
+    for step in &plan.steps {
+        if let Some(from) = &step.from
+            && let Some(entry) = files.remove(from)
+        {
+            files.insert(
+                step.path.clone(),
+                FileHash {
+                    path: step.path.clone(),
+                    ..entry
+                },
+            );
+        }
+    }
+    // A template path whose old file was ejected is not pyscaffold's either, moved or not.
+    let ejected_moves: BTreeSet<&str> =
+        crate::reconcile::pair(&project.base, theirs, Some(migrated))
+            .into_iter()
+            .filter_map(|(b, t)| Some((b?, t?)))
+            .filter(|(b, _)| {
+                project
+                    .record
+                    .file(&b.path)
+                    .is_some_and(|e| e.kind == Some(Ownership::Ejected))
+            })
+            .map(|(_, t)| t.path.as_str())
+            .collect();
     for t in theirs.iter().filter(|t| t.kind == Ownership::Managed) {
         // Ejected files keep their entry; a file the template dropped is not in `theirs`.
         if ejected_moves.contains(t.path.as_str())
@@ -976,9 +626,6 @@ fn new_record(
         files: files.into_values().collect(),
     }
 }
-
-/// The note on a seeded file's skip step.
-pub const SEEDED_NOTE: &str = "seeded: yours, never touched by upgrade";
 
 /// Whether a step is a seeded file's skip (listed in one line, not one each).
 pub fn is_seeded_skip(step: &Step) -> bool {

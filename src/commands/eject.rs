@@ -5,15 +5,21 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 use crate::cli::EjectArgs;
 use crate::error::bad_input;
+use crate::plan::{Action, Plan, Step};
 use crate::record::{self, RECORD_FILE};
 use crate::template_set::Ownership;
 
 /// Marks each path ejected in the record; checks them all before writing.
 pub fn run(args: EjectArgs) -> Result<ExitCode> {
+    let _lock = if args.dir.is_dir() {
+        Some(crate::writer::begin(&args.dir)?)
+    } else {
+        None
+    };
     let mut record = record::load(&args.dir)?;
     let mut changed = Vec::new();
     for path in &args.paths {
@@ -42,10 +48,9 @@ pub fn run(args: EjectArgs) -> Result<ExitCode> {
             }
         }
     }
-    let target = args.dir.join(RECORD_FILE);
-    let text = record.to_yaml()?;
-    std::fs::write(&target, text)
-        .with_context(|| format!("cannot write `{}`", target.display()))?;
+    let mut step = Step::new(RECORD_FILE, Action::Update);
+    step.new = Some(record.to_yaml()?);
+    crate::writer::apply(&args.dir, &Plan { steps: vec![step] })?;
     for path in changed {
         eprintln!("ejected `{path}`: `pyscaffold upgrade` will leave it alone");
     }

@@ -14,18 +14,20 @@ use anyhow::{Context as _, Result};
 use clap::ArgMatches;
 use serde_json::Value as Json;
 
-use crate::answers::{Answers, load_answers_file};
+use crate::answers::Answers;
+use crate::answers_file::load_answers_file;
 use crate::cli::{InitArgs, flag_hints, flag_layer};
 use crate::detect::{Certainty, Detection, Finding};
 use crate::error::bad_input;
 use crate::lock::{LockOutcome, lock, shell_word};
 use crate::plan::{Action, Plan, Step};
 use crate::prompt::TerminalPrompter;
+use crate::reconcile::{Inputs, Policy, REPOSITORY_OWN, reconcile};
 use crate::record::{RECORD_FILE, Record};
 use crate::resolve::{Given, GivenValue, Layer, LayerKind, Options, Prompter, resolve, set_layer};
 use crate::template_set::{Ownership, RenderMeta, RenderedFile, TemplateSet, builtin};
 use crate::value::{RawValue, Value};
-use crate::write::apply;
+use crate::writer::apply;
 
 /// Detection findings that answer a question of the same id.
 const ANSWERED: [&str; 17] = [
@@ -56,6 +58,12 @@ const GITIGNORE: &str = ".gitignore";
 
 pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     let root = args.path.clone();
+    // One command at a time here, and whatever an interrupted one left is undone first.
+    let _lock = if root.is_dir() {
+        Some(crate::writer::begin(&root)?)
+    } else {
+        None
+    };
     if root.join(RECORD_FILE).exists() {
         return Err(bad_input(
             format!(
@@ -834,44 +842,30 @@ fn plan(
     rendered: &[RenderedFile],
     force: bool,
 ) -> Result<(Plan, Vec<RenderedFile>, Vec<String>)> {
-    let mut plan = Plan::default();
-    let mut written = Vec::new();
-    let mut existing = Vec::new();
-    for file in rendered {
-        let path = root.join(&file.path);
-        let disk = match std::fs::read(&path) {
-            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(bad_input(
-                    format!("cannot read `{}`: {e}", path.display()),
-                    "make it a readable file, or move it away; nothing was written",
-                ));
-            }
-        };
-        let mut step = Step::new(&file.path, Action::Create);
-        step.executable = file.executable;
-        step.new = Some(file.contents.clone());
-        match (&disk, file.kind) {
-            (Some(_), Ownership::Seeded) => {
-                // The repository's own .gitignore or .gitattributes stays as it is.
-                step.action = Action::Skip;
-                step.note = Some("the repository's own; left as it is".into());
-                plan.push(step);
-                continue;
-            }
-            (Some(text), _) if *text == file.contents => step.action = Action::Skip,
-            (Some(_), _) => {
-                step.action = Action::Update;
-                step.note = Some("replaced (--force)".into());
-                existing.push(file.path.clone());
-            }
-            (None, _) => {}
-        }
-        step.old = disk;
-        plan.push(step);
-        written.push(file.clone());
-    }
+    let inputs = Inputs {
+        root,
+        base: None,
+        target: rendered,
+        record: None,
+    };
+    let plan = reconcile(&inputs, Policy::Adopt)?;
+    let kept: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.note.as_deref() == Some(REPOSITORY_OWN))
+        .map(|s| s.path.as_str())
+        .collect();
+    let written: Vec<RenderedFile> = rendered
+        .iter()
+        .filter(|f| !kept.contains(&f.path.as_str()))
+        .cloned()
+        .collect();
+    let existing: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Update)
+        .map(|s| s.path.clone())
+        .collect();
     if !existing.is_empty() && !force {
         let listed: Vec<String> = existing.iter().map(|p| format!("`{p}`")).collect();
         return Err(bad_input(

@@ -12,17 +12,19 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::ArgMatches;
 
-use crate::answers::{Answers, load_answers_file, yaml_layer};
+use crate::answers::{Answers, yaml_layer};
+use crate::answers_file::load_answers_file;
 use crate::cli::{NewArgs, flag_hints, flag_layer};
 use crate::error::bad_input;
 use crate::lock::{LockOutcome, lock, shell_word};
 use crate::plan::{Action, Plan, Step};
 use crate::prompt::TerminalPrompter;
-use crate::record::{RECORD_FILE, Record, sha256_hex};
+use crate::reconcile::{Inputs, Policy, reconcile};
+use crate::record::{RECORD_FILE, Record};
 use crate::resolve::{Given, GivenValue, Layer, LayerKind, Options, Prompter, resolve, set_layer};
 use crate::template_set::{RenderMeta, RenderedFile, TemplateSet, builtin};
 use crate::value::Value;
-use crate::write::{Target, apply, check_target, write_new_project};
+use crate::writer::{Target, apply, check_target, write_new_project};
 
 /// Runs `new`; every input is checked before anything is written.
 pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
@@ -104,6 +106,13 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
         },
     };
     let target = check_target(&root, args.force || args.dry_run)?;
+    // Writing into an existing folder: one command at a time, after undoing what an
+    // interrupted one left.
+    let _lock = if target == Target::Missing {
+        None
+    } else {
+        Some(crate::writer::begin(&root)?)
+    };
 
     let meta = RenderMeta::current();
     let mut files = set.render(&resolved.answers, &meta)?;
@@ -203,51 +212,13 @@ fn force_plan(root: &Path, files: &[RenderedFile]) -> Result<Plan> {
         Ok(text) => Record::from_yaml(&text).ok(),
         Err(_) => None,
     };
-    let unedited = |path: &str, text: &str| {
-        old_record
-            .as_ref()
-            .and_then(|r| r.file(path))
-            .is_some_and(|f| f.sha256 == sha256_hex(text.as_bytes()))
+    let inputs = Inputs {
+        root,
+        base: None,
+        target: files,
+        record: old_record.as_ref(),
     };
-    let mut plan = Plan::default();
-    for file in files {
-        let disk = std::fs::read(root.join(&file.path))
-            .ok()
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
-        let mut step = Step::new(&file.path, Action::Create);
-        step.executable = file.executable;
-        step.new = Some(file.contents.clone());
-        match &disk {
-            None => {}
-            Some(text) if *text == file.contents => step.action = Action::Skip,
-            Some(text) => {
-                step.action = Action::Update;
-                if file.path != RECORD_FILE && !unedited(&file.path, text) {
-                    step.note = Some("edited by you: replaced only with --force-overwrite".into());
-                    step.drifted = true;
-                }
-            }
-        }
-        step.old = disk;
-        plan.push(step);
-    }
-    for old in old_record.iter().flat_map(|r| r.files.iter()) {
-        if files.iter().any(|f| f.path == old.path) {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(root.join(&old.path)) else {
-            continue;
-        };
-        let mut step = Step::new(&old.path, Action::Delete);
-        if !unedited(&old.path, &text) {
-            step.action = Action::Skip;
-            step.note = Some("no longer generated; kept because you edited it".into());
-        }
-        step.old = Some(text);
-        plan.push(step);
-    }
-    plan.sort();
-    Ok(plan)
+    reconcile(&inputs, Policy::Regenerate)
 }
 
 /// Refuses to overwrite files the user edited unless `--force-overwrite`.

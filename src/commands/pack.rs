@@ -46,7 +46,7 @@ fn new(args: &PackNewArgs) -> Result<ExitCode> {
              sets a name other than the folder's",
         ));
     }
-    if crate::write::inspect(dir)? == crate::write::Target::NonEmpty {
+    if crate::writer::inspect(dir)? == crate::writer::Target::NonEmpty {
         return Err(bad_input(
             format!("`{}` already exists and is not empty", dir.display()),
             "pick a new folder for the pack; nothing was written",
@@ -371,7 +371,7 @@ fn load_edits(dir: &std::path::Path) -> Result<Option<Vec<Edit>>> {
         Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
     };
     let shown = path.display().to_string();
-    let file: TestFile = serde_saphyr::from_str(&text).map_err(|e| {
+    let file: TestFile = crate::yaml::from_str(&text).map_err(|e| {
         bad_input(
             format!(
                 "`{shown}` is invalid: {}",

@@ -23,6 +23,13 @@ use crate::upgrade::{Request, is_seeded_skip, prepare_project, refuse_leftover_m
 pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
     let root = args.dir.as_path();
     let writes = !(args.check || args.dry_run);
+    // One command at a time in the project, and an interrupted earlier run is undone (or
+    // completed) first, so even `--check` sees a whole project.
+    let _lock = if root.is_dir() {
+        Some(crate::writer::begin(root)?)
+    } else {
+        None
+    };
     let project = crate::project::load(root)?;
     refuse_leftover_markers(root, &project)?;
     // `--check` refuses a dirty tree as the run would, so its prediction is what the run does;

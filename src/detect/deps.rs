@@ -1193,7 +1193,7 @@ static SYSTEM_PACKAGES: &str = include_str!("../../templates/detect/system-packa
 
 /// Debian packages the dependencies need: headers in the build stage, libraries at run time.
 pub fn system_packages(m: &Manifests) -> Result<(Finding, Finding)> {
-    let table: BTreeMap<String, SystemNeed> = serde_saphyr::from_str(SYSTEM_PACKAGES)
+    let table: BTreeMap<String, SystemNeed> = crate::yaml::from_str(SYSTEM_PACKAGES)
         .context("templates/detect/system-packages.yml is not valid")?;
     let mut runtime = BTreeSet::new();
     let mut build = BTreeSet::from(["build-essential".to_string()]);

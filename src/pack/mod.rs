@@ -317,7 +317,7 @@ fn from_files(source: &Source, fetched: source::Fetched, via: Option<&str>) -> R
         ));
     };
     let where_ = format!("{shown}/{PACK_FILE}");
-    let manifest: PackManifest = serde_saphyr::from_str(&manifest_text).map_err(|e| {
+    let manifest: PackManifest = crate::yaml::from_str(&manifest_text).map_err(|e| {
         bad_input(
             format!(
                 "`{where_}` is not a valid pack manifest: {}",

@@ -552,7 +552,7 @@ pub fn changelogs_between(url: &str, from: &Version, to: &Version) -> Vec<(Versi
             .ok()
             .and_then(|o| o.into_blob().ok())
             .and_then(|b| String::from_utf8(b.content().to_vec()).ok());
-        let entry = text.and_then(|t| serde_saphyr::from_str::<Entry>(&t).ok());
+        let entry = text.and_then(|t| crate::yaml::from_str::<Entry>(&t).ok());
         if let Some(line) = entry.and_then(|e| e.changelog)
             && !out.iter().any(|(v, _)| v == &version)
         {

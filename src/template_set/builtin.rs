@@ -168,7 +168,7 @@ pub fn releases() -> Result<Vec<Release>> {
         .get_file(RELEASES_FILE)
         .and_then(|f| f.contents_utf8())
         .ok_or_else(|| anyhow!("templates/builtin/{RELEASES_FILE} is missing"))?;
-    serde_saphyr::from_str(text).map_err(|e| anyhow!("templates/builtin/{RELEASES_FILE}: {e}"))
+    crate::yaml::from_str(text).map_err(|e| anyhow!("templates/builtin/{RELEASES_FILE}: {e}"))
 }
 
 /// The digest of a version's folder, as `scripts/freeze-templates.sh` computes it: the SHA-256
@@ -183,9 +183,9 @@ pub fn digest(version: &Version) -> Result<String> {
     all.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let listing: String = all
         .iter()
-        .map(|(path, bytes)| format!("{}  ./{path}\n", crate::record::sha256_hex(bytes)))
+        .map(|(path, bytes)| format!("{}  ./{path}\n", crate::digest::sha256_hex(bytes)))
         .collect();
-    Ok(crate::record::sha256_hex(listing.as_bytes()))
+    Ok(crate::digest::sha256_hex(listing.as_bytes()))
 }
 
 fn collect_files(dir: &Dir<'_>, prefix: &str, out: &mut BTreeMap<String, String>) -> Result<()> {

@@ -18,13 +18,35 @@ pub mod manifest;
 use std::collections::BTreeMap;
 
 use anyhow::{Context as _, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
 
 use crate::answers::Answers;
 use crate::presets::Preset;
 use crate::questions::Question;
-use crate::record::PackRef;
 
 pub use manifest::{Constraint, Derived, FileRule, LockRule, Manifest, Migration, Ownership};
+
+/// A pack layered over the template set: which release, from where, at which commit (a git
+/// source) or with which content (a folder). The source carries no userinfo or token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackRef {
+    pub name: String,
+    pub version: String,
+    pub source: String,
+    /// The tag or branch it was read at (git sources).
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The commit it was read at (git sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The SHA-256 of its files (folder sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// The pack that `extends` this one; none for a pack the project asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
 
 /// Pinned packages per stack (e.g. framework) and group (`direct`, `closure`, `dev_direct`,
 /// `dev_closure`), as `name==version` strings.
@@ -116,15 +138,15 @@ impl ParsedSet {
     /// Parses and checks a set's parts.
     pub fn parse(source: SetSource) -> Result<Self> {
         let origin = &source.origin;
-        let manifest: Manifest = serde_saphyr::from_str(&source.manifest)
+        let manifest: Manifest = crate::yaml::from_str(&source.manifest)
             .with_context(|| format!("invalid manifest.yml in {origin}"))?;
-        let questions: Vec<Question> = serde_saphyr::from_str(&source.questions)
+        let questions: Vec<Question> = crate::yaml::from_str(&source.questions)
             .with_context(|| format!("invalid questions.yml in {origin}"))?;
         for q in &questions {
             q.check_definition()
                 .map_err(|e| anyhow!("question `{}` in {origin}: {e}", q.id))?;
         }
-        let dependencies: Dependencies = serde_saphyr::from_str(&source.dependencies)
+        let dependencies: Dependencies = crate::yaml::from_str(&source.dependencies)
             .with_context(|| format!("invalid dependencies.yml in {origin}"))?;
         for rule in &manifest.files {
             if !source.files.contains_key(&rule.template) {
@@ -401,30 +423,7 @@ pub fn check_output_path(path: &str) -> Result<()> {
     Ok(())
 }
 
-/// Why `path` is not a file a template may write: inside git's own folder, or the record.
-pub fn reserved_path(path: &str) -> Option<&'static str> {
-    if path
-        .split('/')
-        .any(|part| part.eq_ignore_ascii_case(".git"))
-    {
-        Some("is inside a `.git` folder, which is git's own (a hook written there would run)")
-    } else if path.eq_ignore_ascii_case(crate::record::RECORD_FILE) {
-        Some("is pyscaffold's record, which only pyscaffold writes")
-    } else {
-        None
-    }
-}
-
-/// A relative `/`-separated path without `.`, `..`, empty parts or backslashes.
-pub fn is_safe_relative_path(path: &str) -> bool {
-    !(path.is_empty()
-        || path.starts_with('/')
-        || path.contains('\\')
-        || path.contains('\0')
-        || path
-            .split('/')
-            .any(|part| part.is_empty() || part == "." || part == ".."))
-}
+pub use crate::paths::{is_safe_relative_path, reserved_path};
 
 /// Every generated text file ends with exactly one newline.
 fn normalise_end(text: &str) -> String {

@@ -688,3 +688,40 @@ fn worker_flit_package() {
         prepare: None,
     });
 }
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn an_ejected_file_in_a_renamed_folder_still_builds_after_upgrade() {
+    let engine = Engine::get();
+    // 0.3.0 renamed `docker/env/` to `docker/environments/`, which the Dockerfile copies.
+    let (_tmp, root) = project("e2e-ejected", &["-y", "--template-version", "0.2.0"]);
+    let script = "docker/env/development/10-dev-requirements.sh";
+    let eject = crate::support::run(&root, &["eject", script]);
+    assert!(eject.status.success(), "{}", stderr(&eject));
+    let path = root.join(script);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}# the team's own setup step\n")).unwrap();
+    git(&root, &["commit", "-q", "-am", "ejected and edited"]);
+    let out = crate::support::run(&root, &["upgrade", "-y"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-q", "-m", "upgraded"]);
+    let (tag, _) = build(&root, "e2e-ejected", &[]);
+    let inside = engine.ok(
+        "the ejected script in the image",
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            "--entrypoint",
+            "cat",
+            &tag,
+            "/app/docker/environments/development/10-dev-requirements.sh",
+        ],
+    );
+    assert!(
+        inside.contains("# the team's own setup step"),
+        "the image has the template's script, not the ejected one:\n{inside}"
+    );
+}

@@ -20,6 +20,8 @@ mod hardening;
 mod help;
 mod init;
 mod interactive;
+mod interrupted;
+mod module_graph;
 mod new_cmd;
 mod packs;
 mod readme;

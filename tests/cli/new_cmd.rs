@@ -101,7 +101,9 @@ fn force_stops_before_writing_when_something_is_in_the_way() {
     std::fs::create_dir_all(root.join("Dockerfile")).unwrap();
     let out = run(tmp.path(), &["new", "demo", "-y", "--force"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("is in the way of the generated `Dockerfile`"));
+    assert!(
+        stderr(&out).contains("`Dockerfile` is a directory, where pyscaffold's file should be")
+    );
     let names: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().file_name())

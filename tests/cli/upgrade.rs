@@ -400,6 +400,71 @@ fn bad_input_is_refused_and_changes_nothing() {
             "the hash recorded for `Dockerfile` is not the hash of what templates 0.2.0 generate",
         ),
         (
+            "a seeded app file recorded as managed",
+            |r| {
+                edit(r, ".pyscaffold.yml", |t| {
+                    let at = t.find("- path: demo/app.py\n").unwrap();
+                    let (head, tail) = t.split_at(at);
+                    format!(
+                        "{head}{}",
+                        tail.replacen("kind: seeded", "kind: managed", 1)
+                    )
+                })
+            },
+            vec![],
+            "it lists `demo/app.py` as managed, but templates 0.2.0 seed it",
+        ),
+        (
+            "a managed file recorded as seeded",
+            |r| {
+                edit(r, ".pyscaffold.yml", |t| {
+                    let at = t.find("- path: Dockerfile\n").unwrap();
+                    let (head, tail) = t.split_at(at);
+                    format!(
+                        "{head}{}",
+                        tail.replacen("kind: managed", "kind: seeded", 1)
+                    )
+                })
+            },
+            vec![],
+            "it lists `Dockerfile` as seeded, but templates 0.2.0 manage it",
+        ),
+        (
+            "a record entry for a file the templates do not generate",
+            |r| {
+                edit(r, ".pyscaffold.yml", |t| {
+                    t.replace(
+                        "  - path: Dockerfile\n",
+                        "  - path: demo/secrets.py\n    sha256: \
+                         0000000000000000000000000000000000000000000000000000000000000000\n    \
+                         kind: managed\n  - path: Dockerfile\n",
+                    )
+                })
+            },
+            vec![],
+            "it lists `demo/secrets.py` as a managed file, but templates 0.2.0 do not generate it",
+        ),
+        (
+            "a template version changed by hand",
+            |r| {
+                edit(r, ".pyscaffold.yml", |t| {
+                    t.replace("version: \"0.2.0\"", "version: \"0.3.0\"")
+                })
+            },
+            vec![],
+            "it records template version 0.3.0, but its files are what templates 0.2.0 generate",
+        ),
+        (
+            "a YAML tag in the record",
+            |r| {
+                edit(r, ".pyscaffold.yml", |t| {
+                    t.replace("  port: 8000", "  port: !!python/object:os.system 8000")
+                })
+            },
+            vec![],
+            "unsupported tag `!!python/object:os.system`",
+        ),
+        (
             "a record entry inside .git",
             |r| {
                 edit(r, ".pyscaffold.yml", |t| {
@@ -605,17 +670,28 @@ fn check_and_run_agree_in_a_git_repository() {
 /// An ejected file the templates move stays where it is, and the record gains no entry for a
 /// file that was never written.
 #[test]
-fn an_ejected_file_the_templates_move_stays_yours() {
+fn an_ejected_file_the_templates_move_moves_with_them_unchanged() {
     let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
     let script = "docker/env/development/10-dev-requirements.sh";
+    let moved = "docker/environments/development/10-dev-requirements.sh";
     let out = run(&root, &["eject", script]);
     assert!(out.status.success(), "{}", stderr(&out));
+    edit(&root, script, |t| format!("{t}# mine\n"));
+    let mine = std::fs::read_to_string(root.join(script)).unwrap();
     let out = upgrade(&root, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(root.join(script).is_file());
+    // The new Dockerfile copies `docker/environments/`: the ejected script is there, as it was.
+    assert!(!root.join("docker/env").exists());
+    assert_eq!(std::fs::read_to_string(root.join(moved)).unwrap(), mine);
     let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    assert!(!record.contains(script), "{record}");
+    let at = record.find(&format!("- path: {moved}\n")).unwrap();
     assert!(
-        !record.contains("docker/environments/development/10-dev-requirements.sh"),
+        record[at..]
+            .lines()
+            .nth(2)
+            .unwrap()
+            .contains("kind: ejected"),
         "{record}"
     );
     let check = upgrade(&root, &["--check"]);

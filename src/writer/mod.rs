@@ -1,18 +1,32 @@
-//! Writing safely: a new project all at once, or a [`Plan`] applied to an existing one.
+//! The one writer: a new project all at once, or a [`Plan`] applied to an existing one as a
+//! transaction.
 //!
-//! Everything is rendered in memory first. Files are then written into a staging folder and
-//! moved into place only once all of them were written. In an existing project every file that
-//! is replaced, moved or deleted is first moved aside into the staging folder, so a failure
-//! half-way puts every file back: the tree is left exactly as it was.
+//! Everything is rendered in memory first. A new project is written into a staging folder
+//! beside it and renamed into place in one step. In an existing project the new texts are
+//! staged, the [`journal`] of operations is written, every file that is replaced, moved or
+//! deleted is moved aside into the staging folder and the new ones put in place, the record
+//! last. A failure half-way puts every file back; a run that dies half-way is rolled back by
+//! the next command ([`begin`]), which also holds the project lock ([`exclusive`]) so two runs
+//! never interleave.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
+use std::collections::BTreeSet;
+
 use crate::error::bad_input;
 use crate::plan::{Action, Plan, Step};
+use crate::record::RECORD_FILE;
 use crate::template_set::RenderedFile;
+
+mod exclusive;
+mod fault;
+pub mod journal;
+
+pub use exclusive::ProjectLock;
+use journal::{Op, Recovered};
 
 /// The folder cannot be written at all (read-only, no permission, full): nothing was written.
 fn cannot_stage(dir: &Path, e: &std::io::Error) -> anyhow::Error {
@@ -131,22 +145,18 @@ pub fn write_new_project(root: &Path, files: &[RenderedFile]) -> Result<()> {
     Ok(())
 }
 
-/// One undoable change made while applying a plan.
-enum Done {
-    /// A file that was at `path` now sits at `backup`.
-    MovedAside { path: PathBuf, backup: PathBuf },
-    /// A new file was put at `path`.
-    Placed(PathBuf),
-    /// A directory was created.
-    CreatedDir(PathBuf),
-}
-
-/// Applies the plan's steps to the project at `root`, all or nothing.
+/// Applies the plan's steps to the project at `root` as one transaction: every new text is
+/// staged first, the journal of operations written, then each operation done (the record's
+/// step last), the transaction marked committed and the staging folder removed. A failure
+/// undoes what was done; a process that dies is undone (or completed) by the next command's
+/// [`recover`]. SIGINT and SIGTERM wait while the operations run.
 pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
-    let steps: Vec<&Step> = plan.changes().collect();
+    let mut steps: Vec<&Step> = plan.changes().collect();
     if steps.is_empty() {
         return Ok(());
     }
+    // The record last: a record naming the new version means every file is in place.
+    steps.sort_by_key(|s| s.path == RECORD_FILE);
     for step in &steps {
         if step.action != Action::Delete {
             check_destination(root, &step.path)?;
@@ -156,109 +166,120 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
         .prefix(STAGING_PREFIX)
         .tempdir_in(root)
         .map_err(|e| cannot_stage(root, &e))?;
-    let new_dir = stage.path().join("new");
-    let old_dir = stage.path().join("old");
     for step in &steps {
         if let Some(text) = &step.new {
-            write_file(&new_dir.join(&step.path), text, step.executable)?;
+            write_file(
+                &stage.path().join("new").join(&step.path),
+                text,
+                step.executable,
+            )?;
         }
     }
-    let mut done = Vec::new();
-    if let Err(err) = place(root, &steps, &new_dir, &old_dir, &mut done) {
-        roll_back(done);
-        return Err(err);
-    }
-    for step in &steps {
-        let gone = match (&step.from, step.action) {
-            (Some(from), _) => Some(from),
-            (None, Action::Delete) => Some(&step.path),
-            _ => None,
-        };
-        if let Some(gone) = gone {
-            remove_empty_parents(root, gone);
+    fault::step("staged the new files");
+    let ops = operations(root, &steps);
+    journal::write(stage.path(), &ops)?;
+    fault::step("wrote the journal");
+    // From here on the staging folder is the journal's: recovery removes it, not a drop.
+    let stage = stage.keep();
+    let deferred = crate::interrupt::defer();
+    for (done, op) in ops.iter().enumerate() {
+        if let Err(err) = journal::run(root, &stage, op) {
+            journal::undo(root, &stage, &ops[..done]);
+            let _ = journal::remove_stage(&stage);
+            return Err(err);
         }
+        fault::step("an operation");
     }
+    for dir in touched_dirs(root, &ops) {
+        journal::sync_dir(&dir);
+    }
+    journal::mark_committed(&stage)?;
+    fault::step("committed");
+    journal::finish(root, &stage, &ops)?;
+    fault::step("removed the staging folder");
+    drop(deferred);
     Ok(())
 }
 
-fn place(
-    root: &Path,
-    steps: &[&Step],
-    new_dir: &Path,
-    old_dir: &Path,
-    done: &mut Vec<Done>,
-) -> Result<()> {
+/// The operations that apply `steps`, in order: what each step replaces, moves or deletes is
+/// set aside first, missing folders are created, then its new text is put in place.
+fn operations(root: &Path, steps: &[&Step]) -> Vec<Op> {
+    let mut ops = Vec::new();
+    let mut aside: BTreeSet<String> = BTreeSet::new();
+    let mut made: BTreeSet<PathBuf> = BTreeSet::new();
     for step in steps {
-        // Move aside what the step replaces, removes, or moves away from.
-        let mut aside = vec![step.path.as_str()];
-        if let Some(from) = &step.from {
-            aside.push(from);
-        }
-        for rel in aside {
-            let path = root.join(rel);
-            if fs::symlink_metadata(&path).is_ok() {
-                let backup = old_dir.join(rel);
-                create_dirs(backup.parent(), done)?;
-                fs::rename(&path, &backup)
-                    .with_context(|| format!("cannot move `{}` aside", path.display()))?;
-                done.push(Done::MovedAside { path, backup });
+        for rel in std::iter::once(&step.path).chain(step.from.as_ref()) {
+            if fs::symlink_metadata(root.join(rel)).is_ok() && aside.insert(rel.clone()) {
+                ops.push(Op::Aside {
+                    path: rel.clone(),
+                    backup: format!("old/{rel}"),
+                });
             }
         }
-        if step.new.is_some() {
-            let to = root.join(&step.path);
-            create_dirs(to.parent(), done)?;
-            fs::rename(new_dir.join(&step.path), &to)
-                .with_context(|| format!("cannot write `{}`", to.display()))?;
-            done.push(Done::Placed(to));
+        if step.new.is_none() {
+            continue;
+        }
+        let mut missing = Vec::new();
+        let mut dir = Path::new(&step.path).parent();
+        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+            if root.join(d).is_dir() || made.contains(d) {
+                break;
+            }
+            missing.push(d.to_path_buf());
+            dir = d.parent();
+        }
+        for d in missing.into_iter().rev() {
+            ops.push(Op::Mkdir {
+                path: d.to_string_lossy().replace('\\', "/"),
+            });
+            made.insert(d);
+        }
+        ops.push(Op::Place {
+            path: step.path.clone(),
+            staged: format!("new/{}", step.path),
+        });
+    }
+    ops
+}
+
+/// The folders whose entries the operations changed, to sync before the commit marker.
+fn touched_dirs(root: &Path, ops: &[Op]) -> BTreeSet<PathBuf> {
+    ops.iter()
+        .filter_map(|op| match op {
+            Op::Aside { path, .. } | Op::Place { path, .. } | Op::Mkdir { path } => {
+                root.join(path).parent().map(Path::to_path_buf)
+            }
+        })
+        .collect()
+}
+
+/// Takes the project lock on `root` and finishes what an interrupted earlier run left there
+/// (saying so on stderr). Commands that change a project call it before reading anything and
+/// keep the lock until they end.
+pub fn begin(root: &Path) -> Result<ProjectLock> {
+    let held = exclusive::lock(root)?;
+    recover(root)?;
+    Ok(held)
+}
+
+/// Rolls back or completes what interrupted runs left in `root`, and says so.
+pub fn recover(root: &Path) -> Result<()> {
+    for outcome in journal::recover(root)? {
+        match outcome {
+            Recovered::RolledBack { files } => eprintln!(
+                "note: an earlier pyscaffold run in `{}` was interrupted before it finished; \
+                 its changes were undone ({files} files put back), so the project is as it was \
+                 before that run",
+                root.display()
+            ),
+            Recovered::Completed => eprintln!(
+                "note: an earlier pyscaffold run in `{}` was interrupted after every file was in \
+                 place; its leftovers were removed",
+                root.display()
+            ),
         }
     }
     Ok(())
-}
-
-/// Creates `dir` and its missing parents, remembering each one created.
-fn create_dirs(dir: Option<&Path>, done: &mut Vec<Done>) -> Result<()> {
-    let Some(dir) = dir else { return Ok(()) };
-    let mut missing = Vec::new();
-    let mut cursor = Some(dir);
-    while let Some(d) = cursor {
-        if d.exists() {
-            break;
-        }
-        missing.push(d.to_path_buf());
-        cursor = d.parent();
-    }
-    for d in missing.into_iter().rev() {
-        fs::create_dir(&d).with_context(|| format!("cannot create directory `{}`", d.display()))?;
-        done.push(Done::CreatedDir(d));
-    }
-    Ok(())
-}
-
-/// Undoes `done` in reverse order; best effort, as it runs after a failure.
-fn roll_back(done: Vec<Done>) {
-    for step in done.into_iter().rev() {
-        match step {
-            Done::Placed(path) => {
-                let _ = fs::remove_file(path);
-            }
-            Done::MovedAside { path, backup } => {
-                let _ = fs::rename(backup, path);
-            }
-            Done::CreatedDir(dir) => {
-                let _ = fs::remove_dir(dir);
-            }
-        }
-    }
-}
-
-/// Removes the now-empty folders a moved or deleted file leaves behind (up to the root).
-fn remove_empty_parents(root: &Path, relative: &str) {
-    let mut dir = root.join(relative);
-    while dir.pop() && dir != root && dir.starts_with(root) {
-        if fs::remove_dir(&dir).is_err() {
-            break;
-        }
-    }
 }
 
 /// Refuses a destination where a directory sits in place of the file, or a file in place of

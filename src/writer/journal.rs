@@ -1,0 +1,337 @@
+//! The writer's journal: every change to the project, written down before the first one is made,
+//! so a run that dies half-way (SIGKILL, a power cut, a full disk) is undone by the next one.
+//!
+//! A transaction lives in a staging folder at the project root (`.pyscaffold-staging-*`):
+//! `new/` holds every file's new text, `old/` receives what each change moves aside, and
+//! `journal.json` lists the operations in order. The record comes last. Once every operation
+//! is done, a `committed` marker is written; only then is the staging folder removed.
+//!
+//! [`recover`] runs at the start of every command that writes, under the project lock: a
+//! staging folder with a journal but no marker is rolled back, each operation undone in
+//! reverse order according to what the disk shows (so an interrupted recovery can simply run
+//! again); one with the marker is completed; one without a journal changed nothing and is
+//! removed.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+
+use super::STAGING_PREFIX;
+
+/// The journal's file name inside the staging folder.
+const JOURNAL: &str = "journal.json";
+/// The marker written once every operation is done.
+const COMMITTED: &str = "committed";
+
+/// One change to the project tree, relative to the project root (the staging paths relative to
+/// the staging folder).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Op {
+    /// What is at `path` is moved to `backup` (replaced, moved away or deleted).
+    Aside { path: String, backup: String },
+    /// A folder is created for a new file.
+    Mkdir { path: String },
+    /// The staged file `staged` is moved to `path`.
+    Place { path: String, staged: String },
+}
+
+#[derive(Serialize, Deserialize)]
+struct Journal {
+    /// The format's version.
+    journal: u32,
+    ops: Vec<Op>,
+}
+
+/// What [`recover`] did, for the command to say.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Recovered {
+    /// An interrupted change was undone: the project is as it was before it.
+    RolledBack { files: usize },
+    /// A change that had put every file in place was finished (its leftovers removed).
+    Completed,
+}
+
+/// Writes the journal durably into `stage`: a temporary file, synced, renamed, and the folder
+/// synced, so the journal is either whole or absent.
+pub fn write(stage: &Path, ops: &[Op]) -> Result<()> {
+    let text = serde_json::to_string_pretty(&Journal {
+        journal: 1,
+        ops: ops.to_vec(),
+    })?;
+    let partial = stage.join("journal.partial");
+    write_synced(&partial, text.as_bytes())?;
+    fs::rename(&partial, stage.join(JOURNAL))
+        .with_context(|| format!("cannot write the journal in `{}`", stage.display()))?;
+    sync_dir(stage);
+    Ok(())
+}
+
+/// Marks the transaction in `stage` complete.
+pub fn mark_committed(stage: &Path) -> Result<()> {
+    write_synced(&stage.join(COMMITTED), b"")?;
+    sync_dir(stage);
+    Ok(())
+}
+
+/// Does `op`.
+pub fn run(root: &Path, stage: &Path, op: &Op) -> Result<()> {
+    match op {
+        Op::Aside { path, backup } => {
+            let from = root.join(path);
+            let to = stage.join(backup);
+            if let Some(dir) = to.parent() {
+                fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create directory `{}`", dir.display()))?;
+            }
+            fs::rename(&from, &to)
+                .with_context(|| format!("cannot move `{}` aside", from.display()))
+        }
+        Op::Mkdir { path } => {
+            let dir = root.join(path);
+            fs::create_dir(&dir)
+                .with_context(|| format!("cannot create directory `{}`", dir.display()))
+        }
+        Op::Place { path, staged } => {
+            let to = root.join(path);
+            fs::rename(stage.join(staged), &to)
+                .with_context(|| format!("cannot write `{}`", to.display()))
+        }
+    }
+}
+
+/// Undoes `ops` in reverse order, each as far as the disk shows it was done. Best effort: it
+/// runs after a failure, or in recovery, where every step that can be undone must be.
+/// Returns how many files were put back.
+pub fn undo(root: &Path, stage: &Path, ops: &[Op]) -> usize {
+    let mut put_back = 0;
+    for op in ops.iter().rev() {
+        match op {
+            Op::Place { path, staged } => {
+                let staged = stage.join(staged);
+                let placed = root.join(path);
+                if !exists(&staged) && exists(&placed) {
+                    if let Some(dir) = staged.parent() {
+                        let _ = fs::create_dir_all(dir);
+                    }
+                    let _ = fs::rename(&placed, &staged);
+                }
+            }
+            Op::Aside { path, backup } => {
+                let backup = stage.join(backup);
+                if exists(&backup) {
+                    let to = root.join(path);
+                    if let Some(dir) = to.parent() {
+                        let _ = fs::create_dir_all(dir);
+                    }
+                    if fs::rename(&backup, &to).is_ok() {
+                        put_back += 1;
+                    }
+                }
+            }
+            Op::Mkdir { path } => {
+                let _ = fs::remove_dir(root.join(path));
+            }
+        }
+    }
+    put_back
+}
+
+/// Finishes a committed transaction: removes the folders its moves and deletions emptied, then
+/// the staging folder.
+pub fn finish(root: &Path, stage: &Path, ops: &[Op]) -> Result<()> {
+    for gone in gone_paths(ops) {
+        remove_empty_parents(root, &gone);
+    }
+    remove_stage(stage)
+}
+
+/// The paths the transaction moved away or deleted (set aside and never placed again).
+fn gone_paths(ops: &[Op]) -> BTreeSet<String> {
+    let placed: BTreeSet<&str> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Place { path, .. } => Some(path.as_str()),
+            _ => None,
+        })
+        .collect();
+    ops.iter()
+        .filter_map(|op| match op {
+            Op::Aside { path, .. } if !placed.contains(path.as_str()) => Some(path.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Removes the now-empty folders a moved or deleted file leaves behind (up to the root).
+fn remove_empty_parents(root: &Path, relative: &str) {
+    let mut dir = root.join(relative);
+    while dir.pop() && dir != root && dir.starts_with(root) {
+        if fs::remove_dir(&dir).is_err() {
+            break;
+        }
+    }
+}
+
+/// Removes a staging folder.
+pub fn remove_stage(stage: &Path) -> Result<()> {
+    match fs::remove_dir_all(stage) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e)
+            .with_context(|| format!("cannot remove the staging folder `{}`", stage.display())),
+        _ => Ok(()),
+    }
+}
+
+/// Rolls back or completes every transaction an earlier run left in `root`. Call it with the
+/// project lock held: any staging folder is then a dead run's.
+pub fn recover(root: &Path) -> Result<Vec<Recovered>> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(root) else {
+        return Ok(out);
+    };
+    let mut stages: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(STAGING_PREFIX))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    stages.sort();
+    for stage in stages {
+        let journal = match fs::read_to_string(stage.join(JOURNAL)) {
+            Ok(text) => serde_json::from_str::<Journal>(&text).with_context(|| {
+                format!(
+                    "the journal of an interrupted pyscaffold run, `{}`, is unreadable",
+                    stage.join(JOURNAL).display()
+                )
+            })?,
+            // No journal: the run died before changing anything.
+            Err(_) => {
+                remove_stage(&stage)?;
+                continue;
+            }
+        };
+        if exists(&stage.join(COMMITTED)) {
+            finish(root, &stage, &journal.ops)?;
+            out.push(Recovered::Completed);
+        } else {
+            let files = undo(root, &stage, &journal.ops);
+            let left = left_aside(&stage, &journal.ops);
+            if !left.is_empty() {
+                anyhow::bail!(
+                    "an interrupted pyscaffold run could not be undone: {} still in `{}`\nhelp: \
+                     move them back by hand (each sits under `old/` at its path in the project), \
+                     then remove that folder",
+                    left.join(", "),
+                    stage.display()
+                );
+            }
+            remove_stage(&stage)?;
+            out.push(Recovered::RolledBack { files });
+        }
+    }
+    Ok(out)
+}
+
+/// The files still set aside in `stage` after an undo: those that could not be put back.
+fn left_aside(stage: &Path, ops: &[Op]) -> Vec<String> {
+    ops.iter()
+        .filter_map(|op| match op {
+            Op::Aside { path, backup } if exists(&stage.join(backup)) => Some(format!("`{path}`")),
+            _ => None,
+        })
+        .collect()
+}
+
+fn exists(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
+/// Writes `bytes` to `path` and syncs it to disk.
+pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file =
+        fs::File::create(path).with_context(|| format!("cannot write `{}`", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// Syncs a folder, so the renames in it survive a power cut (best effort: not every file
+/// system can).
+pub fn sync_dir(dir: &Path) {
+    if let Ok(handle) = fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undo_is_idempotent_and_puts_everything_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("p");
+        let stage = root.join(".pyscaffold-staging-t");
+        fs::create_dir_all(stage.join("new")).unwrap();
+        fs::write(root.join("a"), "old\n").unwrap();
+        fs::write(stage.join("new/a"), "new\n").unwrap();
+        fs::write(stage.join("new/b"), "b\n").unwrap();
+        let ops = vec![
+            Op::Aside {
+                path: "a".into(),
+                backup: "old/a".into(),
+            },
+            Op::Place {
+                path: "a".into(),
+                staged: "new/a".into(),
+            },
+            Op::Mkdir { path: "d".into() },
+            Op::Place {
+                path: "d/b".into(),
+                staged: "new/b".into(),
+            },
+        ];
+        // Done up to the mkdir: then undone twice (a recovery interrupted and run again).
+        for op in &ops[..3] {
+            run(&root, &stage, op).unwrap();
+        }
+        assert_eq!(undo(&root, &stage, &ops), 1);
+        undo(&root, &stage, &ops);
+        assert_eq!(fs::read_to_string(root.join("a")).unwrap(), "old\n");
+        assert!(!root.join("d").exists());
+    }
+
+    #[test]
+    fn recovery_rolls_back_a_journal_and_completes_a_committed_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        fs::create_dir_all(root.join("x")).unwrap();
+        fs::write(root.join("x/gone"), "old\n").unwrap();
+        let stage = root.join(format!("{STAGING_PREFIX}1"));
+        fs::create_dir_all(&stage).unwrap();
+        let ops = vec![Op::Aside {
+            path: "x/gone".into(),
+            backup: "old/x/gone".into(),
+        }];
+        write(&stage, &ops).unwrap();
+        run(root, &stage, &ops[0]).unwrap();
+        assert_eq!(
+            recover(root).unwrap(),
+            vec![Recovered::RolledBack { files: 1 }]
+        );
+        assert_eq!(fs::read_to_string(root.join("x/gone")).unwrap(), "old\n");
+        assert!(!stage.exists());
+
+        fs::create_dir_all(&stage).unwrap();
+        write(&stage, &ops).unwrap();
+        run(root, &stage, &ops[0]).unwrap();
+        mark_committed(&stage).unwrap();
+        assert_eq!(recover(root).unwrap(), vec![Recovered::Completed]);
+        assert!(!root.join("x").exists(), "the emptied folder stays");
+        assert!(!stage.exists());
+    }
+}
