@@ -17,7 +17,9 @@ use serde::Deserialize;
 use super::{ParsedSet, SetSource, TemplateSet};
 use crate::error::bad_input;
 
-static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates/builtin");
+// Assembled by build.rs from `templates/builtin/` (the newest version whole, older ones as
+// deltas on the version after them).
+static BUILTIN: Dir<'static> = include_dir!("$OUT_DIR/builtin");
 
 /// The id of the template set embedded in the binary.
 pub const BUILTIN_ID: &str = "builtin";
