@@ -79,7 +79,10 @@ pub enum Command {
     /// the project (yours), three-way and line by line. Files you did not edit are replaced;
     /// edited ones are merged; overlapping edits are marked with conflict markers, listed, and
     /// make the command exit 1. Seeded files (the example app, tests, dependency manifests) and
-    /// ejected files are never touched.
+    /// ejected files are never touched (an ejected file moves, unchanged, when a release
+    /// renames its folder). The change is one transaction, `.pyscaffold.yml` last: Ctrl-C or
+    /// SIGTERM waits until every file is in place, and a run killed half-way is undone by the
+    /// next pyscaffold command in the project. A second command there waits for the first.
     #[command(after_help = UPGRADE_EXAMPLES)]
     Upgrade(UpgradeArgs),
     /// Take a managed file out of `upgrade`'s reach; it becomes yours

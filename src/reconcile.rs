@@ -492,7 +492,8 @@ fn added(root: &Path, t: &RenderedFile, labels: &(String, String)) -> Result<Ste
             step.old = Some(ours);
         }
         Disk::Text(ours) => {
-            let ours_label = format!("{} {}", t.path, labels.0);
+            // The recorded version never generated this file: the label names only you.
+            let ours_label = format!("{} (yours)", t.path);
             let theirs_label = format!("{} {}", t.path, labels.1);
             let merged = merge3(
                 None,

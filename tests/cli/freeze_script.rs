@@ -4,27 +4,17 @@
 use std::path::Path;
 use std::process::Command;
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use crate::support::copy_tree;
 
 #[test]
 fn freezing_the_next_version_stores_the_previous_one_as_a_delta() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = assert_fs::TempDir::new().unwrap();
-    copy_dir(
+    copy_tree(
         &repo.join("templates/builtin"),
         &tmp.path().join("templates/builtin"),
     );
-    copy_dir(&repo.join("scripts"), &tmp.path().join("scripts"));
+    copy_tree(&repo.join("scripts"), &tmp.path().join("scripts"));
     let script = tmp.path().join("scripts/freeze-templates.sh");
     let newest = pyscaffold::template_set::builtin::latest()
         .unwrap()

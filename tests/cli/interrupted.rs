@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use assert_fs::TempDir;
 
-use crate::support::{command, generate, run, stderr};
+use crate::support::{command, copy_tree, generate, run, stderr};
 
 /// Every entry under `root`: folders as `dir/`, files with their bytes and executable bit.
 fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -39,18 +39,6 @@ fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
         }
     }
     out
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Which of the two states a tree is in, and what it differs in from each when neither.

@@ -173,3 +173,16 @@ pub fn commit_all(root: &Path, message: &str) {
             .success()
     );
 }
+
+/// Copies the tree at `from` to `to` (folders and files).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let target = to.join(entry.path().strip_prefix(from).expect("under from"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("create folder");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
