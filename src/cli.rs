@@ -438,7 +438,9 @@ pub struct AnswerArgs {
         help_heading = "Answers"
     )]
     pub system_packages: Vec<String>,
-    /// Debian package for the build stage only, repeatable or comma-separated
+    /// Debian package for the build stage only, repeatable or comma-separated. The list
+    /// replaces the default `build-essential`: name it too to keep the compilers
+    /// (`--build-package build-essential,libpq-dev`), or `none` for no build packages
     #[arg(
         id = "build_packages",
         long = "build-package",

@@ -29,6 +29,38 @@ pub struct Project {
     pub changed_packs: Vec<String>,
 }
 
+/// The project `start` is in: `start` itself when it holds `.pyscaffold.yml`, else the nearest
+/// folder above it that does, as git and cargo find theirs. The search stops at the
+/// repository's root (a folder with `.git`), so a project is never found outside the
+/// repository `start` is in. `None` when there is none (the caller's error names `start`).
+pub fn find_root(start: &Path) -> Option<std::path::PathBuf> {
+    if start.join(RECORD_FILE).exists() {
+        return Some(start.to_path_buf());
+    }
+    let absolute = std::fs::canonicalize(start).ok()?;
+    for dir in absolute.ancestors() {
+        if dir.join(RECORD_FILE).exists() {
+            return Some(dir.to_path_buf());
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
+}
+
+/// The project for a command run in `dir`: the folder [`find_root`] finds (saying so when it
+/// is above `dir`), or `dir` itself, whose missing record the command then reports.
+pub fn root_for(dir: &Path) -> std::path::PathBuf {
+    match find_root(dir) {
+        Some(root) if root != dir => {
+            eprintln!("note: the project is `{}`", root.display());
+            root
+        }
+        _ => dir.to_path_buf(),
+    }
+}
+
 /// Loads the record at `root`, checks it against the recorded template version, renders the
 /// base and fills in ownership kinds that older records lack.
 pub fn load(root: &Path) -> Result<Project> {

@@ -14,7 +14,22 @@ use crate::record::{self, RECORD_FILE};
 use crate::template_set::Ownership;
 
 /// Marks each path ejected in the record; checks them all before writing.
-pub fn run(args: EjectArgs) -> Result<ExitCode> {
+pub fn run(mut args: EjectArgs) -> Result<ExitCode> {
+    // Run from a folder inside the project, paths are relative to that folder.
+    let root = crate::project::root_for(&args.dir);
+    if root != args.dir
+        && let (Ok(inside), Ok(top)) = (
+            std::fs::canonicalize(&args.dir),
+            std::fs::canonicalize(&root),
+        )
+        && let Ok(prefix) = inside.strip_prefix(&top)
+    {
+        let prefix = prefix.to_string_lossy().replace('\\', "/");
+        for path in &mut args.paths {
+            *path = format!("{prefix}/{}", path.trim_start_matches("./"));
+        }
+    }
+    args.dir = root;
     let _lock = if args.dir.is_dir() {
         Some(crate::writer::begin(&args.dir)?)
     } else {

@@ -96,7 +96,8 @@ fn repositories(given: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in given {
         if path.is_dir() {
-            out.push(path.clone());
+            // A folder inside a project stands for the project.
+            out.push(crate::project::find_root(path).unwrap_or_else(|| path.clone()));
             continue;
         }
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -116,6 +117,9 @@ fn repositories(given: &[PathBuf]) -> Result<Vec<PathBuf>> {
             }
         }
     }
+    // `s020` and `../fleet/s020` are one repository: listed once, as first named.
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     if out.is_empty() {
         return Err(bad_input(
             "no repositories to report on",
@@ -195,7 +199,6 @@ fn fill(row: &mut Row, path: &Path, newest: &Version) -> Result<()> {
         ..Request::default()
     };
     let prepared = prepare(&request, None)?;
-    // Locks of the recorded packs and of their newest releases.
     let recorded_set = crate::pack::layered(
         &version.unwrap_or_else(|| newest.clone()),
         &crate::pack::load_recorded(&record.packs)?
@@ -203,8 +206,9 @@ fn fill(row: &mut Row, path: &Path, newest: &Version) -> Result<()> {
             .map(|(p, _)| p)
             .collect::<Vec<_>>(),
     )?;
-    let newest_set = crate::pack::layered(newest, &target_packs)?;
-    for lock in recorded_set.locked.iter().chain(newest_set.locked.iter()) {
+    // A lock is violated when the repository's answers contradict a lock it was generated
+    // with; one a newer pack release adds is what upgrading brings (the row is behind).
+    for lock in &recorded_set.locked {
         if let Some(answer) = record.answers.get(&lock.id)
             && *answer != lock.value
             && !row

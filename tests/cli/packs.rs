@@ -653,6 +653,14 @@ fn fleet_report_shows_a_dozen_repositories_at_mixed_versions() {
         assert_eq!(row["prediction"]["status"], want, "{name}: {row}");
     }
     assert_eq!(rows[9]["drifted"], serde_json::json!(["Dockerfile"]));
+    // A repository merely behind the pack release that added the lock violates nothing.
+    for (i, row) in rows.iter().enumerate().filter(|(i, _)| *i != 11) {
+        assert_eq!(
+            row["locked_violations"],
+            serde_json::json!([]),
+            "row {i}: {row}"
+        );
+    }
     assert_eq!(
         rows[11]["locked_violations"],
         serde_json::json!([{"question": "ci", "answer": "github", "locked": "gitlab", "by": "pack `acme` 2.0.0"}])
@@ -796,4 +804,29 @@ fn pack_test_fails_an_edit_that_does_not_apply() {
         said.contains("FAILED     v1 defaults: the edit of `docs/NOPE.md` does not apply"),
         "{said}"
     );
+}
+
+#[test]
+fn fleet_report_calls_a_repository_behind_a_new_lock_behind_not_violating() {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path().join("lock-pack");
+    let v1 = "name: acme\nversion: 1.0.0\ndescription: Acme\n";
+    write_files(&root, &[("pack.yaml", v1)]);
+    commit_all(&root, "v1");
+    assert!(git(&root, &["tag", "v1"]).status.success());
+    // v2 locks an answer the service generated from v1 does not have.
+    let v2 = "name: acme\nversion: 2.0.0\ndescription: Acme\nlocked:\n  port: 9000\n";
+    write_files(&root, &[("pack.yaml", v2)]);
+    commit_all(&root, "v2");
+    assert!(git(&root, &["tag", "v2"]).status.success());
+    let source = format!("{}#v1", url(&root));
+    let out = run(tmp.path(), &["new", "svc", "--pack", &source, "-y"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(tmp.path(), &["fleet", "report", "svc", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let row = &report["repositories"][0];
+    assert_eq!(row["locked_violations"], serde_json::json!([]), "{row}");
+    assert_eq!(row["packs"][0]["behind"], 1, "{row}");
+    assert_eq!(row["prediction"]["status"], "upgrade-available", "{row}");
 }

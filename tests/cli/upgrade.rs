@@ -734,3 +734,43 @@ fn upgrade_set_replaces_a_recorded_answer_the_target_refuses() {
         "the fixed answer is recorded"
     );
 }
+
+#[test]
+fn commands_run_inside_the_project_find_it_above() {
+    let (tmp, root) = generate("demo", &["-y", "--template-version", "0.7.0"]);
+    let inside = root.join("docker");
+    let check = upgrade(&inside, &["--check"]);
+    assert_eq!(check.status.code(), Some(10), "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains(&format!("note: the project is `{}`", root.display())),
+        "{}",
+        stderr(&check)
+    );
+    // A path given to eject is relative to the folder it runs in.
+    let eject = run(&inside, &["eject", "build.py"]);
+    assert!(eject.status.success(), "{}", stderr(&eject));
+    let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    let at = record.find("- path: docker/build.py\n").unwrap();
+    assert!(
+        record[at..]
+            .lines()
+            .nth(2)
+            .unwrap()
+            .contains("kind: ejected")
+    );
+    // The same repository named three ways is one row.
+    let fleet = run(
+        tmp.path(),
+        &["fleet", "report", "demo", "demo/docker", "./demo/../demo"],
+    );
+    assert!(fleet.status.success(), "{}", stderr(&fleet));
+    assert_eq!(stdout(&fleet).lines().count(), 2, "{}", stdout(&fleet));
+    // Outside any project the error still names the folder.
+    let outside = upgrade(tmp.path(), &["--check"]);
+    assert_eq!(outside.status.code(), Some(2));
+    assert!(
+        stderr(&outside).contains("has no `.pyscaffold.yml`"),
+        "{}",
+        stderr(&outside)
+    );
+}
