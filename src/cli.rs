@@ -87,7 +87,7 @@ pub enum Command {
     Upgrade(UpgradeArgs),
     /// Take a managed file out of `upgrade`'s reach; it becomes yours
     #[command(
-        after_help = "Example:\n  pyscaffold eject compose.yaml\n  pyscaffold eject -C services/billing Dockerfile\n\n\
+        after_help = "Example:\n  pyscaffold eject compose.yaml\n  pyscaffold eject docker/\n  pyscaffold eject -C services/billing Dockerfile\n\n\
                       Exit status: 0 done, 2 bad input (nothing was changed)."
     )]
     Eject(EjectArgs),
@@ -249,7 +249,8 @@ pub enum PackCommand {
 
 #[derive(Debug, Args)]
 pub struct PackTestArgs {
-    /// The pack's git checkout (its working tree is the version upgraded to)
+    /// The pack's git checkout (its working tree is the version upgraded to); a `file://` URL
+    /// names one too
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
 }
@@ -383,7 +384,8 @@ pub struct UpgradeArgs {
 
 #[derive(Debug, Args)]
 pub struct EjectArgs {
-    /// Managed files to take over, relative to the project directory
+    /// Managed files to take over, or folders of them (`docker/`), relative to the folder it
+    /// runs in
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<String>,
     /// The project directory (default: the current directory)

@@ -162,6 +162,27 @@ pub fn load(root: &Path) -> Result<Project> {
                 ),
             ));
         }
+        // A `pyscaffold:` version changed by hand shows as every file naming this one's.
+        let current = RenderMeta::current();
+        if record.pyscaffold != current.pyscaffold_version
+            && set
+                .render(&resolved.answers, &current)
+                .is_ok_and(|files| check_integrity(&record, &files, &shown, &version).is_ok())
+        {
+            return Err(bad_input(
+                format!(
+                    "`{shown}` was edited by hand: it says `pyscaffold: \"{}\"`, but its files \
+                     were written by pyscaffold {}",
+                    record.pyscaffold, current.pyscaffold_version
+                ),
+                format!(
+                    "put `pyscaffold: \"{}\"` back (or restore `{RECORD_FILE}` from version \
+                     control): the field records which pyscaffold wrote the files, and upgrade \
+                     re-renders them with it",
+                    current.pyscaffold_version
+                ),
+            ));
+        }
         return Err(problem);
     }
     for entry in &mut record.files {

@@ -95,10 +95,17 @@ pub fn read(root: &Path, path: &str) -> Result<Disk> {
                         "`{link}` is a symbolic link; pyscaffold manages `{path}` as a plain file \
                          inside the project and does not follow links"
                     ),
-                    format!(
-                        "replace the link with the file or folder it points to, or keep it as \
-                         yours with `pyscaffold eject {path}`; nothing was changed"
-                    ),
+                    if link == path {
+                        format!(
+                            "replace the link with the file it points to, or keep it as yours \
+                             with `pyscaffold eject {path}`; nothing was changed"
+                        )
+                    } else {
+                        format!(
+                            "replace the link with the folder it points to, or keep the files \
+                             in it as yours with `pyscaffold eject {link}/`; nothing was changed"
+                        )
+                    },
                 ));
             }
             Ok(_) => {}

@@ -1,4 +1,4 @@
-//! `pyscaffold eject PATH...`: take managed files out of `upgrade`'s reach.
+//! `pyscaffold eject PATH...`: take managed files (or a folder of them) out of `upgrade`'s reach.
 //!
 //! The file stays as it is; its entry in `.pyscaffold.yml` becomes `ejected`, and `upgrade`
 //! reports it and leaves it alone from then on.
@@ -37,29 +37,47 @@ pub fn run(mut args: EjectArgs) -> Result<ExitCode> {
     };
     let mut record = record::load(&args.dir)?;
     let mut changed = Vec::new();
-    for path in &args.paths {
-        let path = path.trim_start_matches("./");
-        let Some(entry) = record.files.iter_mut().find(|f| f.path == path) else {
+    for given in &args.paths {
+        let given = given.trim_start_matches("./");
+        // A folder stands for the managed files under it.
+        let folder = format!("{}/", given.trim_end_matches('/'));
+        let paths: Vec<String> = if record.files.iter().any(|f| f.path == given) {
+            vec![given.to_string()]
+        } else {
+            record
+                .files
+                .iter()
+                .filter(|f| f.path.starts_with(&folder) && f.kind != Some(Ownership::Seeded))
+                .map(|f| f.path.clone())
+                .collect()
+        };
+        if paths.is_empty() {
             return Err(bad_input(
-                format!("`{path}` is not a file pyscaffold generated in this project"),
+                format!("`{given}` is not a file (or folder) pyscaffold generated in this project"),
                 format!(
-                    "give a path listed under `files:` in `{RECORD_FILE}`, relative to the project"
+                    "give a path listed under `files:` in `{RECORD_FILE}`, or a folder of them \
+                     (`docker/`), relative to the project"
                 ),
             ));
-        };
-        match entry.kind {
-            Some(Ownership::Seeded) => {
-                return Err(bad_input(
-                    format!(
-                        "`{path}` is seeded: it is already yours and `upgrade` never touches it"
-                    ),
-                    "only managed files (the packaging) can be ejected",
-                ));
-            }
-            Some(Ownership::Ejected) => eprintln!("note: `{path}` was already ejected"),
-            _ => {
-                entry.kind = Some(Ownership::Ejected);
-                changed.push(path.to_string());
+        }
+        for path in paths {
+            let Some(entry) = record.files.iter_mut().find(|f| f.path == path) else {
+                continue;
+            };
+            match entry.kind {
+                Some(Ownership::Seeded) => {
+                    return Err(bad_input(
+                        format!(
+                            "`{path}` is seeded: it is already yours and `upgrade` never touches it"
+                        ),
+                        "only managed files (the packaging) can be ejected",
+                    ));
+                }
+                Some(Ownership::Ejected) => eprintln!("note: `{path}` was already ejected"),
+                _ => {
+                    entry.kind = Some(Ownership::Ejected);
+                    changed.push(path);
+                }
             }
         }
     }

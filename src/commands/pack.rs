@@ -287,7 +287,18 @@ const TEST_FILE: &str = "pack-test.yml";
 const DEFAULT_EDIT: &str = "# a local edit\n";
 
 fn test(args: &PackTestArgs) -> Result<ExitCode> {
-    let dir = std::path::absolute(&args.dir).unwrap_or_else(|_| args.dir.clone());
+    // `file:///srv/packs/acme` names a local checkout as a URL does.
+    let given = match args.dir.to_str().and_then(|d| d.strip_prefix("file://")) {
+        Some(path) => std::path::PathBuf::from(path),
+        None => args.dir.clone(),
+    };
+    if !given.exists() {
+        return Err(bad_input(
+            format!("`{}` does not exist", args.dir.display()),
+            "give the folder of the pack's git checkout (`pyscaffold pack new DIR` starts one)",
+        ));
+    }
+    let dir = std::path::absolute(&given).unwrap_or(given);
     let tags = crate::pack::source::local_version_tags(&dir)?;
     let working = crate::pack::load_source(&crate::pack::Source::Folder(dir.clone()))?;
     let edits = load_edits(&dir)?;

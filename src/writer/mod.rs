@@ -90,6 +90,22 @@ pub fn inspect(root: &Path) -> Result<Target> {
             "pick a shorter project directory (a project name has at most 40 characters)",
         )),
         Err(e) => Err(e).with_context(|| format!("cannot inspect `{}`", root.display())),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = fs::read_link(root)
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
+            Err(bad_input(
+                format!(
+                    "`{}` is a symbolic link (to `{target}`); pyscaffold writes a project into a \
+                     real folder, not through a link",
+                    root.display()
+                ),
+                format!(
+                    "give the folder the link points to (`{target}`), or another directory; \
+                     nothing was written"
+                ),
+            ))
+        }
         Ok(meta) if !meta.is_dir() => Err(bad_input(
             format!("`{}` exists and is not a directory", root.display()),
             "pick another project directory",

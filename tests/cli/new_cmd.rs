@@ -502,3 +502,22 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(141), "{err}");
 }
+
+#[test]
+fn a_symbolic_link_as_the_target_is_named_as_one() {
+    let tmp = TempDir::new().unwrap();
+    std::fs::create_dir(tmp.path().join("real")).unwrap();
+    std::os::unix::fs::symlink("real", tmp.path().join("link")).unwrap();
+    let out = run(tmp.path(), &["new", "link", "-y"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`link` is a symbolic link (to `real`)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("help: give the folder the link points to (`real`)"));
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("real")).unwrap().count(),
+        0
+    );
+}

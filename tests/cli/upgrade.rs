@@ -455,6 +455,16 @@ fn bad_input_is_refused_and_changes_nothing() {
             "it records template version 0.3.0, but its files are what templates 0.2.0 generate",
         ),
         (
+            "a pyscaffold version changed by hand",
+            |r| {
+                edit(r, ".pyscaffold.yml", |t| {
+                    t.replace("pyscaffold: \"0.1.0\"", "pyscaffold: \"0.2.0\"")
+                })
+            },
+            vec![],
+            "it says `pyscaffold: \"0.2.0\"`, but its files were written by pyscaffold 0.1.0",
+        ),
+        (
             "a YAML tag in the record",
             |r| {
                 edit(r, ".pyscaffold.yml", |t| {
@@ -773,4 +783,40 @@ fn commands_run_inside_the_project_find_it_above() {
         "{}",
         stderr(&outside)
     );
+}
+
+#[test]
+fn a_symlinked_folder_suggests_ejecting_the_folder_and_eject_takes_one() {
+    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.7.0"]);
+    let outside = root.parent().unwrap().join("shared-docker");
+    std::fs::rename(root.join("docker"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("docker")).unwrap();
+    let out = upgrade(&root, &["--check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("keep the files in it as yours with `pyscaffold eject docker/`"),
+        "{}",
+        stderr(&out)
+    );
+    // Put the folder back, then eject it whole: every managed file under it.
+    std::fs::remove_file(root.join("docker")).unwrap();
+    std::fs::rename(&outside, root.join("docker")).unwrap();
+    let eject = run(&root, &["eject", "docker/"]);
+    assert!(eject.status.success(), "{}", stderr(&eject));
+    assert!(
+        stderr(&eject).contains("ejected `docker/build.py`"),
+        "{}",
+        stderr(&eject)
+    );
+    let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    let docker_entries: Vec<&str> = record
+        .split("  - path: ")
+        .filter(|e| e.starts_with("docker/"))
+        .collect();
+    assert!(docker_entries.len() > 3, "{record}");
+    for entry in docker_entries {
+        assert!(entry.contains("kind: ejected"), "{entry}");
+    }
+    let none = run(&root, &["eject", "nothing-here/"]);
+    assert_eq!(none.status.code(), Some(2));
 }
