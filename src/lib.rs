@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::FromArgMatches;
 
+pub mod adoption;
 pub mod answers;
 pub mod answers_file;
 pub mod cli;

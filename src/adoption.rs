@@ -1,0 +1,739 @@
+//! Adoption: what `pyscaffold init` does with what detection found in an existing repository.
+//!
+//! Detection's findings become a layer of answers (each with the file and line behind it);
+//! the answers are checked against the repository's own code (an installer without its
+//! manifest, a framework of another kind than the app, paths that are not there); the plan
+//! writes only packaging, keeps the repository's own seeded files, and re-includes in its
+//! `.gitignore` what its patterns would keep out of git. `commands::init` calls these and
+//! prints; the decisions are here.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use serde_json::Value as Json;
+
+use crate::answers::Answers;
+use crate::detect::{Certainty, Detection, Finding};
+use crate::error::bad_input;
+use crate::plan::{Action, Plan, Step};
+use crate::reconcile::{Inputs, Policy, REPOSITORY_OWN, reconcile};
+use crate::record::{RECORD_FILE, Record};
+use crate::resolve::{Given, GivenValue, Layer, LayerKind};
+use crate::template_set::{Ownership, RenderMeta, RenderedFile, TemplateSet};
+use crate::value::{RawValue, Value};
+
+/// Detection findings that answer a question of the same id.
+pub(crate) const ANSWERED: [&str; 17] = [
+    "framework",
+    "installer",
+    "python_version",
+    "app",
+    "django_settings",
+    "collectstatic",
+    "package",
+    "source_root",
+    "copy",
+    "port",
+    "writable_paths",
+    "system_packages",
+    "build_packages",
+    "server_packages",
+    "asgi_worker",
+    "requirements_files",
+    "require_hashes",
+];
+
+/// What a liveness check requests: a path no app routes.
+pub(crate) const LIVENESS_PATH: &str = "/pyscaffold-liveness";
+
+/// The repository file init may amend (re-including what it would hide).
+pub(crate) const GITIGNORE: &str = ".gitignore";
+
+/// Whether server packages the project lacks join its own dependencies through the
+/// installer's add command: only where the installer has one, the packages were detected
+/// missing (not given), `--no-lock` is not set and the tool is on PATH. Otherwise the image
+/// adds them from hashed pins, and the notes say how to make them the project's own.
+pub(crate) fn server_add(
+    installer: &str,
+    server: &[String],
+    given: bool,
+    no_lock: bool,
+) -> (Option<crate::server_deps::AddRule>, Vec<String>) {
+    let mut notes = Vec::new();
+    let rule = match crate::server_deps::rule(installer) {
+        Some(rule) if !server.is_empty() && !given => {
+            let line = rule.command_line(server);
+            let instead = format!(
+                "the image adds {} from hashed pins (docker/server-requirements.txt); to make \
+                 them the project's own dependencies instead, run `{line}` and `pyscaffold \
+                 upgrade --set server_packages=`",
+                server.join(", ")
+            );
+            if no_lock {
+                notes.push(format!("note: {instead} (--no-lock)"));
+                None
+            } else if !rule.on_path() {
+                notes.push(format!("note: `{}` is not on PATH: {instead}", rule.tool));
+                None
+            } else {
+                Some(rule)
+            }
+        }
+        _ => None,
+    };
+    (rule, notes)
+}
+
+/// What init would write for one set of answers.
+pub(crate) struct Built {
+    pub plan: Plan,
+    /// The files the record lists.
+    pub written: Vec<RenderedFile>,
+    /// Existing files `--force` replaces.
+    pub replaced: Vec<String>,
+    /// What else changes in the repository, one line each.
+    pub changed: Vec<String>,
+}
+
+pub(crate) fn build(
+    set: &TemplateSet,
+    root: &Path,
+    answers: &Answers,
+    meta: &RenderMeta,
+    force: bool,
+) -> Result<Built> {
+    let rendered = set.render(answers, meta)?;
+    let (mut plan, written, replaced) = plan(root, &rendered, force)?;
+    let mut changed = Vec::new();
+    let mut checked = written.clone();
+    checked.push(RenderedFile {
+        path: RECORD_FILE.into(),
+        contents: String::new(),
+        executable: false,
+        kind: Ownership::Managed,
+        template: String::new(),
+    });
+    if let Some(step) = gitignore_fix(root, &checked)? {
+        changed.push(format!(
+            "{GITIGNORE}: re-includes what its patterns would leave out of git ({})",
+            step.note.clone().unwrap_or_default()
+        ));
+        plan.push(step);
+    }
+    let record = Record::new(set, answers, &written, meta);
+    let record_file = record.to_file()?;
+    let mut step = Step::new(RECORD_FILE, Action::Create);
+    step.new = Some(record_file.contents);
+    plan.push(step);
+    plan.sort();
+    Ok(Built {
+        plan,
+        written,
+        replaced,
+        changed,
+    })
+}
+
+/// Refuses answers that name files or folders the repository does not have: the image build
+/// would fail on them.
+pub(crate) fn check_paths(root: &Path, answers: &Answers) -> Result<()> {
+    let mut missing = Vec::new();
+    let list = |id: &str| match answers.get(id) {
+        Some(Value::List(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    for id in ["copy", "requirements_files"] {
+        for path in list(id) {
+            if !root.join(path.trim_end_matches('/')).exists() {
+                missing.push(format!("`{path}` (`{id}`)"));
+            }
+        }
+    }
+    if let Some(Value::Str(folder)) = answers.get("source_root")
+        && !folder.is_empty()
+        && !root.join(folder).is_dir()
+    {
+        missing.push(format!("`{folder}/` (`source_root`)"));
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(bad_input(
+        format!(
+            "the repository has no {}: the image build would fail",
+            missing.join(", ")
+        ),
+        "give paths relative to the repository's folder that exist (`pyscaffold detect` \
+         shows what it found), e.g. `--set copy=app.py,templates/`; nothing was written",
+    ))
+}
+
+/// Whether answer `id` was given (preset, pack, answers file, `--set`, a flag), not detected.
+pub(crate) fn given(layers: &[Layer], id: &str) -> bool {
+    layers
+        .iter()
+        .any(|layer| layer.kind != LayerKind::Detected && layer.answers.iter().any(|a| a.id == id))
+}
+
+/// Refuses answers the repository's own files contradict: an installer without its manifest, a
+/// framework of another kind than the app detection found, an app module that is not there.
+/// The image build would fail on each.
+pub(crate) fn check_against_the_code(
+    root: &Path,
+    answers: &Answers,
+    detection: &Detection,
+    layers: &[Layer],
+) -> Result<()> {
+    let text = |id: &str| answers.get(id).map(Value::to_text).unwrap_or_default();
+    let given = |id: &str| given(layers, id);
+    let installer = text("installer");
+    let manifest = match installer.as_str() {
+        "poetry" | "uv" | "pdm" | "flit" => Some("pyproject.toml"),
+        "pipenv" => Some("Pipfile"),
+        _ => None,
+    };
+    if let Some(manifest) = manifest
+        && !root.join(manifest).is_file()
+    {
+        return Err(bad_input(
+            format!(
+                "`--installer {installer}` reads the dependencies from {manifest}, which `{}` \
+                 does not have",
+                root.display()
+            ),
+            "give the installer the repository uses (`pyscaffold detect` shows it), or add the \
+             manifest first; nothing was written",
+        ));
+    }
+    let framework = text("framework");
+    let kind = |f: &str| match f {
+        "flask" | "django" | "wsgi" => Some("a WSGI"),
+        "fastapi" | "asgi" => Some("an ASGI"),
+        _ => None,
+    };
+    if framework == "django" && detection.get("django_settings").is_none() && !given("app") {
+        return Err(bad_input(
+            "`--framework django`, but the repository has no Django project (no manage.py \
+             naming DJANGO_SETTINGS_MODULE)",
+            "give the framework the code uses (`pyscaffold detect` shows it), or name the \
+             project with `--set app=MODULE.wsgi:application --set \
+             django_settings=MODULE.settings`; nothing was written",
+        ));
+    }
+    if let Some(found) = detection.get("framework")
+        && let Some(detected) = found.value.as_str()
+        && found.certainty == Certainty::Certain
+        && given("framework")
+        && !given("app")
+        && let (Some(theirs), Some(ours)) = (kind(detected), kind(&framework))
+        && theirs != ours
+    {
+        let at = found
+            .evidence
+            .first()
+            .map(|e| format!(" ({})", e.location()))
+            .unwrap_or_default();
+        return Err(bad_input(
+            format!(
+                "`--framework {framework}` serves {ours} app, but the repository's app is \
+                 {detected}{at}, {theirs} app: the server could not run it"
+            ),
+            format!(
+                "drop `--framework` (or give `--framework {detected}`); to serve another app, \
+                 name it too with `--set app=MODULE:ATTRIBUTE`; nothing was written"
+            ),
+        ));
+    }
+    if framework != "worker"
+        && let Some(app) = answers.get("app").map(Value::to_text)
+        && let Some((module, _)) = app.split_once(':')
+    {
+        let base = match answers.get("source_root").map(Value::to_text) {
+            Some(folder) if !folder.is_empty() => root.join(folder),
+            _ => root.to_path_buf(),
+        };
+        let rel = module.replace('.', "/");
+        let candidates = [format!("{rel}.py"), format!("{rel}/__init__.py")];
+        let in_src = root.join("src");
+        let found = candidates
+            .iter()
+            .flat_map(|c| [base.join(c), in_src.join(c)])
+            .find(|p| p.is_file());
+        // The attribute must at least be named in the module (unless it star-imports).
+        if let Some(file) = &found
+            && let Some((_, attr)) = app.split_once(':')
+            && let Ok(text) = std::fs::read_to_string(file)
+        {
+            let attr = attr.trim_end_matches("()");
+            let named = regex::Regex::new(&format!(r"\b{}\b", regex::escape(attr)))
+                .is_ok_and(|word| word.is_match(&text));
+            if !named && !text.contains("import *") {
+                return Err(bad_input(
+                    format!(
+                        "the app `{app}` is `{attr}` in `{}`, which does not name it",
+                        file.strip_prefix(root).unwrap_or(file).display()
+                    ),
+                    "name the app object or factory the module defines, e.g. \
+                     `--set app=app:app` (`pyscaffold detect` shows the app it found); nothing \
+                     was written",
+                ));
+            }
+        }
+        if found.is_none() {
+            return Err(bad_input(
+                format!(
+                    "the app `{app}` is in module `{module}`, which the repository does not have \
+                     (no {} or {})",
+                    candidates[0], candidates[1]
+                ),
+                "name a module of the repository, e.g. `--set app=app:app` for app.py \
+                 (`pyscaffold detect` shows the app it found); nothing was written",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// In a monorepo service's folder, CI files are read only at the repository's root.
+pub(crate) fn ci_outside_the_repository_root(root: &Path, answers: &Answers) -> Option<String> {
+    let repo = git2::Repository::discover(root).ok()?;
+    let top = repo.workdir()?.canonicalize().ok()?;
+    let here = root.canonicalize().ok()?;
+    if top == here {
+        return None;
+    }
+    let ci = match answers.get("ci") {
+        Some(Value::List(items)) if !items.is_empty() => items.join(", "),
+        _ => return None,
+    };
+    Some(format!(
+        "note: `{}` is inside the git repository `{}`: its CI systems ({ci}) read pipelines \
+         only at the repository's root, so move or include the generated pipeline files there \
+         (GitHub Actions: `.github/workflows/`; set the build's working directory to this folder)",
+        root.display(),
+        top.display()
+    ))
+}
+
+/// Detection as a layer of answers, and the questions it could not settle (ambiguous, or no
+/// conclusion) with why: their template default must not stand in.
+pub(crate) fn detected_layer(
+    set: &TemplateSet,
+    root: &Path,
+    detection: &Detection,
+) -> Result<(Layer, BTreeMap<String, String>)> {
+    let mut answers = Vec::new();
+    let mut open = BTreeMap::new();
+    let mut give = |id: &str, value: RawValue, at: String| {
+        if let Some(question) = set.question(id) {
+            // A detected value the question refuses is dropped with a note: the question's
+            // default (or the user) answers instead.
+            if let Err(why) = question.from_raw(&value) {
+                eprintln!(
+                    "note: detection found `{id}` = {} ({at}), which is not a valid answer \
+                     ({why}); give it with `--set {id}=VALUE`",
+                    raw_text(&value)
+                );
+                return;
+            }
+            answers.push(Given {
+                id: id.to_string(),
+                value: GivenValue::Yaml(value),
+                at,
+                written: None,
+            });
+        }
+    };
+    for id in ANSWERED {
+        let Some(finding) = detection.get(id) else {
+            continue;
+        };
+        let pyproject_installer = detection
+            .get("installer")
+            .is_some_and(|i| matches!(i.value.as_str(), Some("poetry" | "uv" | "pdm" | "flit")));
+        if id == "package" && !pyproject_installer {
+            continue;
+        }
+        match finding.certainty {
+            Certainty::Ambiguous => {
+                let between: Vec<String> = finding.between.iter().map(json_text).collect();
+                open.insert(
+                    id.to_string(),
+                    format!("detection is ambiguous between {}", between.join(" and ")),
+                );
+            }
+            _ if finding.value.is_null() => {
+                if matches!(id, "framework" | "installer" | "app") {
+                    let why = finding
+                        .note
+                        .clone()
+                        .unwrap_or_else(|| "detection found none".to_string());
+                    open.insert(id.to_string(), why);
+                }
+            }
+            _ => {
+                let mut value = json_to_raw(&finding.value);
+                if id == "port"
+                    && let RawValue::Int(port) = value
+                    && !(1024..=65535).contains(&port)
+                {
+                    eprintln!(
+                        "note: the repository serves on port {port}; the image listens on \
+                         8000 instead (non-root; map it with `-p {port}:8000`)"
+                    );
+                    continue;
+                }
+                if id == "copy" && detection.get("package").is_some_and(|p| p.value == true) {
+                    value = with_package_files(root, value)?;
+                }
+                give(id, value, origin(finding));
+            }
+        }
+    }
+    match detection.get("health_path") {
+        // A path the smoke test must get a 2xx from is taken only when detection is sure of
+        // it (or it comes from a route table, which names it whole).
+        Some(found)
+            if !found.value.is_null()
+                && (found.certainty == Certainty::Certain
+                    || found
+                        .note
+                        .as_deref()
+                        .is_some_and(|n| n.contains("route table"))) =>
+        {
+            give("health_path", json_to_raw(&found.value), origin(found));
+            give("health_check", RawValue::Str("path".into()), origin(found));
+        }
+        _ => {
+            if let Some(found) = detection.get("health_path")
+                && let Some(path) = found.value.as_str()
+            {
+                eprintln!(
+                    "note: detection guessed the health route `{path}` ({}): the health check \
+                     is a liveness check instead; give `--health-path {path}` if the app serves it",
+                    found.note.as_deref().unwrap_or("not certain")
+                );
+            }
+            give(
+                "health_check",
+                RawValue::Str("liveness".into()),
+                "detected: no health route in the code".into(),
+            );
+            // A path no app routes: the framework answers 404 without running app code, so
+            // the check needs no database or login.
+            give(
+                "health_path",
+                RawValue::Str(LIVENESS_PATH.into()),
+                "detected: no health route in the code".into(),
+            );
+        }
+    }
+    let ci: Vec<RawValue> = [
+        (".github", "github"),
+        (".gitlab-ci.yml", "gitlab"),
+        (".circleci", "circleci"),
+    ]
+    .iter()
+    .filter(|(path, _)| root.join(path).exists())
+    .map(|(_, ci)| RawValue::Str(ci.to_string()))
+    .collect();
+    if !ci.is_empty() {
+        give(
+            "ci",
+            RawValue::List(ci),
+            "detected: the repository's CI files".into(),
+        );
+    }
+    if detection
+        .get("framework")
+        .is_some_and(|f| f.value == "worker")
+    {
+        open.insert(
+            "command".into(),
+            "detection does not know how the worker starts".into(),
+        );
+    }
+    match project_name(set, root) {
+        Some((name, at)) => give("name", RawValue::Str(name), at),
+        None => {
+            open.insert(
+                "name".into(),
+                "neither pyproject.toml nor the folder's name is a valid project name".into(),
+            );
+        }
+    }
+    Ok((
+        Layer {
+            kind: LayerKind::Detected,
+            origin: "detection".into(),
+            answers,
+        },
+        open,
+    ))
+}
+
+/// Where a detected answer comes from, for prompts and messages: `detected: app.py:4`.
+pub(crate) fn origin(finding: &Finding) -> String {
+    match (finding.evidence.first(), finding.certainty) {
+        (Some(evidence), Certainty::Guess) => format!("guessed from {}", evidence.location()),
+        (Some(evidence), _) => format!("detected: {}", evidence.location()),
+        (None, Certainty::Guess) => "guessed: nothing in the repository names it".into(),
+        (None, _) => "detected".into(),
+    }
+}
+
+/// A package build needs the readme and license files its pyproject.toml names.
+pub(crate) fn with_package_files(root: &Path, value: RawValue) -> Result<RawValue> {
+    let RawValue::List(mut items) = value else {
+        return Ok(value);
+    };
+    let Ok(text) = std::fs::read_to_string(root.join("pyproject.toml")) else {
+        return Ok(RawValue::List(items));
+    };
+    let doc: toml::Table = toml::from_str(&text).context("cannot parse pyproject.toml")?;
+    let project = doc.get("project").and_then(|p| p.as_table());
+    let poetry = doc
+        .get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.as_table());
+    let mut files = Vec::new();
+    for table in [project, poetry].into_iter().flatten() {
+        for key in ["readme", "license"] {
+            match table.get(key) {
+                Some(toml::Value::String(s)) if key == "readme" => files.push(s.clone()),
+                Some(toml::Value::Table(t)) => {
+                    if let Some(file) = t.get("file").and_then(|f| f.as_str()) {
+                        files.push(file.to_string());
+                    }
+                }
+                Some(toml::Value::Array(list)) if key == "readme" => {
+                    files.extend(list.iter().filter_map(|v| v.as_str()).map(str::to_string))
+                }
+                _ => {}
+            }
+        }
+        if let Some(toml::Value::Array(list)) = table.get("license-files") {
+            files.extend(
+                list.iter()
+                    .filter_map(|v| v.as_str())
+                    .filter(|s| !s.contains(['*', '?', '[']))
+                    .map(str::to_string),
+            );
+        }
+    }
+    for file in files {
+        let item = RawValue::Str(file.clone());
+        if root.join(&file).is_file() && !items.contains(&item) {
+            items.push(item);
+        }
+    }
+    Ok(RawValue::List(items))
+}
+
+/// The project's name: pyproject's, else the folder's, made a valid name.
+pub(crate) fn project_name(set: &TemplateSet, root: &Path) -> Option<(String, String)> {
+    let question = set.question("name")?;
+    let mut candidates = Vec::new();
+    if let Ok(text) = std::fs::read_to_string(root.join("pyproject.toml"))
+        && let Some(name) = crate::detect::project_name(&text)
+    {
+        candidates.push((name, "detected: pyproject.toml name".to_string()));
+    }
+    let folder = std::fs::canonicalize(root).ok()?;
+    if let Some(name) = folder.file_name().and_then(|n| n.to_str()) {
+        candidates.push((
+            name.to_string(),
+            format!("detected: the folder name `{name}`"),
+        ));
+    }
+    for (raw, at) in candidates {
+        let name = slug(&raw);
+        for candidate in [name.clone(), format!("{name}-service")] {
+            if question.parse_text(&candidate).is_ok() {
+                return Some((candidate, at));
+            }
+        }
+    }
+    None
+}
+
+/// `My_Flask.App` → `my-flask-app`: lowercase letters, digits and single dashes.
+pub(crate) fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out
+        .trim_matches('-')
+        .trim_start_matches(|c: char| c.is_ascii_digit());
+    let out: String = out.chars().take(40).collect();
+    out.trim_matches('-').to_string()
+}
+
+pub(crate) fn json_to_raw(value: &Json) -> RawValue {
+    match value {
+        Json::Null => RawValue::Null,
+        Json::Bool(b) => RawValue::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => RawValue::Int(i),
+            None => RawValue::Float(n.as_f64().unwrap_or_default()),
+        },
+        Json::String(s) => RawValue::Str(s.clone()),
+        Json::Array(items) => RawValue::List(items.iter().map(json_to_raw).collect()),
+        Json::Object(_) => RawValue::Map,
+    }
+}
+
+pub(crate) fn raw_text(value: &RawValue) -> String {
+    match value {
+        RawValue::Str(s) => format!("`{s}`"),
+        RawValue::List(items) => items.iter().map(raw_text).collect::<Vec<_>>().join(", "),
+        RawValue::Int(i) => i.to_string(),
+        RawValue::Bool(b) => b.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+pub(crate) fn json_text(value: &Json) -> String {
+    match value {
+        Json::String(s) => format!("`{s}`"),
+        other => format!("`{other}`"),
+    }
+}
+
+/// What init writes: managed files always (one that exists and differs only with `--force`),
+/// seeded ones only where the repository has none. Returns the plan, the files it records and
+/// the files `--force` replaces.
+pub(crate) fn plan(
+    root: &Path,
+    rendered: &[RenderedFile],
+    force: bool,
+) -> Result<(Plan, Vec<RenderedFile>, Vec<String>)> {
+    let inputs = Inputs {
+        root,
+        base: None,
+        target: rendered,
+        record: None,
+    };
+    let plan = reconcile(&inputs, Policy::Adopt)?;
+    let kept: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.note.as_deref() == Some(REPOSITORY_OWN))
+        .map(|s| s.path.as_str())
+        .collect();
+    let written: Vec<RenderedFile> = rendered
+        .iter()
+        .filter(|f| !kept.contains(&f.path.as_str()))
+        .cloned()
+        .collect();
+    let existing: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Update)
+        .map(|s| s.path.clone())
+        .collect();
+    if !existing.is_empty() && !force {
+        let listed: Vec<String> = existing.iter().map(|p| format!("`{p}`")).collect();
+        return Err(bad_input(
+            format!(
+                "the repository already has {}, which pyscaffold's packaging would replace",
+                listed.join(", ")
+            ),
+            "`--force` replaces them (and lists them; see the difference first with \
+             `--dry-run`), or move them away first; nothing was written",
+        ));
+    }
+    Ok((plan, written, existing))
+}
+
+/// A `.gitignore` step that re-includes what the repository's patterns would leave out of git
+/// (GitHub's Python template ignores `env/`, `lib/`, `build/`, ...), so a clean clone builds.
+pub(crate) fn gitignore_fix(root: &Path, written: &[RenderedFile]) -> Result<Option<Step>> {
+    let path = root.join(GITIGNORE);
+    let Ok(original) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let mut added: Vec<String> = Vec::new();
+    // Each pass re-includes the topmost ignored folder or file; deeper ones may need their own.
+    for _ in 0..64 {
+        let mut text = original.clone();
+        for line in &added {
+            text.push_str(&format!("\n{line}"));
+        }
+        let matcher = gitignore_matcher(root, &text)?;
+        let mut next = None;
+        'files: for file in written {
+            let parts: Vec<&str> = file.path.split('/').collect();
+            for depth in 1..=parts.len() {
+                let prefix = parts[..depth].join("/");
+                let is_dir = depth < parts.len();
+                if matcher.matched(&prefix, is_dir).is_ignore() {
+                    next = Some(if is_dir {
+                        format!("!/{prefix}/")
+                    } else {
+                        format!("!/{prefix}")
+                    });
+                    break 'files;
+                }
+            }
+        }
+        match next {
+            Some(line) if !added.contains(&line) => added.push(line),
+            Some(line) => {
+                return Err(bad_input(
+                    format!("`.gitignore` keeps ignoring `{line}` even after re-including it"),
+                    "check the patterns after it, then run `pyscaffold init` again; nothing was written",
+                ));
+            }
+            None => break,
+        }
+    }
+    if added.is_empty() {
+        return Ok(None);
+    }
+    let mut text = original.clone();
+    if !text.ends_with('\n') && !text.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(
+        "\n# pyscaffold: packaging files the patterns above would leave out of git (a clean\n# clone could not build the image without them)\n",
+    );
+    for line in &added {
+        text.push_str(line);
+        text.push('\n');
+    }
+    let mut step = Step::new(GITIGNORE, Action::Update);
+    step.old = Some(original);
+    step.new = Some(text);
+    step.note = Some(added.join(", "));
+    Ok(Some(step))
+}
+
+pub(crate) fn gitignore_matcher(root: &Path, text: &str) -> Result<ignore::gitignore::Gitignore> {
+    let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+    for line in text.lines() {
+        // A line the matcher cannot parse is one git ignores too.
+        let _ = builder.add_line(None, line);
+    }
+    builder.build().context("cannot read .gitignore's patterns")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_valid_names() {
+        assert_eq!(slug("My_Flask.App"), "my-flask-app");
+        assert_eq!(slug("--x--"), "x");
+        assert_eq!(slug("2fast"), "fast");
+        assert_eq!(slug("flaskr"), "flaskr");
+    }
+}
