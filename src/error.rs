@@ -121,6 +121,28 @@ pub fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// How a label is coloured.
+enum Label {
+    Error,
+    Help,
+}
+
+/// `text` coloured as the argument parser colours its own labels (bold red `error:`, bold
+/// green `help:`), on a terminal only, and never with `NO_COLOR` set.
+fn label(text: &str, kind: Label) -> String {
+    use std::io::IsTerminal as _;
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if !colour {
+        return text.to_string();
+    }
+    let styled = dialoguer::console::style(text).bold().force_styling(true);
+    match kind {
+        Label::Error => styled.red().to_string(),
+        Label::Help => styled.green().to_string(),
+    }
+}
+
 /// Prints `err` to stderr as `error: …` (with its causes) and a `help:` line, and picks the exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     if err
@@ -135,9 +157,17 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
         message.push_str(&format!("\n  caused by: {cause}"));
     }
     let message = redact(&message);
+    let message = match message.strip_prefix("error:") {
+        Some(rest) => format!("{}{rest}", label("error:", Label::Error)),
+        None => message,
+    };
     match err.chain().find_map(|e| e.downcast_ref::<UserError>()) {
         Some(user) => {
-            eprintln!("{message}\nhelp: {}", redact(&user.help));
+            eprintln!(
+                "{message}\n{} {}",
+                label("help:", Label::Help),
+                redact(&user.help)
+            );
             ExitCode::from(EXIT_BAD_INPUT)
         }
         None => {
@@ -155,6 +185,12 @@ pub fn yaml_problem(error: &serde_saphyr::Error, source: &str) -> String {
         source_name: Some(source),
     });
     let text = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+    if text.contains("budget breached") {
+        return "it is too large, or its aliases expand too far (a YAML alias bomb): pyscaffold \
+                reads files of ordinary size only"
+            .to_string();
+    }
+
     text.replace(", set DuplicateKeyPolicy in Options if acceptable", "")
         .replace("duplicate mapping key: ", "a key given twice: ")
         .replace(

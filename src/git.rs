@@ -92,6 +92,15 @@ impl ProjectRepo {
         Ok(dirty)
     }
 
+    /// Whether git tracks any file under `folder` (relative to the project).
+    pub fn tracks_under(&self, folder: &str) -> Result<bool> {
+        let index = self.repo.index().context("cannot open the git index")?;
+        let prefix = format!("{}/", self.in_repo(folder));
+        Ok(index
+            .iter()
+            .any(|entry| entry.path.starts_with(prefix.as_bytes())))
+    }
+
     /// Records each conflicted file as unmerged (stages 1, 2 and 3) in the index.
     pub fn mark_unmerged(&self, conflicts: &[(String, Sides, bool)]) -> Result<()> {
         if conflicts.is_empty() {

@@ -1,18 +1,19 @@
 //! Ctrl-C and termination: one handler for the whole process.
 //!
-//! SIGINT (Ctrl-C) and SIGTERM (a cancelled CI job, `timeout`, `kill`) normally end the run at
-//! once, with the cursor shown again and status 130 (SIGINT) or 143 (SIGTERM). Two moments are
+//! SIGINT (Ctrl-C), SIGTERM (a cancelled CI job, `timeout`, `kill`) and SIGHUP (a closed
+//! terminal) normally end the run at once, with the cursor shown again and status 130 (SIGINT),
+//! 143 (SIGTERM) or 129 (SIGHUP). Two moments are
 //! different. At a prompt, the terminal library reads keys raw and the read itself reports
 //! Ctrl-C, which the prompt turns into a clean exit. While the writer moves files into place
 //! ([`defer`]), a signal waits until the last file is in place and the record written, so an
 //! interrupted command never leaves a project half changed; the run then ends with the same
 //! status. SIGKILL and power loss cannot be caught: the writer's journal covers those.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::error::Interrupted;
@@ -30,7 +31,7 @@ static PENDING: AtomicI32 = AtomicI32::new(0);
 pub fn install() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
-        let Ok(mut signals) = Signals::new([SIGINT, SIGTERM]) else {
+        let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
             return;
         };
         let _ = std::thread::Builder::new()
@@ -65,11 +66,17 @@ fn end(signal: i32) -> ! {
     } else {
         "interrupted".to_string()
     };
-    let _ = writeln!(std::io::stderr(), "{SHOW_CURSOR}\nerror: {what}");
+    // The cursor escape only where it means something: a terminal.
+    let cursor = if std::io::stderr().is_terminal() {
+        SHOW_CURSOR
+    } else {
+        ""
+    };
+    let _ = writeln!(std::io::stderr(), "{cursor}\nerror: {what}");
     std::process::exit(128 + signal);
 }
 
-/// Holds SIGINT and SIGTERM back until dropped; a signal that came meanwhile then ends the
+/// Holds SIGINT, SIGTERM and SIGHUP back until dropped (nested holds end with the outermost); a signal that came meanwhile then ends the
 /// run, after the work it waited for.
 pub struct Deferred(());
 

@@ -126,6 +126,9 @@ pub fn load(root: &Path) -> Result<Project> {
         pyscaffold_version: record.pyscaffold.clone(),
     };
     if !changed_packs.is_empty() {
+        if !record.integrity_holds() {
+            return Err(digest_mismatch(&shown));
+        }
         // No base: the hashes cannot be checked, and nothing is merged.
         for entry in &mut record.files {
             entry
@@ -185,6 +188,11 @@ pub fn load(root: &Path) -> Result<Project> {
         }
         return Err(problem);
     }
+    // Every single field fits: the digest catches a combination that does, but is not what
+    // pyscaffold wrote (an ejected file marked `managed` again, which the version manages).
+    if !record.integrity_holds() {
+        return Err(digest_mismatch(&shown));
+    }
     for entry in &mut record.files {
         if entry.kind.is_none() {
             entry.kind = base.iter().find(|f| f.path == entry.path).map(|f| f.kind);
@@ -199,6 +207,22 @@ pub fn load(root: &Path) -> Result<Project> {
         packs,
         changed_packs,
     })
+}
+
+/// The refusal of a record whose digest does not match its fields.
+fn digest_mismatch(shown: &str) -> anyhow::Error {
+    bad_input(
+        format!(
+            "`{shown}` was edited by hand: its `integrity` digest no longer matches the versions, \
+             packs and file entries it covers (a file's `kind`, `path` or `sha256` was changed, \
+             e.g. an ejected file marked `managed` again)"
+        ),
+        format!(
+            "restore `{RECORD_FILE}` from version control (`git checkout -- {RECORD_FILE}`); \
+             `pyscaffold eject PATH` is how a managed file becomes yours, and a file you ejected \
+             stays yours"
+        ),
+    )
 }
 
 /// Refuses a record that does not fit what `version` generates: an owner or a file it does not

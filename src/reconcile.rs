@@ -573,6 +573,7 @@ mod tests {
                     kind: Some(*k),
                 })
                 .collect(),
+            integrity: None,
         }
     }
 

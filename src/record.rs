@@ -43,6 +43,12 @@ pub struct Record {
     pub answers: BTreeMap<String, Value>,
     /// Every generated file except this one, sorted by path.
     pub files: Vec<FileHash>,
+    /// The SHA-256 of what decides which files pyscaffold touches (the pyscaffold and template
+    /// versions, the packs, every file's path, kind and hash), written with the record: a hand
+    /// edit of any of them (an ejected file marked `managed` again) no longer matches it.
+    /// Records written before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
 }
 
 /// Which template set, at which version.
@@ -91,14 +97,54 @@ impl Record {
                     kind: Some(f.kind),
                 })
                 .collect(),
+            integrity: None,
         }
+    }
+
+    /// The digest [`Record::integrity`] records: SHA-256 over one line per field that decides
+    /// what is touched, in a fixed order.
+    pub fn digest(&self) -> String {
+        let mut text = format!(
+            "pyscaffold {}\ntemplate {} {}\n",
+            self.pyscaffold, self.template.id, self.template.version
+        );
+        for pack in &self.packs {
+            text.push_str(&format!(
+                "pack {} {} {} {} {} {} {}\n",
+                pack.name,
+                pack.version,
+                pack.source,
+                pack.reference.as_deref().unwrap_or("-"),
+                pack.commit.as_deref().unwrap_or("-"),
+                pack.sha256.as_deref().unwrap_or("-"),
+                pack.via.as_deref().unwrap_or("-"),
+            ));
+        }
+        for file in &self.files {
+            text.push_str(&format!(
+                "file {} {} {}\n",
+                file.path,
+                file.kind.map_or("-", Ownership::as_str),
+                file.sha256
+            ));
+        }
+        sha256_hex(text.as_bytes())
+    }
+
+    /// Whether the recorded digest (if any) still matches the fields it covers.
+    pub fn integrity_holds(&self) -> bool {
+        self.integrity.as_ref().is_none_or(|d| *d == self.digest())
     }
 
     /// The file's text: a short header comment, then the YAML.
     pub fn to_yaml(&self) -> Result<String> {
+        let sealed = Record {
+            integrity: Some(self.digest()),
+            ..self.clone()
+        };
         // Indented lists, the layout yamllint and most editors expect.
         let options = serde_saphyr::ser_options! { compact_list_indent: false };
-        let body = serde_saphyr::to_string_with_options(self, options)
+        let body = serde_saphyr::to_string_with_options(&sealed, options)
             .context("cannot serialise .pyscaffold.yml")?;
         Ok(format!("{HEADER}{body}"))
     }

@@ -299,6 +299,7 @@ pub fn prepare_project(
             migrated: Some(&migrated),
         },
     )?;
+    refuse_stale_ejected(root, &project, &theirs, &migrated, &plan)?;
     notes.extend(left_in_renamed_folders(root, &plan));
     let answers_changed = resolved.answers.map() != &project.record.answers;
     let record = new_record(
@@ -413,9 +414,9 @@ pub fn apply(prepared: &Prepared, repo: Option<&ProjectRepo>) -> Result<Vec<Stri
     Ok(conflicts.into_iter().map(|c| c.0).collect())
 }
 
-/// Notes for folders the templates renamed (`docker/env/` to `docker/environments/`) that still
-/// hold files of yours after the plan: the packaging no longer looks there.
-fn left_in_renamed_folders(root: &Path, plan: &Plan) -> Vec<String> {
+/// The folders the plan's moves rename: old folder → new folder (`docker/env` →
+/// `docker/environments`).
+fn moved_folders(plan: &Plan) -> BTreeMap<String, String> {
     let mut moved_dirs: BTreeMap<String, String> = BTreeMap::new();
     for step in &plan.steps {
         let Some(from) = &step.from else { continue };
@@ -431,6 +432,95 @@ fn left_in_renamed_folders(root: &Path, plan: &Plan) -> Vec<String> {
             moved_dirs.insert(old.join("/"), new.join("/"));
         }
     }
+    moved_dirs
+}
+
+/// Refuses an upgrade that renames a folder an ejected file still names: the templates change
+/// their own version of that file along with the move (the Dockerfile's `COPY docker/env/`,
+/// the entrypoint's `$script_dir/env`), and the ejected copy, which upgrade never touches,
+/// would then point at a folder that is no longer there, so the image would not build, or the
+/// setup scripts would silently not run. Each line is named with what the templates now write.
+fn refuse_stale_ejected(
+    root: &Path,
+    project: &Project,
+    theirs: &[RenderedFile],
+    migrated: &Migrated,
+    plan: &Plan,
+) -> Result<()> {
+    let moved = moved_folders(plan);
+    if moved.is_empty() {
+        return Ok(());
+    }
+    let mut stale = Vec::new();
+    for (b, t) in crate::reconcile::pair(&project.base, theirs, Some(migrated)) {
+        let (Some(b), Some(t)) = (b, t) else { continue };
+        let ejected = project
+            .record
+            .file(&b.path)
+            .is_some_and(|e| e.kind == Some(Ownership::Ejected));
+        // An ejected file the upgrade moves is moved as it is; only those that stay name paths.
+        if !ejected || b.contents == t.contents || b.path != t.path {
+            continue;
+        }
+        let Ok(ours) = std::fs::read_to_string(root.join(&b.path)) else {
+            continue;
+        };
+        let target_lines: BTreeSet<&str> = t.contents.lines().collect();
+        // Comments name folders too, harmlessly.
+        let code = |l: &&str| !l.trim_start().starts_with('#');
+        for line in b
+            .contents
+            .lines()
+            .filter(code)
+            .filter(|l| !target_lines.contains(l))
+        {
+            let mut renamed = None;
+            for (old, new) in &moved {
+                let old_last = old.rsplit('/').next().unwrap_or(old);
+                let new_last = new.rsplit('/').next().unwrap_or(new);
+                for candidate in [
+                    line.replace(old.as_str(), new),
+                    line.replace(&format!("/{old_last}"), &format!("/{new_last}")),
+                ] {
+                    if candidate != line && target_lines.contains(candidate.as_str()) {
+                        renamed = Some(candidate);
+                    }
+                }
+            }
+            let Some(renamed) = renamed else { continue };
+            if let Some(at) = ours.lines().position(|l| l == line) {
+                stale.push(format!(
+                    "`{}` line {}: `{}` (the templates now write `{}`)",
+                    b.path,
+                    at + 1,
+                    line.trim(),
+                    renamed.trim()
+                ));
+            }
+        }
+    }
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let moves: Vec<String> = moved
+        .iter()
+        .map(|(old, new)| format!("`{old}/` to `{new}/`"))
+        .collect();
+    Err(bad_input(
+        format!(
+            "this upgrade moves {}, and files you ejected still name the old folder: {}",
+            moves.join(", "),
+            stale.join("; ")
+        ),
+        "change those lines as shown (the packaging works again once the upgrade has moved the \
+         folder), then run the upgrade again and commit both together; nothing was changed",
+    ))
+}
+
+/// Notes for folders the templates renamed (`docker/env/` to `docker/environments/`) that still
+/// hold files of yours after the plan: the packaging no longer looks there.
+fn left_in_renamed_folders(root: &Path, plan: &Plan) -> Vec<String> {
+    let moved_dirs = moved_folders(plan);
     let leaving: BTreeSet<&str> = plan
         .steps
         .iter()
@@ -624,6 +714,7 @@ fn new_record(
         packs: set.packs.clone(),
         answers: answers.map().clone(),
         files: files.into_values().collect(),
+        integrity: None,
     }
 }
 

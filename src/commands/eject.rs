@@ -3,6 +3,7 @@
 //! The file stays as it is; its entry in `.pyscaffold.yml` becomes `ejected`, and `upgrade`
 //! reports it and leaves it alone from then on.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -10,24 +11,47 @@ use anyhow::Result;
 use crate::cli::EjectArgs;
 use crate::error::bad_input;
 use crate::plan::{Action, Plan, Step};
-use crate::record::{self, RECORD_FILE};
+use crate::record::RECORD_FILE;
 use crate::template_set::Ownership;
+
+/// `path` as the record writes paths: `/`-separated, `.` and `..` resolved (a `..` above the
+/// project is kept, so the path is then named as not the project's).
+fn normalise(path: &Path, folder: bool) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if parts.last().is_some_and(|p| p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    let mut text = parts.join("/");
+    if folder {
+        text.push('/');
+    }
+    text
+}
 
 /// Marks each path ejected in the record; checks them all before writing.
 pub fn run(mut args: EjectArgs) -> Result<ExitCode> {
-    // Run from a folder inside the project, paths are relative to that folder.
+    // Run from a folder inside the project, paths are relative to that folder (`..` and
+    // absolute paths into the project too).
     let root = crate::project::root_for(&args.dir);
-    if root != args.dir
-        && let (Ok(inside), Ok(top)) = (
-            std::fs::canonicalize(&args.dir),
-            std::fs::canonicalize(&root),
-        )
-        && let Ok(prefix) = inside.strip_prefix(&top)
-    {
-        let prefix = prefix.to_string_lossy().replace('\\', "/");
-        for path in &mut args.paths {
-            *path = format!("{prefix}/{}", path.trim_start_matches("./"));
-        }
+    let top = std::fs::canonicalize(&root).ok();
+    let inside = std::fs::canonicalize(&args.dir)
+        .ok()
+        .zip(top.as_ref())
+        .and_then(|(inside, top)| inside.strip_prefix(top).ok().map(Path::to_path_buf))
+        .unwrap_or_default();
+    for path in &mut args.paths {
+        let given = Path::new(path.as_str());
+        let joined = match (given.is_absolute(), &top) {
+            (true, Some(top)) => given.strip_prefix(top).unwrap_or(given).to_path_buf(),
+            _ => inside.join(given),
+        };
+        *path = normalise(&joined, path.ends_with('/'));
     }
     args.dir = root;
     let _lock = if args.dir.is_dir() {
@@ -35,7 +59,8 @@ pub fn run(mut args: EjectArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let mut record = record::load(&args.dir)?;
+    // The record checked as `upgrade` checks it: eject does not rewrite a tampered one.
+    let mut record = crate::project::load(&args.dir)?.record;
     let mut changed = Vec::new();
     for given in &args.paths {
         let given = given.trim_start_matches("./");

@@ -119,6 +119,9 @@ pub fn run(mut args: UpgradeArgs) -> Result<ExitCode> {
         eprintln!("up to date: {}; nothing to change", report.targets());
         return Ok(ExitCode::SUCCESS);
     }
+    // A signal while the files are put in place waits until they all are, the conflicts are
+    // recorded in git's index and listed: the run that the user stopped still says what it did.
+    let _hold = crate::interrupt::defer();
     let conflicts = crate::upgrade::apply(&prepared, repo.as_ref())?;
     report.print_notes(plan);
     for step in plan.changes() {

@@ -662,7 +662,14 @@ impl File<'_> {
                                 text: file.line_text(node),
                             });
                         }
-                    } else {
+                    } else if args_text.contains("admin.site.urls") {
+                        // Django's admin: its login page answers a GET without a database.
+                        found.push(("django_admin", File::line(node), format!("/{route}login/")));
+                    } else if !(args_text.contains("RedirectView")
+                        || args_text.contains("redirect"))
+                    {
+                        // A redirect is not a health route: the page behind it may need a
+                        // database; the route proves only that the server answers.
                         found.push(("django_route", File::line(node), format!("/{route}")));
                     }
                 }
@@ -704,6 +711,14 @@ impl File<'_> {
                     text: format!("route \"{value}\""),
                     path: value,
                     on: "routes".into(),
+                    clean: true,
+                }),
+                "django_admin" => self.code.routes.push(Route {
+                    text: self.source_line(line),
+                    file: rel,
+                    line,
+                    path: value.clone(),
+                    on: "admin".into(),
                     clean: true,
                 }),
                 _ => self.code.routes.push(Route {
@@ -1164,8 +1179,20 @@ pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> 
     let routes: Vec<Served> = code
         .routes
         .iter()
-        .filter(|r| r.clean && (r.on == "urlpatterns") == django)
+        .filter(|r| r.clean && (r.on == "urlpatterns") == django && r.on != "admin")
         .filter_map(|r| served(code, r, django, source_root))
+        .collect();
+    // Django's admin login page, when the admin is installed: a page every Django project
+    // with the admin serves without a database query (no session cookie, no user to load).
+    let admin: Vec<Served> = code
+        .routes
+        .iter()
+        .filter(|r| django && r.on == "admin")
+        .filter_map(|r| served(code, r, true, source_root))
+        .map(|mut s| {
+            s.note = "Django's admin login page: it answers a GET without a database";
+            s
+        })
         .collect();
     let healthy = |r: &&Served| {
         let p = r.path.to_ascii_lowercase();
@@ -1176,6 +1203,7 @@ pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> 
     let chosen = routes
         .iter()
         .find(healthy)
+        .or_else(|| admin.first())
         .or_else(|| routes.iter().find(|r| r.path == "/"));
     match chosen {
         Some(route) if route.certain => {

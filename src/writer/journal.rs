@@ -21,6 +21,7 @@ use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
 use super::STAGING_PREFIX;
+use crate::error::bad_input;
 
 /// The journal's file name inside the staging folder.
 const JOURNAL: &str = "journal.json";
@@ -36,8 +37,12 @@ pub enum Op {
     Aside { path: String, backup: String },
     /// A folder is created for a new file.
     Mkdir { path: String },
-    /// The staged file `staged` is moved to `path`.
-    Place { path: String, staged: String },
+    /// The staged file `staged`, whose text hashes to `sha256`, is moved to `path`.
+    Place {
+        path: String,
+        staged: String,
+        sha256: String,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -96,7 +101,7 @@ pub fn run(root: &Path, stage: &Path, op: &Op) -> Result<()> {
             fs::create_dir(&dir)
                 .with_context(|| format!("cannot create directory `{}`", dir.display()))
         }
-        Op::Place { path, staged } => {
+        Op::Place { path, staged, .. } => {
             let to = root.join(path);
             fs::rename(stage.join(staged), &to)
                 .with_context(|| format!("cannot write `{}`", to.display()))
@@ -111,7 +116,7 @@ pub fn undo(root: &Path, stage: &Path, ops: &[Op]) -> usize {
     let mut put_back = 0;
     for op in ops.iter().rev() {
         match op {
-            Op::Place { path, staged } => {
+            Op::Place { path, staged, .. } => {
                 let staged = stage.join(staged);
                 let placed = root.join(path);
                 if !exists(&staged) && exists(&placed) {
@@ -187,7 +192,11 @@ pub fn remove_stage(stage: &Path) -> Result<()> {
 }
 
 /// Rolls back or completes every transaction an earlier run left in `root`. Call it with the
-/// project lock held: any staging folder is then a dead run's.
+/// project lock held: any staging folder is then a dead run's. A staging folder is trusted
+/// only as far as it proves itself: one git tracks came with the repository, not from a run
+/// here; a journal naming a path outside the project is not pyscaffold's; and nothing is
+/// undone over a file that changed since the run (edited, or put where a moved file was), so
+/// recovery never loses an edit. Each of these stops it with nothing changed.
 pub fn recover(root: &Path) -> Result<Vec<Recovered>> {
     let mut out = Vec::new();
     let Ok(entries) = fs::read_dir(root) else {
@@ -200,12 +209,42 @@ pub fn recover(root: &Path) -> Result<Vec<Recovered>> {
         .map(|e| e.path())
         .collect();
     stages.sort();
+    let repo = if stages.is_empty() {
+        None
+    } else {
+        crate::git::discover(root).ok().flatten()
+    };
     for stage in stages {
-        let journal = match fs::read_to_string(stage.join(JOURNAL)) {
-            Ok(text) => serde_json::from_str::<Journal>(&text).with_context(|| {
+        let name = stage
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(repo) = &repo
+            && repo.tracks_under(&name)?
+        {
+            return Err(bad_input(
                 format!(
-                    "the journal of an interrupted pyscaffold run, `{}`, is unreadable",
-                    stage.join(JOURNAL).display()
+                    "`{name}` is part of the repository (git tracks files in it), so it is not \
+                     a pyscaffold run that stopped here"
+                ),
+                format!(
+                    "remove it from the repository and the folder (`git rm -r --cached {name}`, \
+                     then delete it) and run again; nothing was changed"
+                ),
+            ));
+        }
+        let journal = match fs::read_to_string(stage.join(JOURNAL)) {
+            Ok(text) => serde_json::from_str::<Journal>(&text).map_err(|e| {
+                bad_input(
+                    format!(
+                        "the journal of an interrupted pyscaffold run, `{}`, is unreadable: {e}",
+                        stage.join(JOURNAL).display()
+                    ),
+                    format!(
+                        "the run stopped before it changed anything only if the journal is \
+                         incomplete; check `git status`, then delete `{name}` and run again; \
+                         nothing was changed"
+                    ),
                 )
             })?,
             // No journal: the run died before changing anything.
@@ -214,26 +253,121 @@ pub fn recover(root: &Path) -> Result<Vec<Recovered>> {
                 continue;
             }
         };
+        if let Some(op) = journal.ops.iter().find(|op| !op.is_inside()) {
+            return Err(bad_input(
+                format!(
+                    "the journal in `{name}` names `{}`, which is not a path inside the project: \
+                     pyscaffold did not write it",
+                    op.path()
+                ),
+                format!("delete the folder `{name}` and run again; nothing was changed"),
+            ));
+        }
         if exists(&stage.join(COMMITTED)) {
             finish(root, &stage, &journal.ops)?;
             out.push(Recovered::Completed);
-        } else {
-            let files = undo(root, &stage, &journal.ops);
-            let left = left_aside(&stage, &journal.ops);
-            if !left.is_empty() {
-                anyhow::bail!(
-                    "an interrupted pyscaffold run could not be undone: {} still in `{}`\nhelp: \
-                     move them back by hand (each sits under `old/` at its path in the project), \
-                     then remove that folder",
-                    left.join(", "),
-                    stage.display()
-                );
-            }
-            remove_stage(&stage)?;
-            out.push(Recovered::RolledBack { files });
+            continue;
         }
+        let changed = changed_since(root, &stage, &journal.ops);
+        if !changed.is_empty() {
+            return Err(bad_input(
+                format!(
+                    "an earlier pyscaffold run here stopped before it finished, and these files \
+                     changed since: {}",
+                    changed.join(", ")
+                ),
+                format!(
+                    "undoing that run would overwrite them: move them out of the project (they \
+                     are your edits since then), then run again to put the project back as it \
+                     was before that run (`{name}/old/` holds its originals); nothing was changed"
+                ),
+            ));
+        }
+        let files = undo(root, &stage, &journal.ops);
+        let left = left_aside(&stage, &journal.ops);
+        if !left.is_empty() {
+            anyhow::bail!(
+                "an interrupted pyscaffold run could not be undone: {} still in `{}`\nhelp: \
+                 move them back by hand (each sits under `old/` at its path in the project), \
+                 then remove that folder",
+                left.join(", "),
+                stage.display()
+            );
+        }
+        remove_stage(&stage)?;
+        out.push(Recovered::RolledBack { files });
     }
     Ok(out)
+}
+
+/// What undoing `ops` would overwrite or lose: a placed file edited since (its hash is not the
+/// staged text's), a file now where a set-aside one goes back, an original missing from the
+/// staging folder.
+fn changed_since(root: &Path, stage: &Path, ops: &[Op]) -> Vec<String> {
+    let mut placed: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::new();
+    for op in ops {
+        if let Op::Place {
+            path,
+            staged,
+            sha256,
+        } = op
+            && !exists(&stage.join(staged))
+            && exists(&root.join(path))
+        {
+            let now = fs::read(root.join(path))
+                .map(|b| crate::digest::sha256_hex(&b))
+                .unwrap_or_default();
+            if now == *sha256 {
+                placed.insert(path);
+            } else {
+                out.push(format!("`{path}` (edited)"));
+            }
+        }
+    }
+    for op in ops {
+        if let Op::Aside { path, backup } = op {
+            let there = exists(&root.join(path));
+            let kept = exists(&stage.join(backup));
+            if kept && there && !placed.contains(path.as_str()) {
+                out.push(format!(
+                    "`{path}` (a new file where the run's original goes back)"
+                ));
+            }
+            if !kept && placed.contains(path.as_str()) {
+                out.push(format!(
+                    "`{path}` (its original is missing from the staging folder)"
+                ));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+impl Op {
+    /// The project path the operation changes.
+    fn path(&self) -> &str {
+        match self {
+            Op::Aside { path, .. } | Op::Mkdir { path } | Op::Place { path, .. } => path,
+        }
+    }
+
+    /// Whether every path it names stays inside the project, and its staging paths inside the
+    /// staging folder's `old/` and `new/`.
+    fn is_inside(&self) -> bool {
+        let safe = crate::paths::is_safe_relative_path;
+        match self {
+            Op::Aside { path, backup } => {
+                safe(path) && backup.strip_prefix("old/").is_some_and(safe)
+            }
+            Op::Mkdir { path } => safe(path),
+            Op::Place { path, staged, .. } => {
+                safe(path) && staged.strip_prefix("new/").is_some_and(safe)
+            }
+        }
+    }
 }
 
 /// The files still set aside in `stage` after an undo: those that could not be put back.
@@ -272,6 +406,74 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_journal_naming_paths_outside_the_project_is_refused_and_changes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("p");
+        let stage = root.join(format!("{STAGING_PREFIX}evil"));
+        fs::create_dir_all(stage.join("old")).unwrap();
+        fs::write(stage.join("old/x"), "PWNED\n").unwrap();
+        fs::write(root.join("NOTES.txt"), "mine\n").unwrap();
+        for path in ["/tmp/abs.txt", "../up.txt"] {
+            let ops = vec![Op::Aside {
+                path: path.into(),
+                backup: "old/x".into(),
+            }];
+            write(&stage, &ops).unwrap();
+            let err = recover(&root).unwrap_err();
+            assert!(
+                err.to_string().contains("not a path inside the project"),
+                "{err}"
+            );
+        }
+        // Inside the project, but over a file of the user's: refused too.
+        let ops = vec![Op::Aside {
+            path: "NOTES.txt".into(),
+            backup: "old/x".into(),
+        }];
+        write(&stage, &ops).unwrap();
+        let err = recover(&root).unwrap_err();
+        assert!(err.to_string().contains("`NOTES.txt` (a new file"), "{err}");
+        assert_eq!(
+            fs::read_to_string(root.join("NOTES.txt")).unwrap(),
+            "mine\n"
+        );
+        assert!(!tmp.path().join("up.txt").exists());
+    }
+
+    #[test]
+    fn a_file_edited_after_the_interruption_is_not_rolled_over() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let stage = root.join(format!("{STAGING_PREFIX}1"));
+        fs::create_dir_all(stage.join("new")).unwrap();
+        fs::write(root.join("Dockerfile"), "old\n").unwrap();
+        fs::write(stage.join("new/Dockerfile"), "new\n").unwrap();
+        let ops = vec![
+            Op::Aside {
+                path: "Dockerfile".into(),
+                backup: "old/Dockerfile".into(),
+            },
+            Op::Place {
+                path: "Dockerfile".into(),
+                staged: "new/Dockerfile".into(),
+                sha256: crate::digest::sha256_hex(b"new\n"),
+            },
+        ];
+        write(&stage, &ops).unwrap();
+        for op in &ops {
+            run(root, &stage, op).unwrap();
+        }
+        fs::write(root.join("Dockerfile"), "new\nmy line after the crash\n").unwrap();
+        let err = recover(root).unwrap_err();
+        assert!(err.to_string().contains("`Dockerfile` (edited)"), "{err}");
+        assert_eq!(
+            fs::read_to_string(root.join("Dockerfile")).unwrap(),
+            "new\nmy line after the crash\n"
+        );
+        assert!(stage.exists(), "the staging folder holds the original");
+    }
+
+    #[test]
     fn undo_is_idempotent_and_puts_everything_back() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("p");
@@ -288,11 +490,13 @@ mod tests {
             Op::Place {
                 path: "a".into(),
                 staged: "new/a".into(),
+                sha256: crate::digest::sha256_hex(b"new\n"),
             },
             Op::Mkdir { path: "d".into() },
             Op::Place {
                 path: "d/b".into(),
                 staged: "new/b".into(),
+                sha256: crate::digest::sha256_hex(b"b\n"),
             },
         ];
         // Done up to the mkdir: then undone twice (a recovery interrupted and run again).

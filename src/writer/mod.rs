@@ -202,7 +202,10 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
         if let Err(err) = journal::run(root, &stage, op) {
             journal::undo(root, &stage, &ops[..done]);
             let _ = journal::remove_stage(&stage);
-            return Err(err);
+            return Err(err.context(format!(
+                "the change to `{}` could not be made, so every file was put back as it was",
+                root.display()
+            )));
         }
         fault::step("an operation");
     }
@@ -253,6 +256,7 @@ fn operations(root: &Path, steps: &[&Step]) -> Vec<Op> {
         ops.push(Op::Place {
             path: step.path.clone(),
             staged: format!("new/{}", step.path),
+            sha256: crate::digest::sha256_hex(step.new.as_deref().unwrap_or("").as_bytes()),
         });
     }
     ops

@@ -960,3 +960,54 @@ fn a_build_backend_version_the_project_refuses_runs_in_place_or_is_warned() {
     let json = detect_json(&fixture("flit-package"));
     assert!(json["findings"]["package"]["note"].is_null(), "{json}");
 }
+
+#[test]
+fn a_redirect_is_not_a_health_route_and_djangos_admin_login_is_preferred() {
+    // The shape of a tutorial library app: `/` redirects to a catalogue whose pages query the
+    // database, which a read-only image without migrations does not have.
+    let dir = assert_fs::TempDir::new().unwrap();
+    let urls = "from django.contrib import admin\nfrom django.urls import include, path\nfrom django.views.generic import RedirectView\n\nurlpatterns = [\n    path('admin/', admin.site.urls),\n    path('catalog/', include('catalog.urls')),\n    path('', RedirectView.as_view(url='catalog/', permanent=True)),\n]\n";
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "Django==5.2.19\n"),
+            (
+                "manage.py",
+                "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"library.settings\")\n",
+            ),
+            ("library/__init__.py", ""),
+            (
+                "library/settings.py",
+                "SECRET_KEY = \"x\"\nROOT_URLCONF = \"library.urls\"\n",
+            ),
+            ("library/urls.py", urls),
+            (
+                "library/wsgi.py",
+                "from django.core.wsgi import get_wsgi_application\n\napplication = get_wsgi_application()\n",
+            ),
+            ("catalog/__init__.py", ""),
+            (
+                "catalog/urls.py",
+                "from django.urls import path\nfrom . import views\n\nurlpatterns = [\n    path('', views.index, name='index'),\n]\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    assert_eq!(
+        summary(&json, "health_path"),
+        "/admin/login/ (certain) library/urls.py:6"
+    );
+    // Without the admin, and only the redirect at `/`: a liveness check, never the redirect.
+    write(
+        dir.path(),
+        &[(
+            "library/urls.py",
+            &urls
+                .replace("    path('admin/', admin.site.urls),\n", "")
+                .replace("    path('catalog/', include('catalog.urls')),\n", ""),
+        )],
+    );
+    std::fs::remove_file(dir.path().join("catalog/urls.py")).unwrap();
+    let json = detect_json(dir.path());
+    assert_eq!(summary(&json, "health_path"), "between null (guess)");
+}

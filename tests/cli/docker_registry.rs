@@ -174,6 +174,13 @@ fn build_py_pushes_both_stages_warms_a_fresh_engine_from_the_registry_and_rebuil
     let (ok, fresh) = build_script(&root, &["--no-cache"]);
     assert!(ok, "the no-cache build failed:\n{fresh}");
     assert!(fresh.contains("--no-cache --pull"), "{fresh}");
+    // A rebuild of the same commit gets a tag of its own: `<branch>-<commit>` never moves.
+    let rebuilt = fresh
+        .lines()
+        .find_map(|l| l.strip_prefix("built "))
+        .expect("build.py names the image it built");
+    let shape = regex::Regex::new(r":main-[0-9a-f]{7,12}-[0-9]{12}$").unwrap();
+    assert!(shape.is_match(rebuilt), "the rebuild is tagged {rebuilt}");
     assert_eq!(
         cached_runs(&fresh),
         0,

@@ -956,3 +956,29 @@ fi"#;
     );
     assert!(!root.join("docker/server-requirements.txt").exists());
 }
+
+/// A real shape from Django's own generator: `django-admin startproject` and `startapp`, with
+/// the requirements file a team adds. Its only route is the admin, whose login page is the
+/// health check (it answers without a database).
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_a_django_startproject_builds_and_serves_the_admin_login() {
+    let tmp = TempDir::new().unwrap();
+    let django_admin = crate::support::tool("django-admin")
+        .expect("django-admin (scripts/install-validators.sh installs Django)");
+    let root = tmp.path().join("mysite");
+    std::fs::create_dir(&root).unwrap();
+    let (ok, text) =
+        crate::support::run_tool(&django_admin, &["startproject", "mysite", "."], &root);
+    assert!(ok, "startproject: {text}");
+    let python = django_admin.with_file_name("python3");
+    let (ok, text) = crate::support::run_tool(&python, &["manage.py", "startapp", "polls"], &root);
+    assert!(ok, "startapp: {text}");
+    std::fs::write(root.join("requirements.txt"), "Django==5.2.19\n").unwrap();
+    let detected = run(&root, &["detect", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&detected.stdout).unwrap();
+    assert_eq!(json["findings"]["framework"]["value"], "django");
+    assert_eq!(json["findings"]["health_path"]["value"], "/admin/login/");
+    assert_eq!(json["findings"]["health_path"]["certainty"], "certain");
+    adopt_and_build_at(&tmp, &root, &["--no-lock"], &["/admin/login/"]);
+}

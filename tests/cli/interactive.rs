@@ -294,3 +294,50 @@ fn init_on_a_terminal_marks_each_detected_default_and_lets_it_be_changed() {
     assert!(record.contains("app: app:app"), "{record}");
     drop(tmp);
 }
+
+/// pyscaffold's own errors are coloured like the argument parser's on a terminal, and plain
+/// with `NO_COLOR` or when piped.
+#[test]
+fn errors_are_coloured_on_a_terminal_only() {
+    let tmp = TempDir::new().unwrap();
+    let spawn = |no_color: bool| {
+        let mut command = Command::new(bin());
+        command
+            .args(["new", "Bad_Name", "-y"])
+            .current_dir(tmp.path())
+            .env("TERM", "xterm-256color")
+            .env_remove("NO_COLOR");
+        if no_color {
+            command.env("NO_COLOR", "1");
+        }
+        let mut p = Session::spawn(command).expect("spawn in a pty");
+        p.set_expect_timeout(Some(Duration::from_secs(20)));
+        let found = p.expect("help").expect("the error is printed");
+        let mut seen = found.before().to_vec();
+        seen.extend_from_slice(found.as_bytes());
+        String::from_utf8_lossy(&seen).into_owned()
+    };
+    let coloured = spawn(false);
+    let at = coloured.find("error:").expect("an error line");
+    assert!(
+        coloured[..at].ends_with('m') && coloured[..at].contains("\x1b["),
+        "{coloured:?}"
+    );
+    let plain = spawn(true);
+    assert!(
+        plain.contains("error:") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+    // Piped: no colour even without NO_COLOR.
+    let out = Command::new(bin())
+        .args(["new", "Bad_Name", "-y"])
+        .current_dir(tmp.path())
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let piped = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        piped.starts_with("error:") && !piped.contains('\x1b'),
+        "{piped:?}"
+    );
+}

@@ -302,3 +302,49 @@ fn a_second_command_waits_for_the_first() {
     assert_eq!((upgraded, up_to_date), (1, 1));
     assert_eq!(which(&snapshot(&root), &fx.before, &fx.after), Ok("after"));
 }
+
+#[test]
+fn a_planted_staging_folder_is_never_trusted() {
+    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.8.0"]);
+    let before = snapshot(&root);
+    let stage = root.join(".pyscaffold-staging-evil");
+    std::fs::create_dir_all(stage.join("old")).unwrap();
+    std::fs::write(stage.join("old/x"), "PWNED\n").unwrap();
+    let outside = root.parent().unwrap().join("pwned.txt");
+    for (path, says) in [
+        (
+            outside.display().to_string(),
+            "not a path inside the project",
+        ),
+        ("../pwned.txt".to_string(), "not a path inside the project"),
+        (
+            "compose.yaml".to_string(),
+            "`compose.yaml` (a new file where",
+        ),
+    ] {
+        let journal = serde_json::json!({"journal": 1, "ops": [{"op": "aside", "path": path, "backup": "old/x"}]});
+        std::fs::write(stage.join("journal.json"), journal.to_string()).unwrap();
+        let out = run(&root, &["upgrade", "--check"]);
+        assert_eq!(out.status.code(), Some(2), "{path}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{path}: {}", stderr(&out));
+        assert!(!outside.exists());
+    }
+    std::fs::remove_dir_all(&stage).unwrap();
+    assert_eq!(snapshot(&root), before);
+    // A staging folder that came with the repository (git tracks it) is not a run of this
+    // machine's, whatever its journal says.
+    crate::support::commit_all(&root, "generated");
+    std::fs::create_dir_all(stage.join("old")).unwrap();
+    std::fs::write(stage.join("old/compose.yaml"), "x\n").unwrap();
+    let journal = serde_json::json!({"journal": 1, "ops": [{"op": "mkdir", "path": "z"}]});
+    std::fs::write(stage.join("journal.json"), journal.to_string()).unwrap();
+    crate::support::commit_all(&root, "a staging folder committed");
+    let out = run(&root, &["upgrade", "--check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is part of the repository"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stage.join("old/compose.yaml").exists());
+}

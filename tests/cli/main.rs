@@ -25,6 +25,7 @@ mod interrupted;
 mod module_graph;
 mod new_cmd;
 mod packs;
+mod pinned_actions;
 mod readme;
 mod render_digests;
 mod scenarios;

@@ -260,7 +260,8 @@ fn answers_change_with_set_and_the_old_digest_is_carried_into_the_image() {
 
 #[test]
 fn ejected_files_are_left_alone() {
-    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.2.0"]);
+    // 0.3.0 and later: the ejected Dockerfile names no folder a later release moves.
+    let (_tmp, root) = generate("demo", &["-y", "--template-version", "0.3.0"]);
     let out = run(&root, &["eject", "Dockerfile"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let before = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
@@ -463,6 +464,34 @@ fn bad_input_is_refused_and_changes_nothing() {
             },
             vec![],
             "it says `pyscaffold: \"0.2.0\"`, but its files were written by pyscaffold 0.1.0",
+        ),
+        (
+            "an ejected Dockerfile that copies a folder the upgrade moves",
+            |r| assert!(run(r, &["eject", "Dockerfile"]).status.success()),
+            vec![],
+            "`Dockerfile` line 66: `COPY docker/env/ docker/env/` (the templates now write `COPY docker/environments/ docker/environments/`)",
+        ),
+        (
+            "an ejected entrypoint that reads a folder the upgrade moves",
+            |r| assert!(run(r, &["eject", "docker/entrypoint.sh"]).status.success()),
+            vec![],
+            "`docker/entrypoint.sh` line 9",
+        ),
+        (
+            "an ejected file marked managed again by hand",
+            |r| {
+                assert!(run(r, &["eject", "compose.yaml"]).status.success());
+                edit(r, ".pyscaffold.yml", |t| {
+                    let at = t.find("- path: compose.yaml\n").unwrap();
+                    let (head, tail) = t.split_at(at);
+                    format!(
+                        "{head}{}",
+                        tail.replacen("kind: ejected", "kind: managed", 1)
+                    )
+                })
+            },
+            vec![],
+            "its `integrity` digest no longer matches",
         ),
         (
             "a YAML tag in the record",

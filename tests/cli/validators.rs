@@ -1,5 +1,6 @@
 //! The generated files, checked by the real tools that read them (P26): hadolint, shellcheck,
-//! actionlint, check-jsonschema, yamllint, the Python compiler, gunicorn. Each tool is first
+//! actionlint, zizmor (default and pedantic personas), check-jsonschema, yamllint, the Python
+//! compiler, gunicorn. Each tool is first
 //! shown to reject a broken sample, so a pass means something.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,6 +18,7 @@ struct Tools {
     hadolint: PathBuf,
     shellcheck: PathBuf,
     actionlint: PathBuf,
+    zizmor: PathBuf,
     jsonschema: PathBuf,
     yamllint: PathBuf,
     python: PathBuf,
@@ -28,6 +30,7 @@ fn tools() -> Option<Tools> {
         hadolint: tool("hadolint")?,
         shellcheck: tool("shellcheck")?,
         actionlint: tool("actionlint")?,
+        zizmor: tool("zizmor")?,
         jsonschema: tool("check-jsonschema")?,
         yamllint: tool("yamllint")?,
         python: tool("python3")?,
@@ -123,6 +126,27 @@ fn validate_with(
         let mut args = vec!["-no-color"];
         args.extend(workflows.iter().copied());
         record("actionlint", vec![run_tool(&t.actionlint, &args, root)]);
+        // The security linter platform teams run on every workflow, offline, both personas
+        // (Dependabot's config included), on what template versions from 0.9.0 on generate
+        // (older ones stay frozen as they were released).
+        if zizmor_applies(&tree) {
+            record(
+                "zizmor",
+                vec![
+                    run_tool(&t.zizmor, &["--offline", "--no-progress", ".github/"], root),
+                    run_tool(
+                        &t.zizmor,
+                        &[
+                            "--offline",
+                            "--no-progress",
+                            "--persona=pedantic",
+                            ".github/",
+                        ],
+                        root,
+                    ),
+                ],
+            );
+        }
     }
     if slow_checks == SlowChecks::Here {
         let checks: Vec<(bool, String)> = SCHEMAS
@@ -179,6 +203,19 @@ fn validate_with(
         );
     }
     results
+}
+
+/// Whether the project's template version is one zizmor must pass on (0.9.0 and later).
+fn zizmor_applies(tree: &BTreeMap<String, String>) -> bool {
+    let Some(record) = tree.get(".pyscaffold.yml") else {
+        return true;
+    };
+    let version = record
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("version: "))
+        .map(|v| v.trim_matches('"').to_string())
+        .and_then(|v| semver::Version::parse(&v).ok());
+    version.is_none_or(|v| v >= semver::Version::new(0, 9, 0))
 }
 
 /// The app gunicorn serves, from the Dockerfile's CMD (None for a worker).
@@ -259,8 +296,10 @@ fn every_stack_passes_every_validator() {
     let base = TempDir::new().unwrap();
     let mut projects = Vec::new();
     for framework in FRAMEWORKS {
-        for installer in INSTALLERS {
+        for (i, installer) in INSTALLERS.iter().enumerate() {
             let name = format!("{framework}-{}", installer.replace("-tools", "tools"));
+            // The upgrade job on for every other installer: each framework with and without.
+            let upgrade_job = format!("upgrade_job={}", i % 2 == 0);
             let out = crate::support::run(
                 base.path(),
                 &[
@@ -275,7 +314,7 @@ fn every_stack_passes_every_validator() {
                     "--image",
                     "registry.example.com/team/app",
                     "--set",
-                    "upgrade_job=true",
+                    &upgrade_job,
                     "--no-lock",
                     "-y",
                 ],
@@ -314,7 +353,13 @@ fn every_stack_passes_every_validator() {
     let mut batch_failures = Vec::new();
     for (schema, suffix) in SCHEMAS.iter().copied() {
         let files = batch_files(base.path(), &projects, suffix);
-        assert_eq!(files.len(), projects.len(), "every project has a {suffix}");
+        // The upgrade job's workflow is there for every other installer only.
+        let expected = if suffix.ends_with("pyscaffold-upgrade.yml") {
+            projects.len().div_ceil(INSTALLERS.len()) * INSTALLERS.len().div_ceil(2)
+        } else {
+            projects.len()
+        };
+        assert_eq!(files.len(), expected, "projects with a {suffix}");
         let (ok, text) = batch(
             &t.jsonschema,
             &["--builtin-schema", schema],
@@ -340,6 +385,7 @@ fn every_stack_passes_every_validator() {
         "hadolint",
         "shellcheck",
         "actionlint",
+        "zizmor",
         "check-jsonschema",
         "yamllint",
         "python-compile",
@@ -460,6 +506,14 @@ fn each_validator_rejects_a_broken_sample() {
     assert!(
         !run_tool(&t.actionlint, &["-no-color", "wf.yml"], p).0,
         "actionlint accepted checkout@v4 on node20"
+    );
+    write(
+        ".github/workflows/wf.yml",
+        &std::fs::read_to_string(p.join("wf.yml")).unwrap(),
+    );
+    assert!(
+        !run_tool(&t.zizmor, &["--offline", "--no-progress", ".github/"], p).0,
+        "zizmor accepted an action used by tag"
     );
     assert!(
         !run_tool(

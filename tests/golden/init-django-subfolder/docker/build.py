@@ -90,7 +90,15 @@ def plan(args):
     branch = tag_safe(current_branch())
     commit = git("rev-parse", "--short=12", "HEAD") or "nocommit"
     build_tag = f"{image}:build-{branch}"
-    runtime_tags = [f"{image}:{branch}-{commit}", f"{image}:{branch}"]
+    # `<branch>-<commit>` names one build of one commit and never moves; a scheduled rebuild
+    # of the same commit (fresh base image and packages) gets a tag of its own, with the time
+    # it was built, so a registry with immutable tags accepts it and a deploy never changes
+    # under you. Only `<branch>` moves.
+    if args.no_cache:
+        built_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M")
+        runtime_tags = [f"{image}:{branch}-{commit}-{built_at}", f"{image}:{branch}"]
+    else:
+        runtime_tags = [f"{image}:{branch}-{commit}", f"{image}:{branch}"]
 
     common = ["--build-arg", "BUILDKIT_INLINE_CACHE=1"]
     if args.network:
