@@ -499,6 +499,42 @@ fn refuse_stale_ejected(
             }
         }
     }
+    // Lines of the user's own that name an old folder (`COPY ./docker/env ./docker/env`).
+    for entry in project
+        .record
+        .files
+        .iter()
+        .filter(|e| e.kind == Some(Ownership::Ejected))
+    {
+        let Ok(ours) = std::fs::read_to_string(root.join(&entry.path)) else {
+            continue;
+        };
+        for (at, line) in ours.lines().enumerate() {
+            if line.trim_start().starts_with('#')
+                || stale
+                    .iter()
+                    .any(|s| s.starts_with(&format!("`{}` line {}:", entry.path, at + 1)))
+            {
+                continue;
+            }
+            for (old, new) in &moved {
+                let names_old = line.match_indices(old.as_str()).any(|(i, _)| {
+                    !line[i + old.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                });
+                if names_old && !entry.path.starts_with(&format!("{old}/")) {
+                    stale.push(format!(
+                        "`{}` line {}: `{}` (it names `{old}`, now `{new}`)",
+                        entry.path,
+                        at + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
     if stale.is_empty() {
         return Ok(());
     }
@@ -512,8 +548,8 @@ fn refuse_stale_ejected(
             moves.join(", "),
             stale.join("; ")
         ),
-        "change those lines as shown (the packaging works again once the upgrade has moved the \
-         folder), then run the upgrade again and commit both together; nothing was changed",
+        "change those lines as shown and commit them (the packaging works again once the upgrade \
+         has moved the folder), then run the upgrade again; nothing was changed",
     ))
 }
 

@@ -208,9 +208,12 @@ pub(crate) fn preset_layer(set: &TemplateSet, name: &str) -> Result<Layer> {
 /// What regenerating into an existing directory does to each file, judged against the record
 /// of what pyscaffold wrote there before (if any).
 fn force_plan(root: &Path, files: &[RenderedFile]) -> Result<Plan> {
-    let old_record = match std::fs::read_to_string(root.join(RECORD_FILE)) {
-        Ok(text) => Record::from_yaml(&text).ok(),
-        Err(_) => None,
+    // A record there is checked as `upgrade` checks it: a hand-edited one (an entry added for
+    // a file of yours, a kind changed) must not decide what is replaced or deleted.
+    let old_record = if root.join(RECORD_FILE).exists() {
+        Some(crate::project::load(root)?.record)
+    } else {
+        None
     };
     let inputs = Inputs {
         root,

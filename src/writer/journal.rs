@@ -62,18 +62,57 @@ pub enum Recovered {
 }
 
 /// Writes the journal durably into `stage`: a temporary file, synced, renamed, and the folder
-/// synced, so the journal is either whole or absent.
+/// synced, so the journal is either whole or absent. Its seal (the journal's hash, in this
+/// user's state folder, outside every project) is written first: recovery obeys only a
+/// journal this machine's pyscaffold wrote, never one that came with a project's files.
 pub fn write(stage: &Path, ops: &[Op]) -> Result<()> {
     let text = serde_json::to_string_pretty(&Journal {
         journal: 1,
         ops: ops.to_vec(),
     })?;
+    if let Some(seal) = seal_path(stage) {
+        // Without a state folder the run still goes ahead; only its recovery is then by hand.
+        if seal.parent().is_some_and(|d| fs::create_dir_all(d).is_ok()) {
+            let _ = write_synced(&seal, crate::digest::sha256_hex(text.as_bytes()).as_bytes());
+        }
+    }
     let partial = stage.join("journal.partial");
     write_synced(&partial, text.as_bytes())?;
     fs::rename(&partial, stage.join(JOURNAL))
         .with_context(|| format!("cannot write the journal in `{}`", stage.display()))?;
     sync_dir(stage);
     Ok(())
+}
+
+/// Where the seal of the journal in `stage` is kept: `$PYSCAFFOLD_STATE_DIR`, else
+/// `$XDG_STATE_HOME/pyscaffold`, else `~/.local/state/pyscaffold`, under `journals/`, named by
+/// the hash of the staging folder's absolute path.
+fn seal_path(stage: &Path) -> Option<PathBuf> {
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let state = var("PYSCAFFOLD_STATE_DIR")
+        .or_else(|| var("XDG_STATE_HOME").map(|d| d.join("pyscaffold")))
+        .or_else(|| var("HOME").map(|h| h.join(".local/state/pyscaffold")))?;
+    let absolute = std::path::absolute(stage).ok()?;
+    let name = crate::digest::sha256_hex(absolute.to_string_lossy().as_bytes());
+    Some(state.join("journals").join(name))
+}
+
+/// Whether the journal text in `stage` carries this machine's seal.
+fn sealed(stage: &Path, text: &str) -> bool {
+    seal_path(stage)
+        .and_then(|seal| fs::read_to_string(seal).ok())
+        .is_some_and(|recorded| recorded.trim() == crate::digest::sha256_hex(text.as_bytes()))
+}
+
+/// Removes the seal of the journal in `stage`.
+pub fn unseal(stage: &Path) {
+    if let Some(seal) = seal_path(stage) {
+        let _ = fs::remove_file(seal);
+    }
 }
 
 /// Marks the transaction in `stage` complete.
@@ -152,7 +191,9 @@ pub fn finish(root: &Path, stage: &Path, ops: &[Op]) -> Result<()> {
     for gone in gone_paths(ops) {
         remove_empty_parents(root, &gone);
     }
-    remove_stage(stage)
+    remove_stage(stage)?;
+    unseal(stage);
+    Ok(())
 }
 
 /// The paths the transaction moved away or deleted (set aside and never placed again).
@@ -233,8 +274,9 @@ pub fn recover(root: &Path) -> Result<Vec<Recovered>> {
                 ),
             ));
         }
-        let journal = match fs::read_to_string(stage.join(JOURNAL)) {
-            Ok(text) => serde_json::from_str::<Journal>(&text).map_err(|e| {
+        let text = fs::read_to_string(stage.join(JOURNAL)).ok();
+        let journal = match &text {
+            Some(text) => serde_json::from_str::<Journal>(text).map_err(|e| {
                 bad_input(
                     format!(
                         "the journal of an interrupted pyscaffold run, `{}`, is unreadable: {e}",
@@ -248,7 +290,7 @@ pub fn recover(root: &Path) -> Result<Vec<Recovered>> {
                 )
             })?,
             // No journal: the run died before changing anything.
-            Err(_) => {
+            None => {
                 remove_stage(&stage)?;
                 continue;
             }
@@ -261,6 +303,29 @@ pub fn recover(root: &Path) -> Result<Vec<Recovered>> {
                     op.path()
                 ),
                 format!("delete the folder `{name}` and run again; nothing was changed"),
+            ));
+        }
+        if let Some(op) = journal.ops.iter().find(|op| op.through_link(&stage)) {
+            return Err(bad_input(
+                format!(
+                    "the journal in `{name}` reaches `{}` through a symbolic link: pyscaffold \
+                     never writes one there",
+                    op.path()
+                ),
+                format!("delete the folder `{name}` and run again; nothing was changed"),
+            ));
+        }
+        if !sealed(&stage, text.as_deref().unwrap_or_default()) {
+            return Err(bad_input(
+                format!(
+                    "`{name}` holds a journal that no pyscaffold run on this machine left (its \
+                     seal in the state folder is missing), so it is not undone or completed: it \
+                     may have come with the project's files"
+                ),
+                format!(
+                    "check `git status` and the files it names, then delete the folder `{name}` \
+                     and run again; nothing was changed"
+                ),
             ));
         }
         if exists(&stage.join(COMMITTED)) {
@@ -295,6 +360,7 @@ pub fn recover(root: &Path) -> Result<Vec<Recovered>> {
             );
         }
         remove_stage(&stage)?;
+        unseal(&stage);
         out.push(Recovered::RolledBack { files });
     }
     Ok(out)
@@ -347,6 +413,21 @@ fn changed_since(root: &Path, stage: &Path, ops: &[Op]) -> Vec<String> {
 }
 
 impl Op {
+    /// Whether a folder on the way to its staging path is a symbolic link (which would reach
+    /// outside the staging folder).
+    fn through_link(&self, stage: &Path) -> bool {
+        let inner = match self {
+            Op::Aside { backup, .. } => backup.as_str(),
+            Op::Place { staged, .. } => staged.as_str(),
+            Op::Mkdir { .. } => return false,
+        };
+        let mut at = stage.to_path_buf();
+        inner.split('/').any(|part| {
+            at.push(part);
+            fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink())
+        })
+    }
+
     /// The project path the operation changes.
     fn path(&self) -> &str {
         match self {
@@ -357,7 +438,11 @@ impl Op {
     /// Whether every path it names stays inside the project, and its staging paths inside the
     /// staging folder's `old/` and `new/`.
     fn is_inside(&self) -> bool {
-        let safe = crate::paths::is_safe_relative_path;
+        // A project path, never git's own folder (a hook written there would run).
+        let safe = |p: &str| {
+            crate::paths::is_safe_relative_path(p)
+                && !p.split('/').any(|part| part.eq_ignore_ascii_case(".git"))
+        };
         match self {
             Op::Aside { path, backup } => {
                 safe(path) && backup.strip_prefix("old/").is_some_and(safe)

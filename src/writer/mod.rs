@@ -202,6 +202,7 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
         if let Err(err) = journal::run(root, &stage, op) {
             journal::undo(root, &stage, &ops[..done]);
             let _ = journal::remove_stage(&stage);
+            journal::unseal(&stage);
             return Err(err.context(format!(
                 "the change to `{}` could not be made, so every file was put back as it was",
                 root.display()

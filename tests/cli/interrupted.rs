@@ -318,8 +318,17 @@ fn a_planted_staging_folder_is_never_trusted() {
         ),
         ("../pwned.txt".to_string(), "not a path inside the project"),
         (
+            ".git/hooks/post-checkout".to_string(),
+            "not a path inside the project",
+        ),
+        // Inside the project, but no run here wrote it: its seal is missing.
+        (
             "compose.yaml".to_string(),
-            "`compose.yaml` (a new file where",
+            "that no pyscaffold run on this machine left",
+        ),
+        (
+            "src/evil.py".to_string(),
+            "that no pyscaffold run on this machine left",
         ),
     ] {
         let journal = serde_json::json!({"journal": 1, "ops": [{"op": "aside", "path": path, "backup": "old/x"}]});
@@ -329,6 +338,22 @@ fn a_planted_staging_folder_is_never_trusted() {
         assert!(stderr(&out).contains(says), "{path}: {}", stderr(&out));
         assert!(!outside.exists());
     }
+    // A staging path through a symbolic link reaches outside: refused.
+    let elsewhere = root.parent().unwrap().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("victim.txt"), "theirs\n").unwrap();
+    std::fs::remove_dir_all(stage.join("old")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, stage.join("old")).unwrap();
+    let journal = serde_json::json!({"journal": 1, "ops": [{"op": "aside", "path": "stolen.txt", "backup": "old/victim.txt"}]});
+    std::fs::write(stage.join("journal.json"), journal.to_string()).unwrap();
+    let out = run(&root, &["upgrade", "--check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("through a symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(elsewhere.join("victim.txt").exists());
     std::fs::remove_dir_all(&stage).unwrap();
     assert_eq!(snapshot(&root), before);
     // A staging folder that came with the repository (git tracks it) is not a run of this

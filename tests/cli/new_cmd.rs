@@ -521,3 +521,32 @@ fn a_symbolic_link_as_the_target_is_named_as_one() {
         0
     );
 }
+
+#[test]
+fn force_refuses_a_hand_edited_record_and_deletes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    assert!(run(tmp.path(), &["new", "demo", "-y"]).status.success());
+    let root = tmp.path().join("demo");
+    std::fs::write(root.join("notes.txt"), "mine\n").unwrap();
+    let sha = pyscaffold::digest::sha256_hex(b"mine\n");
+    let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    std::fs::write(
+        root.join(".pyscaffold.yml"),
+        record.replace(
+            "files:\n",
+            &format!("files:\n  - path: notes.txt\n    sha256: {sha}\n    kind: managed\n"),
+        ),
+    )
+    .unwrap();
+    let out = run(tmp.path(), &["new", "demo", "-y", "--force"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("was edited by hand"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("notes.txt")).unwrap(),
+        "mine\n"
+    );
+}
