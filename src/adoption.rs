@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use serde_json::Value as Json;
 
 use crate::answers::Answers;
 use crate::detect::{Certainty, Detection, Finding};
@@ -212,7 +211,7 @@ pub(crate) fn check_against_the_code(
         "fastapi" | "asgi" => Some("an ASGI"),
         _ => None,
     };
-    if framework == "django" && detection.get("django_settings").is_none() && !given("app") {
+    if framework == "django" && detection.findings.django_settings.is_none() && !given("app") {
         return Err(bad_input(
             "`--framework django`, but the repository has no Django project (no manage.py \
              naming DJANGO_SETTINGS_MODULE)",
@@ -221,8 +220,8 @@ pub(crate) fn check_against_the_code(
              django_settings=MODULE.settings`; nothing was written",
         ));
     }
-    if let Some(found) = detection.get("framework")
-        && let Some(detected) = found.value.as_str()
+    let found = &detection.findings.framework;
+    if let Some(detected) = found.text()
         && found.certainty == Certainty::Certain
         && given("framework")
         && !given("app")
@@ -345,25 +344,27 @@ pub(crate) fn detected_layer(
             });
         }
     };
-    for id in ANSWERED {
-        let Some(finding) = detection.get(id) else {
+    let findings = &detection.findings;
+    let pyproject_installer = matches!(
+        findings.installer.text(),
+        Some("poetry" | "uv" | "pdm" | "flit")
+    );
+    for (id, finding) in findings.each() {
+        if !ANSWERED.contains(&id) {
             continue;
-        };
-        let pyproject_installer = detection
-            .get("installer")
-            .is_some_and(|i| matches!(i.value.as_str(), Some("poetry" | "uv" | "pdm" | "flit")));
+        }
         if id == "package" && !pyproject_installer {
             continue;
         }
         match finding.certainty {
             Certainty::Ambiguous => {
-                let between: Vec<String> = finding.between.iter().map(json_text).collect();
+                let between: Vec<String> = finding.between.iter().map(raw_text).collect();
                 open.insert(
                     id.to_string(),
                     format!("detection is ambiguous between {}", between.join(" and ")),
                 );
             }
-            _ if finding.value.is_null() => {
+            _ if finding.value.is_none() => {
                 if matches!(id, "framework" | "installer" | "app") {
                     let why = finding
                         .note
@@ -373,7 +374,7 @@ pub(crate) fn detected_layer(
                 }
             }
             _ => {
-                let mut value = json_to_raw(&finding.value);
+                let mut value = finding.value.clone().unwrap_or(RawValue::Null);
                 if id == "port"
                     && let RawValue::Int(port) = value
                     && !(1024..=65535).contains(&port)
@@ -384,31 +385,22 @@ pub(crate) fn detected_layer(
                     );
                     continue;
                 }
-                if id == "copy" && detection.get("package").is_some_and(|p| p.value == true) {
+                if id == "copy" && findings.package.is_true() {
                     value = with_package_files(root, value)?;
                 }
-                give(id, value, origin(finding));
+                give(id, value, origin(&finding));
             }
         }
     }
-    match detection.get("health_path") {
-        // A path the smoke test must get a 2xx from is taken only when detection is sure of
-        // it (or it comes from a route table, which names it whole).
-        Some(found)
-            if !found.value.is_null()
-                && (found.certainty == Certainty::Certain
-                    || found
-                        .note
-                        .as_deref()
-                        .is_some_and(|n| n.contains("route table"))) =>
-        {
-            give("health_path", json_to_raw(&found.value), origin(found));
+    let found = &findings.health_path;
+    match found.text() {
+        // A path the smoke test must get a 2xx from is taken only when detection is sure of it.
+        Some(path) if found.certainty == Certainty::Certain => {
+            give("health_path", RawValue::Str(path.into()), origin(found));
             give("health_check", RawValue::Str("path".into()), origin(found));
         }
         _ => {
-            if let Some(found) = detection.get("health_path")
-                && let Some(path) = found.value.as_str()
-            {
+            if let Some(path) = found.text() {
                 eprintln!(
                     "note: detection guessed the health route `{path}` ({}): the health check \
                      is a liveness check instead; give `--health-path {path}` if the app serves it",
@@ -445,10 +437,7 @@ pub(crate) fn detected_layer(
             "detected: the repository's CI files".into(),
         );
     }
-    if detection
-        .get("framework")
-        .is_some_and(|f| f.value == "worker")
-    {
+    if findings.framework.text() == Some("worker") {
         open.insert(
             "command".into(),
             "detection does not know how the worker starts".into(),
@@ -474,7 +463,7 @@ pub(crate) fn detected_layer(
 }
 
 /// Where a detected answer comes from, for prompts and messages: `detected: app.py:4`.
-pub(crate) fn origin(finding: &Finding) -> String {
+pub(crate) fn origin<T>(finding: &Finding<T>) -> String {
     match (finding.evidence.first(), finding.certainty) {
         (Some(evidence), Certainty::Guess) => format!("guessed from {}", evidence.location()),
         (Some(evidence), _) => format!("detected: {}", evidence.location()),
@@ -576,20 +565,6 @@ pub(crate) fn slug(text: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
-pub(crate) fn json_to_raw(value: &Json) -> RawValue {
-    match value {
-        Json::Null => RawValue::Null,
-        Json::Bool(b) => RawValue::Bool(*b),
-        Json::Number(n) => match n.as_i64() {
-            Some(i) => RawValue::Int(i),
-            None => RawValue::Float(n.as_f64().unwrap_or_default()),
-        },
-        Json::String(s) => RawValue::Str(s.clone()),
-        Json::Array(items) => RawValue::List(items.iter().map(json_to_raw).collect()),
-        Json::Object(_) => RawValue::Map,
-    }
-}
-
 pub(crate) fn raw_text(value: &RawValue) -> String {
     match value {
         RawValue::Str(s) => format!("`{s}`"),
@@ -597,13 +572,6 @@ pub(crate) fn raw_text(value: &RawValue) -> String {
         RawValue::Int(i) => i.to_string(),
         RawValue::Bool(b) => b.to_string(),
         other => format!("{other:?}"),
-    }
-}
-
-pub(crate) fn json_text(value: &Json) -> String {
-    match value {
-        Json::String(s) => format!("`{s}`"),
-        other => format!("`{other}`"),
     }
 }
 

@@ -20,7 +20,7 @@ use crate::adoption::{
 use crate::answers::Answers;
 use crate::answers_file::load_answers_file;
 use crate::cli::{InitArgs, flag_hints, flag_layer};
-use crate::detect::Detection;
+use crate::detect::{Detection, WarningKind};
 use crate::error::bad_input;
 use crate::lock::{LockOutcome, lock, shell_word};
 use crate::plan::Action;
@@ -138,7 +138,8 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     let warnings: Vec<&String> = detection
         .warnings
         .iter()
-        .filter(|w| !w.contains("which the packaging writes"))
+        .filter(|w| w.kind != WarningKind::GitignoreHidesPackaging)
+        .map(|w| &w.text)
         .collect();
 
     if args.dry_run {

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use serde_json::{Value, json};
+
 use tree_sitter::{Node, Parser};
 
 use super::scan::Tree;
@@ -765,16 +765,16 @@ fn has_src_layout(rel: &str) -> bool {
 pub fn entry_point(
     code: &Code,
     tree: &Tree,
-    framework: &Finding,
-) -> (Finding, Finding, Option<Finding>) {
+    framework: &Finding<String>,
+) -> (Finding<String>, Finding<String>, Option<Finding<String>>) {
     let framework_name = framework.text().unwrap_or("");
     if framework_name == "django" {
         return django(code, tree);
     }
-    if framework_name == "worker" || framework.value.is_null() && code.apps.is_empty() {
+    if framework_name == "worker" || framework.value.is_none() && code.apps.is_empty() {
         let root = Finding::certain("", vec![]);
         return (
-            Finding::guess(Value::Null, vec![]).noted("no app object found in the code"),
+            Finding::none().noted("no app object found in the code"),
             root,
             None,
         );
@@ -809,7 +809,7 @@ pub fn entry_point(
     let evidence = |a: &AppObject| Evidence::at(a.file.clone(), Some(a.line), a.text.clone());
     match candidates.as_slice() {
         [] => (
-            Finding::guess(Value::Null, vec![]).noted(format!(
+            Finding::none().noted(format!(
                 "no {} app object or factory found in the code; give `--app MODULE:ATTRIBUTE`",
                 if framework_name.is_empty() {
                     "web"
@@ -831,7 +831,7 @@ pub fn entry_point(
         }
         many => {
             // Prefer apps not in a module named like a script or example, else ambiguous.
-            let refs: Vec<Value> = many.iter().map(|a| json!(reference(a).0)).collect();
+            let refs: Vec<String> = many.iter().map(|a| reference(a).0).collect();
             (
                 Finding::ambiguous(refs, many.iter().map(|a| evidence(a)).collect())
                     .noted("more than one app in the code: give `--app MODULE:ATTRIBUTE`"),
@@ -842,7 +842,7 @@ pub fn entry_point(
     }
 }
 
-fn source_root_finding(root: &str, file: &str) -> Finding {
+fn source_root_finding(root: &str, file: &str) -> Finding<String> {
     if root.is_empty() {
         Finding::certain("", vec![])
     } else {
@@ -857,13 +857,9 @@ fn source_root_finding(root: &str, file: &str) -> Finding {
     }
 }
 
-fn django(code: &Code, tree: &Tree) -> (Finding, Finding, Option<Finding>) {
+fn django(code: &Code, tree: &Tree) -> (Finding<String>, Finding<String>, Option<Finding<String>>) {
     let Some(manage) = tree.manage_py.first() else {
-        return (
-            Finding::guess(Value::Null, vec![]),
-            Finding::certain("", vec![]),
-            None,
-        );
+        return (Finding::none(), Finding::certain("", vec![]), None);
     };
     let dir = manage
         .rsplit_once('/')
@@ -884,7 +880,7 @@ fn django(code: &Code, tree: &Tree) -> (Finding, Finding, Option<Finding>) {
     let settings = code.settings_modules.iter().find(|(f, _, _)| f == manage);
     let Some((file, line, module)) = settings else {
         return (
-            Finding::guess(Value::Null, vec![]).noted("manage.py does not name DJANGO_SETTINGS_MODULE; give `--set app=PROJECT.wsgi:application`"),
+            Finding::none().noted("manage.py does not name DJANGO_SETTINGS_MODULE; give `--set app=PROJECT.wsgi:application`"),
             root,
             None,
         );
@@ -977,8 +973,7 @@ fn django(code: &Code, tree: &Tree) -> (Finding, Finding, Option<Finding>) {
     // gunicorn imports the WSGI module, whose own DJANGO_SETTINGS_MODULE default wins over
     // manage.py's (often the development settings).
     let wsgi_file = app
-        .value
-        .as_str()
+        .text()
         .and_then(|a| a.split_once(':'))
         .map(|(m, _)| format!("{prefix}{}.py", m.replace('.', "/")));
     let served = code
@@ -1079,10 +1074,14 @@ fn served_app(
     guess: impl Fn(&'static str) -> Served,
 ) -> Option<Served> {
     let at = Evidence::at(route.file.clone(), Some(route.line), route.text.clone());
+    // A route table names the path whole: no prefix is set elsewhere.
     if route.on == "routes" {
-        return Some(guess(
-            "a route registered in a route table; the smoke test expects a 2xx answer there",
-        ));
+        return Some(Served {
+            certain: true,
+            ..guess(
+                "a route registered in a route table; the smoke test expects a 2xx answer there",
+            )
+        });
     }
     let on_app = code.apps.iter().any(|a| a.attr == route.on && !a.factory)
         || code.app_names.contains(&route.on);
@@ -1174,7 +1173,7 @@ fn served_app(
 
 /// A GET route that needs no database, login or request data; paths with a trailing slash
 /// are valid. None: the smoke test checks liveness (any HTTP answer below 500) instead.
-pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> Finding {
+pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> Finding<String> {
     let django = framework == Some("django");
     let routes: Vec<Served> = code
         .routes
@@ -1217,7 +1216,7 @@ pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> 
         Some(route) => {
             Finding::guess(route.path.clone(), route.evidence.clone()).noted(route.note)
         }
-        None => Finding::guess(Value::Null, vec![]).noted(
+        None => Finding::none().noted(
             "no GET route that needs no database, login or request data: the health check accepts any HTTP answer below 500 (liveness)",
         ),
     }
@@ -1226,7 +1225,11 @@ pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> 
 /// Paths the app writes when it starts, which the read-only root file system would refuse.
 /// `installed_as`: the app's module when the project is installed as a package, whose Flask
 /// instance folder is then `/opt/venv/var/MODULE-instance`, not `instance/` beside the code.
-pub fn writable_paths(code: &Code, source_root: &str, installed_as: Option<&str>) -> Finding {
+pub fn writable_paths(
+    code: &Code,
+    source_root: &str,
+    installed_as: Option<&str>,
+) -> Finding<Vec<String>> {
     let mut paths = Vec::new();
     let mut evidence = Vec::new();
     let prefix = |p: &str| {
@@ -1269,7 +1272,7 @@ pub fn writable_paths(code: &Code, source_root: &str, installed_as: Option<&str>
     }
     paths.sort();
     paths.dedup();
-    let finding = Finding::certain(json!(paths), evidence);
+    let finding = Finding::certain(paths, evidence);
     if code
         .sqlite
         .iter()
@@ -1283,7 +1286,7 @@ pub fn writable_paths(code: &Code, source_root: &str, installed_as: Option<&str>
 }
 
 /// Whether Django's `collectstatic` can run at build time: it needs `STATIC_ROOT` set.
-pub fn collectstatic(code: &Code) -> Finding {
+pub fn collectstatic(code: &Code) -> Finding<bool> {
     match code.django.iter().find(|(_, _, name, _)| name == "STATIC_ROOT") {
         Some((file, line, _, value)) => Finding::certain(
             true,

@@ -10,11 +10,11 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use toml::Spanned;
 
 use super::scan::Tree;
-use super::{Evidence, Finding, SUPPORTED_PYTHON, join, line_of, read_optional, strings};
+use super::{Evidence, Finding, ListFinding, SUPPORTED_PYTHON, join, line_of, read_optional};
 
 /// One declared dependency.
 #[derive(Debug, Clone)]
@@ -405,7 +405,7 @@ fn evidence_of(d: &Dependency) -> Evidence {
 
 /// The framework, from the parsed dependency names (never substrings: `flask-cors` is not
 /// Flask); Django also needs a `manage.py`.
-pub fn framework(m: &Manifests, tree: &Tree) -> Finding {
+pub fn framework(m: &Manifests, tree: &Tree) -> Finding<String> {
     const KNOWN: [(&str, &str); 10] = [
         ("django", "django"),
         ("flask", "flask"),
@@ -442,12 +442,12 @@ pub fn framework(m: &Manifests, tree: &Tree) -> Finding {
         found.retain(|(f, _)| *f != "worker");
     }
     let finding = match found.as_slice() {
-        [] => Finding::guess(Value::Null, vec![]).noted(
+        [] => Finding::none().noted(
             "no web framework among the dependencies (Flask, Django, FastAPI, Starlette, Falcon, ...); give `--framework`",
         ),
         [(framework, dep)] => Finding::certain(*framework, vec![evidence_of(dep)]),
         many => Finding::ambiguous(
-            many.iter().map(|(f, _)| json!(f)).collect(),
+            many.iter().map(|(f, _)| f.to_string()).collect(),
             many.iter().map(|(_, d)| evidence_of(d)).collect(),
         ),
     };
@@ -460,7 +460,7 @@ pub fn framework(m: &Manifests, tree: &Tree) -> Finding {
 /// The installer: `uv.lock`, `poetry.lock` (or `[tool.poetry]`), `pdm.lock`, `Pipfile.lock` or
 /// `Pipfile`, `requirements.txt` (pip-tools when compiled), a lone pyproject.toml. Two lock
 /// files of different installers are ambiguous.
-pub fn installer(root: &Path, m: &Manifests) -> Finding {
+pub fn installer(root: &Path, m: &Manifests) -> Finding<String> {
     let lock_of = |lock: &str| match lock {
         "uv.lock" => "uv",
         "poetry.lock" => "poetry",
@@ -492,7 +492,7 @@ pub fn installer(root: &Path, m: &Manifests) -> Finding {
         }
         many => {
             return Finding::ambiguous(
-                many.iter().map(|l| json!(lock_of(l))).collect(),
+                many.iter().map(|l| lock_of(l).to_string()).collect(),
                 many.iter()
                     .map(|l| Evidence::at(*l, None, "lock file"))
                     .collect(),
@@ -629,7 +629,7 @@ fn minor(version: &str) -> Option<String> {
 }
 
 /// Raises a version below the lowest supported (and lowers one above the highest), with a note.
-fn supported(version: String, evidence: Vec<Evidence>) -> Finding {
+fn supported(version: String, evidence: Vec<Evidence>) -> Finding<String> {
     let n = |v: &str| v.trim_start_matches("3.").parse::<u32>().unwrap_or(0);
     let lowest = SUPPORTED_PYTHON[0];
     let highest = SUPPORTED_PYTHON[SUPPORTED_PYTHON.len() - 1];
@@ -648,7 +648,7 @@ type VersionPick = dyn Fn(&str) -> Option<String>;
 /// The Python version: `.python-version`, `.tool-versions`/`mise.toml`, `runtime.txt`,
 /// Pipfile's `python_version`, the lowest supported version `requires-python` (or Poetry's
 /// `python` dependency) allows, then the default.
-pub fn python_version(root: &Path, m: &Manifests) -> Finding {
+pub fn python_version(root: &Path, m: &Manifests) -> Finding<String> {
     let mut ignored = Vec::new();
     let found = python_version_from(root, m, &mut ignored);
     match (ignored.is_empty(), found.note.clone()) {
@@ -676,7 +676,7 @@ fn python_version_from(
     root: &Path,
     m: &Manifests,
     ignored: &mut Vec<(&'static str, String)>,
-) -> Finding {
+) -> Finding<String> {
     // A line naming an interpreter the base images do not have (`pypy3.10`, `system`).
     let mut first_line = |file: &'static str,
                           pick: &dyn Fn(&str) -> Option<String>|
@@ -796,13 +796,17 @@ fn allows(specs: &pep440_rs::VersionSpecifiers, minor: u32) -> bool {
 
 /// The version a `requires-python`-style specifier set asks for: its lowest minor version, or
 /// where that is below what the base images run, the lowest supported one it allows (noted).
-fn from_specifiers(spec: &str, evidence: Evidence) -> Option<Finding> {
+fn from_specifiers(spec: &str, evidence: Evidence) -> Option<Finding<String>> {
     let specs = pep440_rs::VersionSpecifiers::from_str(spec).ok()?;
     from_allowed(spec, &|minor| allows(&specs, minor), evidence)
 }
 
 /// [`from_specifiers`] for any set of allowed minor versions (`spec` names it in notes).
-fn from_allowed(spec: &str, allowed: &dyn Fn(u32) -> bool, evidence: Evidence) -> Option<Finding> {
+fn from_allowed(
+    spec: &str,
+    allowed: &dyn Fn(u32) -> bool,
+    evidence: Evidence,
+) -> Option<Finding<String>> {
     let n = |v: &str| v.trim_start_matches("3.").parse::<u32>().unwrap_or(0);
     let lowest = (8..=20).find(|minor| allowed(*minor))?;
     let supported: Vec<&str> = SUPPORTED_PYTHON
@@ -869,7 +873,7 @@ fn poetry_to_pep440(constraint: &str) -> Option<Vec<pep440_rs::VersionSpecifiers
 
 /// Package mode: a pyproject with a `[build-system]` whose packages exist builds a wheel;
 /// anything else runs in place.
-pub fn package_mode(root: &Path, m: &Manifests, installer: Option<&str>) -> Finding {
+pub fn package_mode(root: &Path, m: &Manifests, installer: Option<&str>) -> Finding<bool> {
     let pyproject_installer = matches!(installer, Some("poetry" | "uv" | "pdm" | "flit"));
     let Some(p) = m.pyproject.as_ref().filter(|_| pyproject_installer) else {
         return Finding::certain(false, vec![])
@@ -999,7 +1003,7 @@ pub fn package_mode(root: &Path, m: &Manifests, installer: Option<&str>) -> Find
 
 /// How the repository starts its server today: Procfile's `web`, an existing Dockerfile's
 /// `CMD`, a single `[project.scripts]` entry.
-pub fn start_hints(root: &Path, m: &Manifests) -> Finding {
+pub fn start_hints(root: &Path, m: &Manifests) -> Finding<Vec<String>> {
     let mut hints = Vec::new();
     let mut evidence = Vec::new();
     if let Ok(Some(text)) = read_optional(&root.join("Procfile")) {
@@ -1031,12 +1035,12 @@ pub fn start_hints(root: &Path, m: &Manifests) -> Finding {
             format!("[project.scripts] {name} = \"{}\"", target.get_ref()),
         ));
     }
-    Finding::certain(strings(&hints), evidence)
+    Finding::certain(hints, evidence)
 }
 
 /// The port: a bind in the Procfile, an existing Dockerfile's `EXPOSE`; else 8000. The image
 /// honours `$PORT` either way.
-pub fn port(root: &Path) -> Finding {
+pub fn port(root: &Path) -> Finding<u16> {
     for (file, find) in [
         (
             "Procfile",
@@ -1069,7 +1073,7 @@ pub fn port(root: &Path) -> Finding {
             }
         }
     }
-    Finding::guess(8000, vec![])
+    Finding::guess(8000u16, vec![])
         .noted("nothing names a port: the default (the image honours $PORT)")
 }
 
@@ -1192,7 +1196,7 @@ struct SystemNeed {
 static SYSTEM_PACKAGES: &str = include_str!("../../templates/detect/system-packages.yml");
 
 /// Debian packages the dependencies need: headers in the build stage, libraries at run time.
-pub fn system_packages(m: &Manifests) -> Result<(Finding, Finding)> {
+pub fn system_packages(m: &Manifests) -> Result<(ListFinding, ListFinding)> {
     let table: BTreeMap<String, SystemNeed> = crate::yaml::from_str(SYSTEM_PACKAGES)
         .context("templates/detect/system-packages.yml is not valid")?;
     let mut runtime = BTreeSet::new();
@@ -1226,7 +1230,7 @@ pub fn system_packages(m: &Manifests) -> Result<(Finding, Finding)> {
             build_ev.push(ev);
         }
     }
-    let list = |s: BTreeSet<String>| json!(s.into_iter().collect::<Vec<_>>());
+    let list = |s: BTreeSet<String>| s.into_iter().collect::<Vec<_>>();
     Ok((
         Finding::certain(list(runtime), run_ev),
         if build_ev.is_empty() {
@@ -1245,7 +1249,10 @@ const UVICORN_WORKER_MIN: &str = "0.36";
 
 /// The server packages the image must add because the project does not depend on them, and
 /// the gunicorn worker class for an ASGI app: `(server_packages, asgi_worker)`.
-pub fn server_packages(m: &Manifests, framework: Option<&str>) -> (Finding, Option<Finding>) {
+pub fn server_packages(
+    m: &Manifests,
+    framework: Option<&str>,
+) -> (Finding<Vec<String>>, Option<Finding<String>>) {
     let mut add: Vec<String> = Vec::new();
     let mut evidence = Vec::new();
     let mut notes = Vec::new();
@@ -1307,7 +1314,7 @@ pub fn server_packages(m: &Manifests, framework: Option<&str>) -> (Finding, Opti
             }
         }
     }
-    let mut finding = Finding::certain(strings(&add), evidence);
+    let mut finding = Finding::certain(add, evidence);
     if !notes.is_empty() {
         finding = finding.noted(notes.join("; "));
     }

@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use crate::error::bad_input;
+use crate::value::RawValue;
 
 pub use deps::Dependency;
 
@@ -80,25 +80,25 @@ impl Evidence {
     }
 }
 
-/// One conclusion.
+/// One conclusion, of type `T` (a module reference, a flag, a port, a list of paths).
 #[derive(Debug, Clone, Serialize)]
-pub struct Finding {
+pub struct Finding<T> {
     /// The conclusion (`null` when there is none, e.g. no health route).
-    pub value: Value,
+    pub value: Option<T>,
     pub certainty: Certainty,
     /// For an ambiguous finding: the candidates.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub between: Vec<Value>,
+    pub between: Vec<T>,
     pub evidence: Vec<Evidence>,
     /// Something the user should know, e.g. a Python version raised to the lowest supported.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
-impl Finding {
-    pub fn certain(value: impl Into<Value>, evidence: Vec<Evidence>) -> Self {
+impl<T> Finding<T> {
+    pub fn certain(value: impl Into<T>, evidence: Vec<Evidence>) -> Self {
         Finding {
-            value: value.into(),
+            value: Some(value.into()),
             certainty: Certainty::Certain,
             between: vec![],
             evidence,
@@ -106,16 +106,27 @@ impl Finding {
         }
     }
 
-    pub fn guess(value: impl Into<Value>, evidence: Vec<Evidence>) -> Self {
+    pub fn guess(value: impl Into<T>, evidence: Vec<Evidence>) -> Self {
         Finding {
             certainty: Certainty::Guess,
             ..Finding::certain(value, evidence)
         }
     }
 
-    pub fn ambiguous(between: Vec<Value>, evidence: Vec<Evidence>) -> Self {
+    /// No conclusion: nothing in the repository says (the note says what was looked for).
+    pub fn none() -> Self {
         Finding {
-            value: Value::Null,
+            value: None,
+            certainty: Certainty::Guess,
+            between: vec![],
+            evidence: vec![],
+            note: None,
+        }
+    }
+
+    pub fn ambiguous(between: Vec<T>, evidence: Vec<Evidence>) -> Self {
+        Finding {
+            value: None,
             certainty: Certainty::Ambiguous,
             between,
             evidence,
@@ -128,52 +139,205 @@ impl Finding {
         self
     }
 
-    /// The value as a string, when it is one.
-    pub fn text(&self) -> Option<&str> {
-        self.value.as_str()
+    /// The same finding with its value (and candidates) converted.
+    pub fn map<U>(&self, f: impl Fn(&T) -> U) -> Finding<U> {
+        Finding {
+            value: self.value.as_ref().map(&f),
+            certainty: self.certainty,
+            between: self.between.iter().map(&f).collect(),
+            evidence: self.evidence.clone(),
+            note: self.note.clone(),
+        }
     }
 }
 
-/// Everything detected in one folder. `findings` keys are the names documented in README.md
-/// (`framework`, `installer`, `python_version`, `app`, ...).
+/// A finding whose value is a list (paths, packages).
+pub type ListFinding = Finding<Vec<String>>;
+
+impl Finding<String> {
+    /// The value, when there is one.
+    pub fn text(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+}
+
+impl Finding<bool> {
+    pub fn is_true(&self) -> bool {
+        self.value == Some(true)
+    }
+}
+
+/// A finding's value as an answer: what `init` gives the question of the same id, and what the
+/// report prints.
+pub trait Answer {
+    fn to_raw(&self) -> RawValue;
+}
+
+impl Answer for String {
+    fn to_raw(&self) -> RawValue {
+        RawValue::Str(self.clone())
+    }
+}
+
+impl Answer for bool {
+    fn to_raw(&self) -> RawValue {
+        RawValue::Bool(*self)
+    }
+}
+
+impl Answer for u16 {
+    fn to_raw(&self) -> RawValue {
+        RawValue::Int(i64::from(*self))
+    }
+}
+
+impl Answer for Vec<String> {
+    fn to_raw(&self) -> RawValue {
+        RawValue::List(self.iter().cloned().map(RawValue::Str).collect())
+    }
+}
+
+/// Everything detected in one folder, one field per finding. Serialised in the documented
+/// `--json` schema: an object keyed by the field names (in name order), a finding that does
+/// not apply (Django's settings for a Flask app) left out.
+#[derive(Debug, Serialize)]
+pub struct Findings {
+    pub app: Finding<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asgi_worker: Option<Finding<String>>,
+    pub build_packages: Finding<Vec<String>>,
+    /// Django only: whether the settings configure STATIC_ROOT.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collectstatic: Option<Finding<bool>>,
+    pub copy: Finding<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub django_settings: Option<Finding<String>>,
+    pub framework: Finding<String>,
+    pub health_path: Finding<String>,
+    pub installer: Finding<String>,
+    pub package: Finding<bool>,
+    pub port: Finding<u16>,
+    pub python_version: Finding<String>,
+    /// pip-tools only: whether the compiled requirements carry hashes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_hashes: Option<Finding<bool>>,
+    /// pip and pip-tools: the requirements files `requirements.txt` includes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requirements_files: Option<Finding<Vec<String>>>,
+    /// Web frameworks only: the server packages the dependencies lack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_packages: Option<Finding<Vec<String>>>,
+    pub source_root: Finding<String>,
+    pub start_hints: Finding<Vec<String>>,
+    pub system_packages: Finding<Vec<String>>,
+    pub writable_paths: Finding<Vec<String>>,
+}
+
+impl Findings {
+    /// Every finding that applies, in the order the report prints them, its value as an answer.
+    pub fn each(&self) -> Vec<(&'static str, Finding<RawValue>)> {
+        fn one<T: Answer>(
+            out: &mut Vec<(&'static str, Finding<RawValue>)>,
+            key: &'static str,
+            finding: Option<&Finding<T>>,
+        ) {
+            if let Some(finding) = finding {
+                out.push((key, finding.map(Answer::to_raw)));
+            }
+        }
+        let mut out = Vec::new();
+        one(&mut out, "framework", Some(&self.framework));
+        one(&mut out, "installer", Some(&self.installer));
+        one(&mut out, "python_version", Some(&self.python_version));
+        one(&mut out, "app", Some(&self.app));
+        one(&mut out, "django_settings", self.django_settings.as_ref());
+        one(&mut out, "collectstatic", self.collectstatic.as_ref());
+        one(&mut out, "package", Some(&self.package));
+        one(&mut out, "source_root", Some(&self.source_root));
+        one(&mut out, "copy", Some(&self.copy));
+        one(&mut out, "start_hints", Some(&self.start_hints));
+        one(&mut out, "port", Some(&self.port));
+        one(&mut out, "health_path", Some(&self.health_path));
+        one(&mut out, "writable_paths", Some(&self.writable_paths));
+        one(&mut out, "system_packages", Some(&self.system_packages));
+        one(&mut out, "build_packages", Some(&self.build_packages));
+        one(&mut out, "server_packages", self.server_packages.as_ref());
+        one(&mut out, "asgi_worker", self.asgi_worker.as_ref());
+        one(
+            &mut out,
+            "requirements_files",
+            self.requirements_files.as_ref(),
+        );
+        one(&mut out, "require_hashes", self.require_hashes.as_ref());
+        out
+    }
+
+    fn evidence_mut(&mut self) -> Vec<&mut Vec<Evidence>> {
+        let mut out = vec![
+            &mut self.app.evidence,
+            &mut self.build_packages.evidence,
+            &mut self.copy.evidence,
+            &mut self.framework.evidence,
+            &mut self.health_path.evidence,
+            &mut self.installer.evidence,
+            &mut self.package.evidence,
+            &mut self.port.evidence,
+            &mut self.python_version.evidence,
+            &mut self.source_root.evidence,
+            &mut self.start_hints.evidence,
+            &mut self.system_packages.evidence,
+            &mut self.writable_paths.evidence,
+        ];
+        out.extend(self.asgi_worker.as_mut().map(|f| &mut f.evidence));
+        out.extend(self.collectstatic.as_mut().map(|f| &mut f.evidence));
+        out.extend(self.django_settings.as_mut().map(|f| &mut f.evidence));
+        out.extend(self.require_hashes.as_mut().map(|f| &mut f.evidence));
+        out.extend(self.requirements_files.as_mut().map(|f| &mut f.evidence));
+        out.extend(self.server_packages.as_mut().map(|f| &mut f.evidence));
+        out
+    }
+}
+
+/// Something in the repository that would break a build or a start, said once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub kind: WarningKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningKind {
+    /// A `.gitignore` pattern hides a path the packaging writes (`init` repairs it).
+    GitignoreHidesPackaging,
+    /// The build or the start would fail on it; the user has to act.
+    Other,
+}
+
+impl Warning {
+    pub fn other(text: impl Into<String>) -> Self {
+        Warning {
+            kind: WarningKind::Other,
+            text: text.into(),
+        }
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+/// Everything detected in one folder.
 #[derive(Debug, Serialize)]
 pub struct Detection {
     pub schema_version: u32,
     pub path: String,
-    pub findings: BTreeMap<&'static str, Finding>,
+    pub findings: Findings,
     /// Problems in the repository that would break a build, e.g. a `.gitignore` pattern that
     /// swallows a folder the packaging writes.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
-
-impl Detection {
-    pub fn get(&self, key: &str) -> Option<&Finding> {
-        self.findings.get(key)
-    }
-}
-
-/// The order findings are printed in.
-const ORDER: [&str; 19] = [
-    "framework",
-    "installer",
-    "python_version",
-    "app",
-    "django_settings",
-    "collectstatic",
-    "package",
-    "source_root",
-    "copy",
-    "start_hints",
-    "port",
-    "health_path",
-    "writable_paths",
-    "system_packages",
-    "build_packages",
-    "server_packages",
-    "asgi_worker",
-    "requirements_files",
-    "require_hashes",
-];
 
 /// Detects what the repository at `root` is. A folder without any Python is bad input.
 pub fn detect(root: &Path) -> Result<Detection> {
@@ -201,15 +365,14 @@ pub fn detect(root: &Path) -> Result<Detection> {
         ));
     }
     let code = code::analyse(root, &tree)?;
-    let mut findings = BTreeMap::new();
     let framework = deps::framework(&manifests, &tree);
     let installer = deps::installer(root, &manifests);
-    let python = deps::python_version(root, &manifests);
+    let python_version = deps::python_version(root, &manifests);
     let (mut app, source_root, django_settings) = code::entry_point(&code, &tree, &framework);
     let source_root_text = source_root.text().unwrap_or("").to_string();
     // An app object without a framework among the dependencies (a monorepo's root holding
     // services) is at most a guess.
-    if framework.value.is_null() && app.certainty == Certainty::Certain {
+    if framework.value.is_none() && app.certainty == Certainty::Certain {
         app.certainty = Certainty::Guess;
         app.note.get_or_insert_with(|| {
             "no web framework among this folder's dependencies: in a monorepo, run it in the service's folder".into()
@@ -218,62 +381,40 @@ pub fn detect(root: &Path) -> Result<Detection> {
     let package = deps::package_mode(root, &manifests, installer.text());
     // flit's package is built even with a backend version its pyproject refuses.
     let package_warning = match (&package.note, package.evidence.get(1)) {
-        (Some(note), Some(req)) if package.value == true => {
-            Some(format!("{}: {note}", req.location()))
+        (Some(note), Some(req)) if package.is_true() => {
+            Some(Warning::other(format!("{}: {note}", req.location())))
         }
         _ => None,
     };
     // An installed package's Flask instance folder is under the virtualenv: Flask names it
     // after the app's import name (`/opt/venv/var/flaskr-instance`).
     let installed_as = app
-        .value
-        .as_str()
-        .filter(|_| package.value == true)
+        .text()
+        .filter(|_| package.is_true())
         .and_then(|a| a.split(':').next())
         .map(str::to_string);
-    let writable = code::writable_paths(
-        &code,
-        source_root.text().unwrap_or(""),
-        installed_as.as_deref(),
-    );
-    findings.insert("package", package);
-    findings.insert(
-        "copy",
-        scan::copy_roots(&tree, source_root.text().unwrap_or("")),
-    );
-    findings.insert("start_hints", deps::start_hints(root, &manifests));
-    findings.insert("port", deps::port(root));
-    findings.insert(
-        "health_path",
-        code::health_route(&code, framework.text(), &source_root_text),
-    );
-    findings.insert("writable_paths", writable);
-    let (system, build) = deps::system_packages(&manifests)?;
-    findings.insert("system_packages", system);
-    findings.insert("build_packages", build);
-    if !matches!(framework.text(), None | Some("worker")) {
-        let (server, worker) = deps::server_packages(&manifests, framework.text());
-        findings.insert("server_packages", server);
-        if let Some(worker) = worker {
-            findings.insert("asgi_worker", worker);
+    let writable_paths = code::writable_paths(&code, &source_root_text, installed_as.as_deref());
+    let (system_packages, build_packages) = deps::system_packages(&manifests)?;
+    let (server_packages, asgi_worker) = match framework.text() {
+        None | Some("worker") => (None, None),
+        Some(name) => {
+            let (server, worker) = deps::server_packages(&manifests, Some(name));
+            (Some(server), worker)
         }
-    }
-    if matches!(installer.text(), Some("pip" | "pip-tools"))
-        && manifests.requirements_closure.len() > 1
-    {
-        findings.insert(
-            "requirements_files",
+    };
+    let requirements_files = (matches!(installer.text(), Some("pip" | "pip-tools"))
+        && manifests.requirements_closure.len() > 1)
+        .then(|| {
             Finding::certain(
-                strings(&manifests.requirements_closure),
+                manifests.requirements_closure.clone(),
                 vec![Evidence::at(
                     "requirements.txt",
                     None,
                     "includes them with `-r`",
                 )],
-            ),
-        );
-    }
-    if installer.text() == Some("pip-tools") {
+            )
+        });
+    let require_hashes = if installer.text() == Some("pip-tools") {
         // Compiled with `--generate-hashes`: the image installs with `--require-hashes`.
         let text = read_optional(&root.join("requirements.txt"))?.unwrap_or_default();
         let hashed = text.lines().position(|l| l.contains("--hash=")).map(|i| {
@@ -283,83 +424,90 @@ pub fn detect(root: &Path) -> Result<Detection> {
                 text.lines().nth(i).unwrap_or("").trim(),
             )
         });
-        findings.insert(
-            "require_hashes",
-            match hashed {
-                Some(evidence) => Finding::certain(true, vec![evidence]),
-                None => Finding::certain(false, vec![]).noted(
-                    "requirements.txt pins without hashes: the image installs without `--require-hashes`",
-                ),
-            },
-        );
-    }
-    findings.insert("framework", framework);
-    findings.insert("installer", installer);
-    findings.insert("python_version", python);
-    findings.insert("app", app);
-    findings.insert("source_root", source_root);
-    if let Some(settings) = django_settings {
-        findings.insert("django_settings", settings);
-        findings.insert("collectstatic", code::collectstatic(&code));
-    }
+        Some(match hashed {
+            Some(evidence) => Finding::certain(true, vec![evidence]),
+            None => Finding::certain(false, vec![]).noted(
+                "requirements.txt pins without hashes: the image installs without `--require-hashes`",
+            ),
+        })
+    } else {
+        None
+    };
+    let collectstatic = django_settings.as_ref().map(|_| code::collectstatic(&code));
+    let mut findings = Findings {
+        copy: scan::copy_roots(&tree, &source_root_text),
+        start_hints: deps::start_hints(root, &manifests),
+        port: deps::port(root),
+        health_path: code::health_route(&code, framework.text(), &source_root_text),
+        app,
+        asgi_worker,
+        build_packages,
+        collectstatic,
+        django_settings,
+        framework,
+        installer,
+        package,
+        python_version,
+        require_hashes,
+        requirements_files,
+        server_packages,
+        source_root,
+        system_packages,
+        writable_paths,
+    };
     quote_code(root, &mut findings);
+    let mut warnings = scan::gitignore_warnings(root);
+    warnings.extend(package_warning);
+    let mut seen = Vec::new();
+    for (file, line, name) in &code.required_env {
+        if seen.contains(name) || SET_BY_THE_IMAGE.contains(&name.as_str()) {
+            continue;
+        }
+        seen.push(name.clone());
+        warnings.push(Warning::other(format!(
+            "{file}:{line} reads `{name}` from the environment without a default: the \
+             smoke test starts the image without it (and the build, for Django's \
+             collectstatic); help: give it a default (`os.environ.get(\"{name}\", ...)`), \
+             or add a value that is not a secret to SMOKE_ENV in docker/smoke_test.py"
+        )));
+    }
+    warnings.extend(
+        scan::ignored_imports(root, &tree, &source_root_text, &code.imports)
+            .into_iter()
+            .map(Warning::other),
+    );
+    for local in &manifests.local_installs {
+        warnings.push(Warning::other(format!(
+            "{local} installs a folder of the repository: the image installs the \
+             requirements before it copies the code, so that line fails there; remove \
+             it (the image copies the code itself)"
+        )));
+    }
     Ok(Detection {
         schema_version: SCHEMA_VERSION,
         path: root.display().to_string(),
         findings,
-        warnings: {
-            let mut warnings = scan::gitignore_warnings(root);
-            warnings.extend(package_warning);
-            let mut seen = Vec::new();
-            for (file, line, name) in &code.required_env {
-                if seen.contains(name) || SET_BY_THE_IMAGE.contains(&name.as_str()) {
-                    continue;
-                }
-                seen.push(name.clone());
-                warnings.push(format!(
-                    "{file}:{line} reads `{name}` from the environment without a default: the \
-                     smoke test starts the image without it (and the build, for Django's \
-                     collectstatic); help: give it a default (`os.environ.get(\"{name}\", ...)`), \
-                     or add a value that is not a secret to SMOKE_ENV in docker/smoke_test.py"
-                ));
-            }
-            warnings.extend(scan::ignored_imports(
-                root,
-                &tree,
-                source_root_text.as_str(),
-                &code.imports,
-            ));
-            for local in &manifests.local_installs {
-                warnings.push(format!(
-                    "{local} installs a folder of the repository: the image installs the \
-                     requirements before it copies the code, so that line fails there; remove \
-                     it (the image copies the code itself)"
-                ));
-            }
-            warnings
-        },
+        warnings,
     })
 }
 
 /// Evidence in Python files quotes the line as the file has it.
-fn quote_code(root: &Path, findings: &mut BTreeMap<&'static str, Finding>) {
+fn quote_code(root: &Path, findings: &mut Findings) {
     let mut files: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
-    for finding in findings.values_mut() {
-        for evidence in &mut finding.evidence {
-            let Some(line) = evidence.line.filter(|_| evidence.file.ends_with(".py")) else {
-                continue;
-            };
-            let lines = files.entry(evidence.file.clone()).or_insert_with(|| {
-                read_optional(&join(root, &evidence.file))
-                    .ok()
-                    .flatten()
-                    .map(|text| text.lines().map(|l| l.trim().to_string()).collect())
-            });
-            if let Some(text) = lines.as_ref().and_then(|l| l.get(line - 1))
-                && !text.is_empty()
-            {
-                evidence.says = text.clone();
-            }
+    for evidence in findings.evidence_mut().into_iter().flatten() {
+        let Some(line) = evidence.line.filter(|_| evidence.file.ends_with(".py")) else {
+            continue;
+        };
+        let lines = files.entry(evidence.file.clone()).or_insert_with(|| {
+            read_optional(&join(root, &evidence.file))
+                .ok()
+                .flatten()
+                .map(|text| text.lines().map(|l| l.trim().to_string()).collect())
+        });
+        if let Some(text) = lines.as_ref().and_then(|l| l.get(line - 1))
+            && !text.is_empty()
+        {
+            evidence.says = text.clone();
         }
     }
 }
@@ -367,10 +515,7 @@ fn quote_code(root: &Path, findings: &mut BTreeMap<&'static str, Finding>) {
 /// The human-readable report: one block per finding, its evidence indented below it.
 pub fn report(detection: &Detection) -> String {
     let mut out = format!("Detected in {}\n", detection.path);
-    for key in ORDER {
-        let Some(finding) = detection.findings.get(key) else {
-            continue;
-        };
+    for (key, finding) in detection.findings.each() {
         let shown = match finding.certainty {
             Certainty::Ambiguous => format!(
                 "ambiguous between {}",
@@ -381,7 +526,11 @@ pub fn report(detection: &Detection) -> String {
                     .collect::<Vec<_>>()
                     .join(" and ")
             ),
-            _ => show(&finding.value),
+            _ => finding
+                .value
+                .as_ref()
+                .map(show)
+                .unwrap_or_else(|| "none".into()),
         };
         let certainty = match finding.certainty {
             Certainty::Certain => "certain",
@@ -397,19 +546,21 @@ pub fn report(detection: &Detection) -> String {
         }
     }
     for warning in &detection.warnings {
-        out.push_str(&format!("\nwarning: {warning}\n"));
+        out.push_str(&format!("\nwarning: {}\n", warning.text));
     }
     out
 }
 
-fn show(value: &Value) -> String {
+fn show(value: &RawValue) -> String {
     match value {
-        Value::Null => "none".into(),
-        Value::String(s) if s.is_empty() => "(the project root)".into(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) if items.is_empty() => "none".into(),
-        Value::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
+        RawValue::Null => "none".into(),
+        RawValue::Str(s) if s.is_empty() => "(the project root)".into(),
+        RawValue::Str(s) => s.clone(),
+        RawValue::List(items) if items.is_empty() => "none".into(),
+        RawValue::List(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
+        RawValue::Bool(b) => b.to_string(),
+        RawValue::Int(i) => i.to_string(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -443,11 +594,6 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         .filter(|b| *b == b'\n')
         .count()
         + 1
-}
-
-/// A JSON list of strings.
-pub(crate) fn strings(items: &[String]) -> Value {
-    json!(items)
 }
 
 /// Where a scanned path lives, for code that needs a `PathBuf` back.

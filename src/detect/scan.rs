@@ -9,9 +9,8 @@ use std::path::Path;
 use anyhow::Result;
 use ignore::WalkBuilder;
 use ignore::gitignore::GitignoreBuilder;
-use serde_json::json;
 
-use super::{Evidence, Finding, relative};
+use super::{Evidence, Finding, Warning, WarningKind, relative};
 
 /// How deep Python files are looked at for an app (`src/pkg/api/app.py` is depth 4).
 const CODE_DEPTH: usize = 5;
@@ -219,7 +218,7 @@ fn not_shipped(name: &str) -> bool {
 /// What the image copies from `source_root` (empty: the project root): every entry of it that
 /// is not tests, docs, CI or packaging — the app's packages beside the project package,
 /// Django's top-level `templates/` and `static/`, `manage.py` — never a guess at one package.
-pub fn copy_roots(tree: &Tree, source_root: &str) -> Finding {
+pub fn copy_roots(tree: &Tree, source_root: &str) -> Finding<Vec<String>> {
     let mut copy = Vec::new();
     let mut evidence = Vec::new();
     if source_root.is_empty() {
@@ -251,7 +250,7 @@ pub fn copy_roots(tree: &Tree, source_root: &str) -> Finding {
             "the folder the app runs in",
         ));
     }
-    Finding::certain(json!(copy), evidence)
+    Finding::certain(copy, evidence)
 }
 
 /// Modules the app imports from the repository that its `.gitignore` keeps out of git (GitHub's
@@ -315,7 +314,7 @@ pub fn ignored_imports(
 
 /// Paths the packaging writes that the repository's `.gitignore` would keep out of git (GitHub's
 /// Python template ignores `env/`, `build/`, `lib/`, ...): a clean clone would not build.
-pub fn gitignore_warnings(root: &Path) -> Vec<String> {
+pub fn gitignore_warnings(root: &Path) -> Vec<Warning> {
     let file = root.join(".gitignore");
     if !file.is_file() {
         return vec![];
@@ -341,11 +340,14 @@ pub fn gitignore_warnings(root: &Path) -> Vec<String> {
     for (path, is_dir) in WRITTEN {
         let matched = ignore.matched_path_or_any_parents(path, is_dir);
         if let Some(glob) = matched.inner().filter(|_| matched.is_ignore()) {
-            warnings.push(format!(
-                "`.gitignore` pattern `{}` ignores `{path}`, which the packaging writes: a clean clone would not build; help: add `!{path}{}` to .gitignore",
-                glob.original(),
-                if is_dir { "/" } else { "" }
-            ));
+            warnings.push(Warning {
+                kind: WarningKind::GitignoreHidesPackaging,
+                text: format!(
+                    "`.gitignore` pattern `{}` ignores `{path}`, which the packaging writes: a clean clone would not build; help: add `!{path}{}` to .gitignore",
+                    glob.original(),
+                    if is_dir { "/" } else { "" }
+                ),
+            });
             break;
         }
     }
