@@ -13,6 +13,7 @@ use anyhow::{Context, Result, anyhow};
 use tree_sitter::{Node, Parser};
 
 use super::scan::Tree;
+use super::start::Target;
 use super::{Evidence, Finding, join, read_optional};
 
 /// Calls that construct an app, by framework.
@@ -69,6 +70,8 @@ pub struct AppObject {
     pub attr: String,
     pub framework: &'static str,
     pub factory: bool,
+    /// A factory's parameters that have no default: it cannot be called bare.
+    pub required: Vec<String>,
     pub text: String,
 }
 
@@ -111,6 +114,11 @@ pub struct Code {
     pub routers: Vec<Router>,
     /// `app.register_blueprint(blog.bp, url_prefix=...)`, `app.include_router(router, ...)`.
     pub mounts: Vec<Mount>,
+    /// (file, line, name) of each name a module binds at its top level (assignments, `def`).
+    pub module_names: Vec<(String, usize, String)>,
+    /// Module-level `name = callee(...)` whose callee is not a framework's constructor: an
+    /// app object when the callee is an app factory (`app = create_app(os.getenv(...))`).
+    calls: Vec<(String, AppObject)>,
 }
 
 /// A Flask blueprint or FastAPI router.
@@ -164,7 +172,9 @@ fn is_test(rel: &str) -> bool {
         || name == "noxfile.py"
 }
 
-pub fn analyse(root: &Path, tree: &Tree) -> Result<Code> {
+/// Reads the repository's Python: the files holding a framework's words, and `also` (modules a
+/// start command names) whatever they hold.
+pub fn analyse(root: &Path, tree: &Tree, also: &[String]) -> Result<Code> {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
@@ -174,7 +184,7 @@ pub fn analyse(root: &Path, tree: &Tree) -> Result<Code> {
         let Some(text) = read_optional(&join(root, rel))? else {
             continue;
         };
-        if !MARKERS.iter().any(|m| text.contains(m)) {
+        if !MARKERS.iter().any(|m| text.contains(m)) && !also.contains(rel) {
             continue;
         }
         let parsed = parser
@@ -192,6 +202,15 @@ pub fn analyse(root: &Path, tree: &Tree) -> Result<Code> {
         .module(parsed.root_node());
     }
     code.imports.sort();
+    // `app = create_app(...)` at module level is an app object of the factory's framework.
+    let calls = std::mem::take(&mut code.calls);
+    for (callee, mut call) in calls {
+        if let Some(factory) = code.apps.iter().find(|a| a.factory && a.attr == callee) {
+            call.framework = factory.framework;
+            code.app_names.push(call.attr.clone());
+            code.apps.push(call);
+        }
+    }
     // An app factory runs at start too.
     let factories: Vec<String> = code
         .apps
@@ -309,6 +328,7 @@ impl File<'_> {
         for statement in root.named_children(&mut cursor) {
             match statement.kind() {
                 "expression_statement" => self.assignment(statement),
+                "import_from_statement" => self.imported_names(statement),
                 "function_definition" => self.function(statement, statement),
                 "decorated_definition" => {
                     if let Some(def) = statement.child_by_field_name("definition") {
@@ -341,6 +361,9 @@ impl File<'_> {
             return;
         }
         let name = self.text(left);
+        self.code
+            .module_names
+            .push((self.rel.into(), Self::line(statement), name.clone()));
         if let Some(framework) = self.constructor(right) {
             self.code.apps.push(AppObject {
                 file: self.rel.into(),
@@ -348,8 +371,26 @@ impl File<'_> {
                 attr: name.clone(),
                 framework,
                 factory: false,
+                required: vec![],
                 text: self.text(statement),
             });
+        } else if right.kind() == "call" {
+            // Whether the callee is an app factory is known once every file is read.
+            let callee = self.callee(right);
+            if !callee.is_empty() {
+                self.code.calls.push((
+                    callee,
+                    AppObject {
+                        file: self.rel.into(),
+                        line: Self::line(statement),
+                        attr: name.clone(),
+                        framework: "",
+                        factory: false,
+                        required: vec![],
+                        text: self.text(statement),
+                    },
+                ));
+            }
         }
         if matches!(
             name.as_str(),
@@ -382,7 +423,11 @@ impl File<'_> {
                 returns = true;
             }
         });
+        self.code
+            .module_names
+            .push((self.rel.into(), Self::line(outer), name.clone()));
         if let Some(framework) = framework.filter(|_| returns) {
+            let required = self.required_parameters(def);
             let header = self
                 .text(def)
                 .lines()
@@ -396,9 +441,45 @@ impl File<'_> {
                 attr: name,
                 framework,
                 factory: true,
+                required,
                 text: header,
             });
         }
+    }
+
+    /// `from app import app as application`: the names it binds at module level.
+    fn imported_names(&mut self, statement: Node) {
+        let mut cursor = statement.walk();
+        let names: Vec<String> = statement
+            .children_by_field_name("name", &mut cursor)
+            .filter_map(|n| match n.kind() {
+                "aliased_import" => n.child_by_field_name("alias").map(|a| self.text(a)),
+                "dotted_name" => Some(self.text(n)),
+                _ => None,
+            })
+            .collect();
+        for name in names {
+            self.code
+                .module_names
+                .push((self.rel.into(), Self::line(statement), name));
+        }
+    }
+
+    /// A function's parameters without a default (`*args`, `**kwargs`, `self` aside).
+    fn required_parameters(&self, def: Node) -> Vec<String> {
+        let Some(params) = def.child_by_field_name("parameters") else {
+            return vec![];
+        };
+        let mut cursor = params.walk();
+        params
+            .named_children(&mut cursor)
+            .filter_map(|p| match p.kind() {
+                "identifier" => Some(self.text(p)),
+                "typed_parameter" => p.named_child(0).map(|n| self.text(n)),
+                _ => None,
+            })
+            .filter(|name| name != "self" && name != "cls")
+            .collect()
     }
 
     /// `@app.route("/path")`, `@app.get("/path")`, `@bp.route("/", methods=["GET"])`.
@@ -766,10 +847,34 @@ pub fn entry_point(
     code: &Code,
     tree: &Tree,
     framework: &Finding<String>,
+    targets: &[Target],
 ) -> (Finding<String>, Finding<String>, Option<Finding<String>>) {
     let framework_name = framework.text().unwrap_or("");
     if framework_name == "django" {
         return django(code, tree);
+    }
+    // What the repository is started with today beats a guess from the code, when the code
+    // defines what it names (a call with arguments aside: the image calls factories bare).
+    for target in targets {
+        let Some((file, root)) = module_file(tree, &target.module) else {
+            continue;
+        };
+        let factory = code
+            .apps
+            .iter()
+            .find(|a| a.file == file && a.attr == target.attr && a.factory);
+        if target.called && factory.is_none_or(|f| !f.required.is_empty()) {
+            continue;
+        }
+        if let Some((line, text)) = defined(code, &file, &target.attr) {
+            let mut evidence = vec![target.evidence.clone()];
+            evidence.push(Evidence::at(file.clone(), Some(line), text));
+            return (
+                Finding::certain(target.reference(), evidence),
+                source_root_finding(root, &file),
+                None,
+            );
+        }
     }
     if framework_name == "worker" || framework.value.is_none() && code.apps.is_empty() {
         let root = Finding::certain("", vec![]);
@@ -792,12 +897,49 @@ pub fn entry_point(
         .filter(wanted)
         .filter(|a| a.factory)
         .collect();
-    // An object assigned at module level wins; a factory when there is none.
+    // An object assigned at module level wins; a factory when there is none, and only one
+    // that can be called without arguments.
+    let (callable, needs_arguments): (Vec<&AppObject>, Vec<&AppObject>) =
+        factories.into_iter().partition(|a| a.required.is_empty());
     let candidates = if objects.is_empty() {
-        factories
+        callable
     } else {
         objects
     };
+    if candidates.is_empty()
+        && let Some(factory) = needs_arguments.first()
+    {
+        return (
+            Finding::none()
+                .noted(format!(
+                    "the app factory `{}` takes {} without a default, so the server cannot call \
+                     it bare; give `--app MODULE:ATTRIBUTE` naming a module-level app (e.g. a \
+                     `wsgi.py` with `app = {}(...)`)",
+                    factory.attr,
+                    factory
+                        .required
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    factory.attr
+                ))
+                .with_evidence(vec![Evidence::at(
+                    factory.file.clone(),
+                    Some(factory.line),
+                    factory.text.clone(),
+                )]),
+            source_root_finding(
+                if has_src_layout(&factory.file) {
+                    "src"
+                } else {
+                    ""
+                },
+                &factory.file,
+            ),
+            None,
+        );
+    }
     let reference = |a: &AppObject| {
         let root = if has_src_layout(&a.file) { "src" } else { "" };
         let module = module_of(&a.file, root);
@@ -840,6 +982,33 @@ pub fn entry_point(
             )
         }
     }
+}
+
+/// The file of `module` in the project (at its root or under `src/`), and that source root.
+fn module_file(tree: &Tree, module: &str) -> Option<(String, &'static str)> {
+    let path = module.replace('.', "/");
+    ["", "src"].into_iter().find_map(|root| {
+        let prefix = if root.is_empty() {
+            String::new()
+        } else {
+            format!("{root}/")
+        };
+        [
+            format!("{prefix}{path}.py"),
+            format!("{prefix}{path}/__init__.py"),
+        ]
+        .into_iter()
+        .find(|f| tree.python_files.contains(f))
+        .map(|f| (f, root))
+    })
+}
+
+/// Where `file` binds `name` at its top level: the line and its text.
+fn defined(code: &Code, file: &str, name: &str) -> Option<(usize, String)> {
+    code.module_names
+        .iter()
+        .find(|(f, _, n)| f == file && n == name)
+        .map(|(_, line, _)| (*line, name.to_string()))
 }
 
 fn source_root_finding(root: &str, file: &str) -> Finding<String> {

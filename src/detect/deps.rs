@@ -14,6 +14,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use super::scan::Tree;
+use super::start::{self, Target};
 use super::{Evidence, Finding, ListFinding, SUPPORTED_PYTHON, join, line_of, read_optional};
 
 /// One declared dependency.
@@ -1036,6 +1037,61 @@ pub fn start_hints(root: &Path, m: &Manifests) -> Finding<Vec<String>> {
         ));
     }
     Finding::certain(hints, evidence)
+}
+
+/// The WSGI/ASGI targets the repository's start commands name, in the order they are
+/// trusted: the Procfile's `web:` line, then the existing Dockerfile's last stage, each
+/// followed into a boot script of the repository it runs.
+pub fn start_targets(root: &Path) -> Vec<Target> {
+    // (file, line, what the line says, the command in it)
+    let mut commands: Vec<(String, usize, String, String)> = Vec::new();
+    if let Ok(Some(text)) = read_optional(&root.join("Procfile")) {
+        for (i, l) in text.lines().enumerate() {
+            if let Some(cmd) = l.trim().strip_prefix("web:") {
+                commands.push(("Procfile".into(), i + 1, l.trim().into(), cmd.trim().into()));
+            }
+        }
+    }
+    if let Ok(Some(text)) = read_optional(&root.join("Dockerfile")) {
+        for (line, instruction) in final_stage(&text) {
+            if let Some(cmd) = start::instruction_command(&instruction) {
+                commands.push(("Dockerfile".into(), line, instruction.clone(), cmd.into()));
+            }
+        }
+    }
+    let mut targets = Vec::new();
+    let mut read_scripts = Vec::new();
+    while !commands.is_empty() {
+        let (file, line, says, command) = commands.remove(0);
+        let Some(words) = start::words(&command) else {
+            continue;
+        };
+        match start::runs(&words) {
+            start::Runs::Server {
+                module,
+                attr,
+                called,
+            } => targets.push(Target {
+                module,
+                attr,
+                called,
+                evidence: Evidence::at(file, Some(line), says),
+            }),
+            start::Runs::Script(script) if !read_scripts.contains(&script) => {
+                if let Some(text) = crate::paths::is_safe_relative_path(&script)
+                    .then(|| read_optional(&join(root, &script)).ok().flatten())
+                    .flatten()
+                {
+                    for (at, cmd) in start::script_commands(&text) {
+                        commands.push((script.clone(), at, cmd.clone(), cmd));
+                    }
+                }
+                read_scripts.push(script);
+            }
+            _ => {}
+        }
+    }
+    targets
 }
 
 /// The port: a bind in the Procfile, an existing Dockerfile's `EXPOSE`; else 8000. The image

@@ -12,6 +12,7 @@ mod code;
 mod deps;
 pub(crate) use deps::project_name;
 mod scan;
+mod start;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -136,6 +137,11 @@ impl<T> Finding<T> {
 
     pub fn noted(mut self, note: impl Into<String>) -> Self {
         self.note = Some(note.into());
+        self
+    }
+
+    pub fn with_evidence(mut self, evidence: Vec<Evidence>) -> Self {
+        self.evidence = evidence;
         self
     }
 
@@ -364,11 +370,25 @@ pub fn detect(root: &Path) -> Result<Detection> {
             "run it in the folder of a Python web service (in a monorepo, the service's subfolder), or start one with `pyscaffold new NAME`",
         ));
     }
-    let code = code::analyse(root, &tree)?;
+    let targets = deps::start_targets(root);
+    let named: Vec<String> = targets
+        .iter()
+        .flat_map(|t| {
+            let path = t.module.replace('.', "/");
+            [
+                format!("{path}.py"),
+                format!("{path}/__init__.py"),
+                format!("src/{path}.py"),
+                format!("src/{path}/__init__.py"),
+            ]
+        })
+        .collect();
+    let code = code::analyse(root, &tree, &named)?;
     let framework = deps::framework(&manifests, &tree);
     let installer = deps::installer(root, &manifests);
     let python_version = deps::python_version(root, &manifests);
-    let (mut app, source_root, django_settings) = code::entry_point(&code, &tree, &framework);
+    let (mut app, source_root, django_settings) =
+        code::entry_point(&code, &tree, &framework, &targets);
     let source_root_text = source_root.text().unwrap_or("").to_string();
     // An app object without a framework among the dependencies (a monorepo's root holding
     // services) is at most a guess.

@@ -65,7 +65,7 @@ fn each_fixture_names_framework_installer_python_and_entry_point_with_evidence()
             "flask (certain) requirements.txt:2",
             "pip (certain) requirements.txt",
             "3.11 (certain) runtime.txt:1",
-            "app:app (certain) app.py:4",
+            "app:app (certain) Procfile:1 app.py:4",
         ),
         (
             "flaskr-piptools",
@@ -296,7 +296,7 @@ fn virtualenvs_node_modules_and_gitignored_folders_are_not_read() {
     }
     std::fs::write(dir.path().join(".gitignore"), "scratch/\n").unwrap();
     let json = detect_json(dir.path());
-    assert_eq!(summary(&json, "app"), "app:app (certain) app.py:4");
+    assert_eq!(summary(&json, "app"), "app:app (certain) Procfile:1 app.py:4");
     assert_eq!(summary(&json, "copy"), r#"["app.py"] (certain) app.py"#);
 }
 

@@ -261,7 +261,7 @@ fn init_on_a_terminal_marks_each_detected_default_and_lets_it_be_changed() {
             ("Framework [detected: requirements.txt:2]", ENTER),
         ],
     );
-    p.expect("[detected: app.py:4]")
+    p.expect("[detected: Procfile:1]")
         .expect("the app prompt names its evidence");
     p.send(ENTER).unwrap();
     // The questions in between keep their (detected or template) defaults.

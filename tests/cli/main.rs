@@ -11,6 +11,7 @@
 )]
 
 mod detect;
+mod detect_scenarios;
 mod docker_e2e;
 mod docker_registry;
 mod docker_secrets;

@@ -1,0 +1,3 @@
+from svc import create_app
+
+application = create_app("production")

@@ -1,0 +1,6 @@
+from . import main
+
+
+@main.route("/")
+def index():
+    return "shop"
