@@ -12,8 +12,12 @@ use anyhow::{Context, Result, anyhow};
 
 use tree_sitter::{Node, Parser};
 
+use super::environ;
 use super::scan::Tree;
 use super::start::Target;
+
+/// (file, line, variable, how it is read) of an environment read that fails without it.
+pub type EnvRead = (String, usize, String, environ::Via);
 use super::{Evidence, Finding, join, read_optional};
 
 /// Calls that construct an app, by framework.
@@ -29,7 +33,7 @@ const CONSTRUCTORS: [(&str, &str); 8] = [
 ];
 
 /// Words that pick a file for parsing.
-const MARKERS: [&str; 15] = [
+const MARKERS: [&str; 17] = [
     "Flask",
     "FastAPI",
     "Starlette",
@@ -45,6 +49,8 @@ const MARKERS: [&str; 15] = [
     "Blueprint",
     "APIRouter",
     "environ[",
+    "environ.Env",
+    "BaseSettings",
 ];
 
 /// Names in a handler that mean it needs a database or a login.
@@ -103,9 +109,14 @@ pub struct Code {
     pub imports: Vec<(String, usize, String)>,
     /// (file, line, variable) of each `os.environ["NAME"]` read at start (at module level or
     /// in an app factory): no default, so the app fails without it.
-    pub required_env: Vec<(String, usize, String)>,
-    /// The same inside other functions: (file, line, variable, function).
-    env_in_functions: Vec<(String, usize, String, String)>,
+    pub required_env: Vec<EnvRead>,
+    /// The same inside other functions, with the function's name.
+    env_in_functions: Vec<(EnvRead, String)>,
+    /// (file, line, name, value) of module-level string constants (`PREFIX = "/api"`) and
+    /// class attributes with a literal default (name `Settings.API_V1_STR`).
+    pub constants: Vec<(String, usize, String, String)>,
+    /// pydantic-settings classes, by file: required where instantiated at a top level.
+    settings_classes: Vec<(String, environ::SettingsClass)>,
     /// Django's `path("prefix/", include("module"))`.
     pub includes: Vec<Include>,
     /// Names an app object is assigned to anywhere (`app = Flask(__name__)` in a factory too).
@@ -130,6 +141,10 @@ pub struct Router {
     pub prefix: Option<String>,
     /// The prefix is given, but computed (`url_prefix=PREFIX`): unknown here.
     pub computed: bool,
+    /// A computed prefix as written (`settings.API_V1_STR`), resolved from constants later.
+    pub prefix_expr: Option<String>,
+    /// Where a resolved prefix's value is written.
+    pub prefix_from: Vec<Evidence>,
     /// Flask's blueprint: a prefix given when registering replaces its own.
     pub blueprint: bool,
     pub text: String,
@@ -159,6 +174,10 @@ pub struct Mount {
     pub prefix: Option<String>,
     /// The prefix is given, but computed: unknown here.
     pub computed: bool,
+    /// A computed prefix as written, resolved from constants later.
+    pub prefix_expr: Option<String>,
+    /// Where a resolved prefix's value is written.
+    pub prefix_from: Vec<Evidence>,
     pub text: String,
 }
 
@@ -202,6 +221,37 @@ pub fn analyse(root: &Path, tree: &Tree, also: &[String]) -> Result<Code> {
         .module(parsed.root_node());
     }
     code.imports.sort();
+    // A settings class instantiated at a module's top level reads its fields on import.
+    for (file, class) in std::mem::take(&mut code.settings_classes) {
+        if code.calls.iter().any(|(callee, _)| *callee == class.name) {
+            for (line, name) in class.required {
+                code.required_env
+                    .push((file.clone(), line, name, environ::Via::Pydantic));
+            }
+        }
+    }
+    // Prefixes written as constants (`prefix=settings.API_V1_STR`) get their values.
+    let instances: Vec<(String, String)> = code
+        .calls
+        .iter()
+        .map(|(class, object)| (object.attr.clone(), class.clone()))
+        .collect();
+    let constants = code.constants.clone();
+    let resolve = |expr: &str| constant(&constants, &instances, expr);
+    for mount in &mut code.mounts {
+        if let Some((value, from)) = mount.prefix_expr.as_deref().and_then(resolve) {
+            mount.prefix = Some(value);
+            mount.computed = false;
+            mount.prefix_from = vec![from];
+        }
+    }
+    for router in &mut code.routers {
+        if let Some((value, from)) = router.prefix_expr.as_deref().and_then(resolve) {
+            router.prefix = Some(value);
+            router.computed = false;
+            router.prefix_from = vec![from];
+        }
+    }
     // `app = create_app(...)` at module level is an app object of the factory's framework.
     let calls = std::mem::take(&mut code.calls);
     for (callee, mut call) in calls {
@@ -218,15 +268,47 @@ pub fn analyse(root: &Path, tree: &Tree, also: &[String]) -> Result<Code> {
         .filter(|a| a.factory)
         .map(|a| a.attr.clone())
         .collect();
-    let in_factories: Vec<(String, usize, String)> = code
+    let in_factories: Vec<EnvRead> = code
         .env_in_functions
         .iter()
-        .filter(|(_, _, _, function)| factories.contains(function))
-        .map(|(file, line, name, _)| (file.clone(), *line, name.clone()))
+        .filter(|(_, function)| factories.contains(function))
+        .map(|(read, _)| read.clone())
         .collect();
     code.required_env.extend(in_factories);
     code.required_env.sort();
     Ok(code)
+}
+
+/// The value of a constant as a prefix names it: `PREFIX` (a module constant), `config.PREFIX`
+/// (a module's), `Settings.API_V1_STR` or `settings.API_V1_STR` (a class attribute, through an
+/// instance made at a module's top level). Only when one constant fits.
+fn constant(
+    constants: &[(String, usize, String, String)],
+    instances: &[(String, String)],
+    expr: &str,
+) -> Option<(String, Evidence)> {
+    let mut wanted = vec![expr.to_string()];
+    if let Some((object, attr)) = expr.rsplit_once('.') {
+        let object = object.rsplit('.').next().unwrap_or(object);
+        wanted.push(format!("{object}.{attr}"));
+        for (instance, class) in instances {
+            if instance == object {
+                wanted.push(format!("{class}.{attr}"));
+            }
+        }
+        // `config.PREFIX`: the module constant of that name.
+        wanted.push(attr.to_string());
+    }
+    wanted.iter().find_map(|name| {
+        let found: Vec<_> = constants.iter().filter(|(_, _, n, _)| n == name).collect();
+        match found.as_slice() {
+            [(file, line, _, value)] => Some((
+                value.clone(),
+                Evidence::at(file.clone(), Some(*line), value.clone()),
+            )),
+            _ => None,
+        }
+    })
 }
 
 struct File<'a> {
@@ -292,6 +374,19 @@ impl File<'_> {
         })
     }
 
+    /// A name or attribute given as keyword `key` to `call`: `prefix=settings.API_V1_STR`.
+    fn keyword_expression(&self, call: Node, key: &str) -> Option<String> {
+        let args = call.child_by_field_name("arguments")?;
+        let mut cursor = args.walk();
+        let found = args.named_children(&mut cursor).find(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name")
+                    .is_some_and(|n| self.text(n) == key)
+        })?;
+        let value = found.child_by_field_name("value")?;
+        matches!(value.kind(), "identifier" | "attribute").then(|| self.text(value))
+    }
+
     /// The string given as keyword `key` to `call`: `url_prefix="/api"`.
     fn keyword_string(&self, call: Node, key: &str) -> Option<String> {
         let args = call.child_by_field_name("arguments")?;
@@ -329,6 +424,7 @@ impl File<'_> {
             match statement.kind() {
                 "expression_statement" => self.assignment(statement),
                 "import_from_statement" => self.imported_names(statement),
+                "class_definition" => self.class_constants(statement),
                 "function_definition" => self.function(statement, statement),
                 "decorated_definition" => {
                     if let Some(def) = statement.child_by_field_name("definition") {
@@ -364,6 +460,11 @@ impl File<'_> {
         self.code
             .module_names
             .push((self.rel.into(), Self::line(statement), name.clone()));
+        if let Some(value) = self.string(right) {
+            self.code
+                .constants
+                .push((self.rel.into(), Self::line(statement), name.clone(), value));
+        }
         if let Some(framework) = self.constructor(right) {
             self.code.apps.push(AppObject {
                 file: self.rel.into(),
@@ -444,6 +545,39 @@ impl File<'_> {
                 required,
                 text: header,
             });
+        }
+    }
+
+    /// `API_V1_STR: str = "/api/v1"` in a class body: `Settings.API_V1_STR`.
+    fn class_constants(&mut self, class: Node) {
+        let (Some(name), Some(body)) = (
+            class.child_by_field_name("name").map(|n| self.text(n)),
+            class.child_by_field_name("body"),
+        ) else {
+            return;
+        };
+        self.code
+            .module_names
+            .push((self.rel.into(), Self::line(class), name.clone()));
+        let mut cursor = body.walk();
+        for statement in body.named_children(&mut cursor) {
+            if let Some(assign) = statement
+                .named_child(0)
+                .filter(|n| statement.kind() == "expression_statement" && n.kind() == "assignment")
+                && let (Some(left), Some(right)) = (
+                    assign.child_by_field_name("left"),
+                    assign.child_by_field_name("right"),
+                )
+                && left.kind() == "identifier"
+                && let Some(value) = self.string(right)
+            {
+                self.code.constants.push((
+                    self.rel.into(),
+                    Self::line(statement),
+                    format!("{name}.{}", self.text(left)),
+                    value,
+                ));
+            }
         }
     }
 
@@ -562,7 +696,6 @@ impl File<'_> {
         let mut routers = Vec::new();
         let mut mounts = Vec::new();
         let mut app_names = Vec::new();
-        let mut env_in_functions = Vec::new();
         let mut includes = Vec::new();
         self.visit(root, &mut |file, node| match node.kind() {
             "decorated_definition" if node.parent().is_some_and(|p| p.kind() != "module") => {
@@ -591,43 +724,11 @@ impl File<'_> {
                             name,
                             prefix: file.keyword_string(right, key),
                             computed: file.keyword_computed(right, key),
+                            prefix_expr: file.keyword_expression(right, key),
+                            prefix_from: vec![],
                             blueprint: callee == "Blueprint",
                             text: file.text(node),
                         });
-                    }
-                }
-            }
-            "subscript" => {
-                let value = node.child_by_field_name("value").map(|v| file.text(v));
-                let assigned = node.parent().is_some_and(|p| {
-                    matches!(
-                        p.kind(),
-                        "assignment" | "augmented_assignment" | "delete_statement"
-                    ) && p.child_by_field_name("left") == Some(node)
-                        || p.kind() == "delete_statement"
-                });
-                if value.as_deref() == Some("os.environ")
-                    && !assigned
-                    && let Some(key) = node.child_by_field_name("subscript")
-                    && let Some(name) = file.string(key)
-                {
-                    let mut up = node.parent();
-                    let mut function = None;
-                    while let Some(n) = up {
-                        if n.kind() == "function_definition" {
-                            function = n.child_by_field_name("name").map(|f| file.text(f));
-                            break;
-                        }
-                        up = n.parent();
-                    }
-                    match function {
-                        None => found.push(("env", File::line(node), name)),
-                        Some(function) => env_in_functions.push((
-                            file.rel.to_string(),
-                            File::line(node),
-                            name,
-                            function,
-                        )),
                     }
                 }
             }
@@ -681,6 +782,8 @@ impl File<'_> {
                                 .unwrap_or_default(),
                             prefix: file.keyword_string(node, key),
                             computed: file.keyword_computed(node, key),
+                            prefix_expr: file.keyword_expression(node, key),
+                            prefix_from: vec![],
                             text: file.text(node),
                         });
                     }
@@ -770,7 +873,19 @@ impl File<'_> {
         self.code.routers.extend(routers);
         self.code.mounts.extend(mounts);
         self.code.app_names.extend(app_names);
-        self.code.env_in_functions.extend(env_in_functions);
+        let (reads, classes) = environ::reads(root, self.src);
+        for read in reads {
+            let at = (self.rel.to_string(), read.line, read.name, read.via);
+            match read.function {
+                None => self.code.required_env.push(at),
+                Some(function) => self.code.env_in_functions.push((at, function)),
+            }
+        }
+        for class in classes {
+            self.code
+                .settings_classes
+                .push((self.rel.to_string(), class));
+        }
         self.code.includes.extend(includes);
         for node in nested {
             if let Some(def) = node.child_by_field_name("definition") {
@@ -783,7 +898,6 @@ impl File<'_> {
                 "settings" => self.code.settings_modules.push((rel, line, value)),
                 "instance" => self.code.instance.push((rel, line, value)),
                 "import" => self.code.imports.push((rel, line, value)),
-                "env" => self.code.required_env.push((rel, line, value)),
                 "sqlite" => self.code.sqlite.push((rel, line, value)),
                 "flask_sqlalchemy" => self.code.uses_flask_sqlalchemy = true,
                 "route" => self.code.routes.push(Route {
@@ -1270,6 +1384,38 @@ fn served_app(
     else {
         return Some(guess(unknown));
     };
+    let chain = mounted_prefix(code, router, 0)?;
+    if chain.computed {
+        return Some(Served {
+            evidence: [vec![at], chain.evidence].concat(),
+            ..guess(
+                "the prefix the route is registered with is computed, not written out; check the path",
+            )
+        });
+    }
+    Some(Served {
+        path: join_path(&chain.prefix, &route.path),
+        evidence: [vec![at], chain.evidence].concat(),
+        certain: chain.certain,
+        note: "the route's path with the prefixes its blueprint or router is registered with",
+    })
+}
+
+/// Where a blueprint's or router's routes are served: the prefixes of every registration up to
+/// the app.
+struct Chain {
+    prefix: String,
+    evidence: Vec<Evidence>,
+    /// One registration at each level, no name shared by two routers.
+    certain: bool,
+    /// A prefix is computed from something other than a constant: unknown here.
+    computed: bool,
+}
+
+fn mounted_prefix(code: &Code, router: &Router, depth: usize) -> Option<Chain> {
+    if depth > 8 {
+        return None;
+    }
     // `blog.bp` names the router of `blog.py` (or `blog/__init__.py`); a bare `bp` any router
     // of that name.
     let stem = {
@@ -1294,50 +1440,79 @@ fn served_app(
         .collect();
     // A blueprint or router registered nowhere serves nothing.
     let mount = mounts.first()?;
+    let mut evidence = vec![Evidence::at(
+        router.file.clone(),
+        Some(router.line),
+        router.text.clone(),
+    )];
+    evidence.extend(router.prefix_from.iter().cloned());
+    evidence.push(Evidence::at(
+        mount.file.clone(),
+        Some(mount.line),
+        mount.text.clone(),
+    ));
+    evidence.extend(mount.prefix_from.iter().cloned());
     if mount.computed || router.computed {
-        return Some(Served {
-            evidence: vec![
-                at,
-                Evidence::at(mount.file.clone(), Some(mount.line), mount.text.clone()),
-            ],
-            ..guess(
-                "the prefix the route is registered with is computed, not written out; check the path",
-            )
+        return Some(Chain {
+            prefix: String::new(),
+            evidence: evidence.split_off(evidence.len() - 1 - mount.prefix_from.len()),
+            certain: false,
+            computed: true,
         });
     }
-    let nested = code.routers.iter().any(|r| r.name == mount.on);
-    let path = if router.blueprint {
-        match mount.prefix.as_ref().or(router.prefix.as_ref()) {
-            Some(prefix) => format!(
-                "{}/{}",
-                prefix.trim_end_matches('/'),
-                route.path.trim_start_matches('/')
-            ),
-            None => route.path.clone(),
-        }
+    // Flask: a prefix given when registering replaces the blueprint's own; FastAPI: the
+    // registration's comes before the router's.
+    let own = if router.blueprint {
+        mount
+            .prefix
+            .clone()
+            .or(router.prefix.clone())
+            .unwrap_or_default()
     } else {
-        format!(
-            "{}{}{}",
-            mount.prefix.clone().unwrap_or_default(),
-            router.prefix.clone().unwrap_or_default(),
-            route.path
+        join_path(
+            mount.prefix.as_deref().unwrap_or(""),
+            router.prefix.as_deref().unwrap_or(""),
         )
     };
     let bare = !mount.target.contains('.');
-    Some(Served {
-        path,
-        evidence: vec![
-            at,
-            Evidence::at(router.file.clone(), Some(router.line), router.text.clone()),
-            Evidence::at(mount.file.clone(), Some(mount.line), mount.text.clone()),
-        ],
-        certain: mounts.len() == 1 && !(bare && same_name > 1) && !nested,
-        note: if nested {
-            "the blueprint or router is registered on another one, whose own prefix comes first; check the path"
-        } else {
-            "the route's path with the prefix its blueprint or router is registered with"
-        },
-    })
+    let certain = mounts.len() == 1 && !(bare && same_name > 1);
+    // Registered on another blueprint or router: its prefixes come first.
+    let parent = code
+        .routers
+        .iter()
+        .filter(|r| r.name == mount.on)
+        .min_by_key(|r| r.file != mount.file);
+    match parent {
+        Some(parent) => {
+            let up = mounted_prefix(code, parent, depth + 1)?;
+            evidence.extend(up.evidence);
+            Some(Chain {
+                prefix: join_path(&up.prefix, &own),
+                evidence,
+                certain: certain && up.certain,
+                computed: up.computed,
+            })
+        }
+        None => Some(Chain {
+            prefix: own,
+            evidence,
+            certain,
+            computed: false,
+        }),
+    }
+}
+
+/// `/api/v1` + `/utils/` → `/api/v1/utils/`; an empty part adds nothing.
+fn join_path(prefix: &str, path: &str) -> String {
+    match (prefix.is_empty(), path.is_empty()) {
+        (true, _) => path.to_string(),
+        (_, true) => prefix.to_string(),
+        _ => format!(
+            "{}/{}",
+            prefix.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        ),
+    }
 }
 
 /// A GET route that needs no database, login or request data; paths with a trailing slash

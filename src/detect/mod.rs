@@ -10,6 +10,7 @@
 
 mod code;
 mod deps;
+mod environ;
 pub(crate) use deps::project_name;
 mod scan;
 mod start;
@@ -479,7 +480,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
     let mut warnings = scan::gitignore_warnings(root);
     warnings.extend(package_warning);
     let mut seen = Vec::new();
-    for (file, line, name) in &code.required_env {
+    for (file, line, name, via) in &code.required_env {
         if seen.contains(name) || SET_BY_THE_IMAGE.contains(&name.as_str()) {
             continue;
         }
@@ -487,8 +488,9 @@ pub fn detect(root: &Path) -> Result<Detection> {
         warnings.push(Warning::other(format!(
             "{file}:{line} reads `{name}` from the environment without a default: the \
              smoke test starts the image without it (and the build, for Django's \
-             collectstatic); help: give it a default (`os.environ.get(\"{name}\", ...)`), \
-             or add a value that is not a secret to SMOKE_ENV in docker/smoke_test.py"
+             collectstatic); help: {}, or add a value that is not a secret to SMOKE_ENV in \
+             docker/smoke_test.py",
+            via.help(name)
         )));
     }
     warnings.extend(

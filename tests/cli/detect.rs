@@ -296,7 +296,10 @@ fn virtualenvs_node_modules_and_gitignored_folders_are_not_read() {
     }
     std::fs::write(dir.path().join(".gitignore"), "scratch/\n").unwrap();
     let json = detect_json(dir.path());
-    assert_eq!(summary(&json, "app"), "app:app (certain) Procfile:1 app.py:4");
+    assert_eq!(
+        summary(&json, "app"),
+        "app:app (certain) Procfile:1 app.py:4"
+    );
     assert_eq!(summary(&json, "copy"), r#"["app.py"] (certain) app.py"#);
 }
 
@@ -778,10 +781,21 @@ fn health_routes_on_blueprints_and_routers_get_their_registered_prefix() {
         "from flask import Flask\n\nfrom api import api\n\nPREFIX = \"/adm\"\napp = Flask(__name__)\napp.register_blueprint(api, url_prefix=PREFIX)\n",
     )
     .unwrap();
+    // A prefix written as a module constant is that constant's value, with its line.
     let json = detect_json(dir.path());
     assert_eq!(
         summary(&json, "health_path"),
-        "/status (guess) api.py:6 app.py:7"
+        "/adm/status (certain) api.py:6 api.py:3 app.py:7 app.py:5"
+    );
+    std::fs::write(
+        dir.path().join("app.py"),
+        "import os\n\nfrom flask import Flask\n\nfrom api import api\n\napp = Flask(__name__)\napp.register_blueprint(api, url_prefix=os.environ.get(\"PREFIX\", \"/adm\"))\n",
+    )
+    .unwrap();
+    let json = detect_json(dir.path());
+    assert_eq!(
+        summary(&json, "health_path"),
+        "/status (guess) api.py:6 app.py:8"
     );
     assert!(
         json["findings"]["health_path"]["note"]
