@@ -33,7 +33,7 @@ const CONSTRUCTORS: [(&str, &str); 8] = [
 ];
 
 /// Words that pick a file for parsing.
-const MARKERS: [&str; 17] = [
+const MARKERS: [&str; 18] = [
     "Flask",
     "FastAPI",
     "Starlette",
@@ -51,6 +51,7 @@ const MARKERS: [&str; 17] = [
     "environ[",
     "environ.Env",
     "BaseSettings",
+    "DEBUG",
 ];
 
 /// Names in a handler that mean it needs a database or a login.
@@ -495,10 +496,10 @@ impl File<'_> {
         }
         if matches!(
             name.as_str(),
-            "WSGI_APPLICATION" | "ASGI_APPLICATION" | "ROOT_URLCONF" | "STATIC_ROOT"
+            "WSGI_APPLICATION" | "ASGI_APPLICATION" | "ROOT_URLCONF" | "STATIC_ROOT" | "DEBUG"
         ) && let Some(value) = self
             .string(right)
-            .or_else(|| (name == "STATIC_ROOT").then(|| self.text(right)))
+            .or_else(|| matches!(name.as_str(), "STATIC_ROOT" | "DEBUG").then(|| self.text(right)))
         {
             self.code
                 .django
@@ -962,10 +963,11 @@ pub fn entry_point(
     tree: &Tree,
     framework: &Finding<String>,
     targets: &[Target],
+    image_settings: Option<&(String, Evidence)>,
 ) -> (Finding<String>, Finding<String>, Option<Finding<String>>) {
     let framework_name = framework.text().unwrap_or("");
     if framework_name == "django" {
-        return django(code, tree);
+        return django(code, tree, image_settings);
     }
     // What the repository is started with today beats a guess from the code, when the code
     // defines what it names (a call with arguments aside: the image calls factories bare).
@@ -1140,7 +1142,11 @@ fn source_root_finding(root: &str, file: &str) -> Finding<String> {
     }
 }
 
-fn django(code: &Code, tree: &Tree) -> (Finding<String>, Finding<String>, Option<Finding<String>>) {
+fn django(
+    code: &Code,
+    tree: &Tree,
+    image_env: Option<&(String, Evidence)>,
+) -> (Finding<String>, Finding<String>, Option<Finding<String>>) {
     let Some(manage) = tree.manage_py.first() else {
         return (Finding::none(), Finding::certain("", vec![]), None);
     };
@@ -1277,7 +1283,95 @@ fn django(code: &Code, tree: &Tree) -> (Finding<String>, Finding<String>, Option
         )),
         _ => settings_finding,
     };
+    let settings_finding = production_settings(code, tree, &prefix, settings_finding, image_env);
     (app, root, Some(settings_finding))
+}
+
+/// Module names of production settings beside development ones, most common first.
+const PRODUCTION_SETTINGS: [&str; 4] = ["production", "prod", "prd", "live"];
+
+/// A production image runs production settings: the repository's own Dockerfile's
+/// `DJANGO_SETTINGS_MODULE`, else a `production` module beside the chosen one when the chosen
+/// one is not it.
+fn production_settings(
+    code: &Code,
+    tree: &Tree,
+    prefix: &str,
+    chosen: Finding<String>,
+    image_env: Option<&(String, Evidence)>,
+) -> Finding<String> {
+    let Some(module) = chosen.text().map(str::to_string) else {
+        return chosen;
+    };
+    let file_of = |m: &str| {
+        let base = format!("{prefix}{}", m.replace('.', "/"));
+        [format!("{base}.py"), format!("{base}/__init__.py")]
+            .into_iter()
+            .find(|f| tree.python_files.contains(f))
+    };
+    if let Some((named, evidence)) = image_env
+        && file_of(named).is_some()
+    {
+        if *named == module {
+            return chosen;
+        }
+        return Finding::certain(named.clone(), vec![evidence.clone()]).noted(format!(
+            "the repository's Dockerfile runs `{named}`; {} names `{module}`",
+            chosen
+                .evidence
+                .first()
+                .map_or("the code".into(), Evidence::location)
+        ));
+    }
+    let Some((package, last)) = module.rsplit_once('.') else {
+        return chosen;
+    };
+    if PRODUCTION_SETTINGS.contains(&last) {
+        return chosen;
+    }
+    for candidate in PRODUCTION_SETTINGS {
+        let production = format!("{package}.{candidate}");
+        let Some(file) = file_of(&production) else {
+            continue;
+        };
+        let debug = code
+            .django
+            .iter()
+            .find(|(f, _, name, _)| *f == file && name == "DEBUG");
+        // A module that says DEBUG = True is not production settings, whatever its name.
+        if debug.is_some_and(|(_, _, _, value)| value == "True") {
+            continue;
+        }
+        let evidence = match debug {
+            Some((f, l, _, value)) => Evidence::at(f.clone(), Some(*l), format!("DEBUG = {value}")),
+            None => Evidence::at(file.clone(), None, "the production settings module"),
+        };
+        let mut all = vec![evidence];
+        all.extend(chosen.evidence.iter().cloned());
+        return Finding::certain(production, all).noted(format!(
+            "{} names `{module}`; a production image runs the production settings beside it",
+            chosen
+                .evidence
+                .first()
+                .map_or("the code".into(), Evidence::location)
+        ));
+    }
+    chosen
+}
+
+/// Where the settings module `module` (or a module it is in) sets `DEBUG = True`.
+pub fn debug_true(code: &Code, source_root: &str, module: &str) -> Option<(String, usize)> {
+    let prefix = if source_root.is_empty() {
+        String::new()
+    } else {
+        format!("{source_root}/")
+    };
+    let base = format!("{prefix}{}", module.replace('.', "/"));
+    let files = [format!("{base}.py"), format!("{base}/__init__.py")];
+    code.django
+        .iter()
+        .find(|(f, _, name, value)| files.contains(f) && name == "DEBUG" && value == "True")
+        .map(|(f, l, _, _)| (f.clone(), *l))
 }
 
 /// A route as the app serves it: its full path (blueprint and router prefixes applied) and

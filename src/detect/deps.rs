@@ -1094,6 +1094,33 @@ pub fn start_targets(root: &Path) -> Vec<Target> {
     targets
 }
 
+/// The value the existing Dockerfile's last stage gives variable `name` with `ENV`
+/// (`ENV NAME=value`, `ENV A=1 NAME=value`, or the legacy `ENV NAME value`).
+pub fn image_env(root: &Path, name: &str) -> Option<(String, Evidence)> {
+    let text = read_optional(&root.join("Dockerfile")).ok().flatten()?;
+    final_stage(&text)
+        .into_iter()
+        .rev()
+        .find_map(|(line, instruction)| {
+            let (keyword, rest) = instruction.split_once(char::is_whitespace)?;
+            if !keyword.eq_ignore_ascii_case("ENV") {
+                return None;
+            }
+            let words = shlex::split(rest.trim())?;
+            let value = if words.first().is_some_and(|w| w.contains('=')) {
+                words
+                    .iter()
+                    .find_map(|w| w.strip_prefix(name)?.strip_prefix('=').map(str::to_string))
+            } else {
+                (words.first().map(String::as_str) == Some(name)).then(|| words[1..].join(" "))
+            }?;
+            Some((
+                value,
+                Evidence::at("Dockerfile", Some(line), instruction.clone()),
+            ))
+        })
+}
+
 /// The port: a bind in the Procfile, an existing Dockerfile's `EXPOSE`; else 8000. The image
 /// honours `$PORT` either way.
 pub fn port(root: &Path) -> Finding<u16> {

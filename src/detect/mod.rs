@@ -388,8 +388,13 @@ pub fn detect(root: &Path) -> Result<Detection> {
     let framework = deps::framework(&manifests, &tree);
     let installer = deps::installer(root, &manifests);
     let python_version = deps::python_version(root, &manifests);
-    let (mut app, source_root, django_settings) =
-        code::entry_point(&code, &tree, &framework, &targets);
+    let (mut app, source_root, django_settings) = code::entry_point(
+        &code,
+        &tree,
+        &framework,
+        &targets,
+        deps::image_env(root, "DJANGO_SETTINGS_MODULE").as_ref(),
+    );
     let source_root_text = source_root.text().unwrap_or("").to_string();
     // An app object without a framework among the dependencies (a monorepo's root holding
     // services) is at most a guess.
@@ -478,6 +483,16 @@ pub fn detect(root: &Path) -> Result<Detection> {
     };
     quote_code(root, &mut findings);
     let mut warnings = scan::gitignore_warnings(root);
+    if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
+        && let Some((file, line)) = code::debug_true(&code, &source_root_text, module)
+    {
+        warnings.push(Warning::other(format!(
+            "{file}:{line} sets DEBUG = True in `{module}`, the settings the image runs: Django \
+             then shows tracebacks and settings to anyone who gets an error page; help: run \
+             settings with DEBUG = False (`--set django_settings=MODULE`), or read DEBUG from \
+             the environment"
+        )));
+    }
     warnings.extend(package_warning);
     let mut seen = Vec::new();
     for (file, line, name, via) in &code.required_env {
