@@ -12,9 +12,9 @@ use anyhow::{Context, Result, anyhow};
 
 use tree_sitter::{Node, Parser};
 
-use super::environ;
 use super::scan::Tree;
 use super::start::Target;
+use super::{environ, writes};
 
 /// (file, line, variable, how it is read) of an environment read that fails without it.
 pub type EnvRead = (String, usize, String, environ::Via);
@@ -33,7 +33,7 @@ const CONSTRUCTORS: [(&str, &str); 8] = [
 ];
 
 /// Words that pick a file for parsing.
-const MARKERS: [&str; 18] = [
+const MARKERS: [&str; 22] = [
     "Flask",
     "FastAPI",
     "Starlette",
@@ -52,6 +52,10 @@ const MARKERS: [&str; 18] = [
     "environ.Env",
     "BaseSettings",
     "DEBUG",
+    "mkdir",
+    "makedirs",
+    "FileHandler",
+    "basicConfig",
 ];
 
 /// Names in a handler that mean it needs a database or a login.
@@ -116,6 +120,8 @@ pub struct Code {
     /// (file, line, name, value) of module-level string constants (`PREFIX = "/api"`) and
     /// class attributes with a literal default (name `Settings.API_V1_STR`).
     pub constants: Vec<(String, usize, String, String)>,
+    /// Files and folders written on import or in an app factory, by file.
+    pub writes: Vec<(String, writes::Write)>,
     /// pydantic-settings classes, by file: required where instantiated at a top level.
     settings_classes: Vec<(String, environ::SettingsClass)>,
     /// Django's `path("prefix/", include("module"))`.
@@ -276,6 +282,9 @@ pub fn analyse(root: &Path, tree: &Tree, also: &[String]) -> Result<Code> {
         .map(|(read, _)| read.clone())
         .collect();
     code.required_env.extend(in_factories);
+    // Writes at import or in a factory happen at start; others only when a request asks.
+    code.writes
+        .retain(|(_, w)| w.function.as_ref().is_none_or(|f| factories.contains(f)));
     code.required_env.sort();
     Ok(code)
 }
@@ -886,6 +895,9 @@ impl File<'_> {
             self.code
                 .settings_classes
                 .push((self.rel.to_string(), class));
+        }
+        for write in writes::writes(root, self.src) {
+            self.code.writes.push((self.rel.to_string(), write));
         }
         self.code.includes.extend(includes);
         for node in nested {
@@ -1708,9 +1720,35 @@ pub fn writable_paths(
         ));
         paths.push(folder);
     }
+    // Relative paths the code opens resolve against the working folder, /app.
+    let mut in_working_folder = Vec::new();
+    for (file, write) in &code.writes {
+        match write.folder() {
+            "" => in_working_folder.push(write.path.clone()),
+            folder => {
+                evidence.push(Evidence::at(
+                    file.clone(),
+                    Some(write.line),
+                    write.path.clone(),
+                ));
+                paths.push(folder.to_string());
+            }
+        }
+    }
     paths.sort();
     paths.dedup();
     let finding = Finding::certain(paths, evidence);
+    if !in_working_folder.is_empty() {
+        return finding.noted(format!(
+            "the app writes {} in the working folder, which the read-only root refuses: write \
+             it into a folder of its own (e.g. `logs/`), which the image makes writable",
+            in_working_folder
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if code
         .sqlite
         .iter()

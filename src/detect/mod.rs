@@ -14,6 +14,7 @@ mod environ;
 pub(crate) use deps::project_name;
 mod scan;
 mod start;
+mod writes;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

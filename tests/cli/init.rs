@@ -982,3 +982,52 @@ fn init_a_django_startproject_builds_and_serves_the_admin_login() {
     assert_eq!(json["findings"]["health_path"]["certainty"], "certain");
     adopt_and_build_at(&tmp, &root, &["--no-lock"], &["/admin/login/"]);
 }
+
+/// A detect scenario's repository (`tests/detect/NAME/repo`), copied as a git repository.
+fn detect_scenario(tmp: &TempDir, name: &str) -> PathBuf {
+    let root = tmp.path().join(name);
+    crate::support::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/detect")
+            .join(name)
+            .join("repo"),
+        &root,
+    );
+    root
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_serves_the_app_a_procfile_names_not_a_factory_that_needs_arguments() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "flask-config-factory");
+    let log = adopt_and_build_at(&tmp, &root, &[], &[]);
+    let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    assert!(record.contains("app: shopfront:app"), "{record}\n{log}");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_runs_the_production_module_of_a_django_settings_package() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "django-settings-package");
+    adopt_and_build_at(&tmp, &root, &["--no-lock"], &["/django-admin/login/"]);
+    let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    assert!(
+        record.contains("django_settings: mysite.settings.production"),
+        "{record}"
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_makes_the_folders_an_app_creates_at_start_writable() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "flask-logs-at-start");
+    adopt_and_build_at(&tmp, &root, &[], &["/ping"]);
+    let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    assert!(
+        record.contains("- logs") && record.contains("- var/cache"),
+        "{record}"
+    );
+}
