@@ -462,6 +462,23 @@ pub(crate) fn detected_layer(
     ))
 }
 
+/// What the repository runs before a new version serves (a migration), which the image does
+/// not run at start: said once, with how to run it.
+pub(crate) fn release_note(detection: &Detection) -> Option<String> {
+    let release = detection.findings.release_command.as_ref()?;
+    let command = release.text()?;
+    Some(format!(
+        "note: the repository runs `{command}` before it serves ({}); the image never runs it at \
+         start (replicas would race): run it once per release, before the new image takes \
+         traffic, with the deployment's environment: `docker run --rm --env-file ENV_FILE IMAGE \
+         {command}`",
+        release
+            .evidence
+            .first()
+            .map_or_else(String::new, |e| e.location())
+    ))
+}
+
 /// Where a detected answer comes from, for prompts and messages: `detected: app.py:4`.
 pub(crate) fn origin<T>(finding: &Finding<T>) -> String {
     match (finding.evidence.first(), finding.certainty) {

@@ -230,6 +230,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     if let Some(note) = ci_outside_the_repository_root(&root, &answers) {
         notes_early.push(note);
     }
+    notes_early.extend(crate::adoption::release_note(&detection));
 
     // The template set's own `lock_file` (derived from the installer): none for pip and flit.
     let lock_file = set

@@ -33,7 +33,7 @@ const CONSTRUCTORS: [(&str, &str); 8] = [
 ];
 
 /// Words that pick a file for parsing.
-const MARKERS: [&str; 22] = [
+const MARKERS: [&str; 23] = [
     "Flask",
     "FastAPI",
     "Starlette",
@@ -52,6 +52,7 @@ const MARKERS: [&str; 22] = [
     "environ.Env",
     "BaseSettings",
     "DEBUG",
+    "import *",
     "mkdir",
     "makedirs",
     "FileHandler",
@@ -120,6 +121,13 @@ pub struct Code {
     /// (file, line, name, value) of module-level string constants (`PREFIX = "/api"`) and
     /// class attributes with a literal default (name `Settings.API_V1_STR`).
     pub constants: Vec<(String, usize, String, String)>,
+    /// (file, file it star-imports): `from .base import *` in `settings/production.py` names
+    /// `settings/base.py`.
+    /// The third part says the import is absolute (named from the source root).
+    pub star_imports: Vec<(String, String, bool)>,
+    /// Apps and routers whose every route runs a dependency first (FastAPI's
+    /// `dependencies=[...]` on the app, the router or its `include_router`).
+    pub guarded: Vec<String>,
     /// Files and folders written on import or in an app factory, by file.
     pub writes: Vec<(String, writes::Write)>,
     /// pydantic-settings classes, by file: required where instantiated at a top level.
@@ -384,6 +392,18 @@ impl File<'_> {
         })
     }
 
+    fn has_keyword(&self, call: Node, key: &str) -> bool {
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return false;
+        };
+        let mut cursor = args.walk();
+        args.named_children(&mut cursor).any(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name")
+                    .is_some_and(|n| self.text(n) == key)
+        })
+    }
+
     /// A name or attribute given as keyword `key` to `call`: `prefix=settings.API_V1_STR`.
     fn keyword_expression(&self, call: Node, key: &str) -> Option<String> {
         let args = call.child_by_field_name("arguments")?;
@@ -505,11 +525,20 @@ impl File<'_> {
         }
         if matches!(
             name.as_str(),
-            "WSGI_APPLICATION" | "ASGI_APPLICATION" | "ROOT_URLCONF" | "STATIC_ROOT" | "DEBUG"
-        ) && let Some(value) = self
-            .string(right)
-            .or_else(|| matches!(name.as_str(), "STATIC_ROOT" | "DEBUG").then(|| self.text(right)))
-        {
+            "WSGI_APPLICATION"
+                | "ASGI_APPLICATION"
+                | "ROOT_URLCONF"
+                | "STATIC_ROOT"
+                | "DEBUG"
+                | "SECRET_KEY"
+                | "ALLOWED_HOSTS"
+        ) && let Some(value) = self.string(right).or_else(|| {
+            matches!(
+                name.as_str(),
+                "STATIC_ROOT" | "DEBUG" | "SECRET_KEY" | "ALLOWED_HOSTS"
+            )
+            .then(|| self.text(right))
+        }) {
             self.code
                 .django
                 .push((self.rel.into(), Self::line(statement), name, value));
@@ -591,8 +620,20 @@ impl File<'_> {
         }
     }
 
-    /// `from app import app as application`: the names it binds at module level.
+    /// `from app import app as application`: the names it binds at module level; `from .base
+    /// import *` is recorded as a star import of the module it names.
     fn imported_names(&mut self, statement: Node) {
+        let mut walker = statement.walk();
+        if statement
+            .named_children(&mut walker)
+            .any(|c| c.kind() == "wildcard_import")
+            && let Some(module) = statement.child_by_field_name("module_name")
+            && let Some(target) = star_target(self.rel, &self.text(module))
+        {
+            self.code
+                .star_imports
+                .push((self.rel.into(), target.0, target.1));
+        }
         let mut cursor = statement.walk();
         let names: Vec<String> = statement
             .children_by_field_name("name", &mut cursor)
@@ -707,6 +748,7 @@ impl File<'_> {
         let mut mounts = Vec::new();
         let mut app_names = Vec::new();
         let mut includes = Vec::new();
+        let mut guarded = Vec::new();
         self.visit(root, &mut |file, node| match node.kind() {
             "decorated_definition" if node.parent().is_some_and(|p| p.kind() != "module") => {
                 nested.push(node);
@@ -720,6 +762,11 @@ impl File<'_> {
                 {
                     let name = file.text(left);
                     let callee = file.callee(right);
+                    // FastAPI's `dependencies=[...]` run before every route of the app or
+                    // router (a token check): none of them answers a bare GET.
+                    if file.has_keyword(right, "dependencies") {
+                        guarded.push(name.clone());
+                    }
                     if file.constructor(right).is_some() {
                         app_names.push(name);
                     } else if matches!(callee.as_str(), "Blueprint" | "APIRouter") {
@@ -776,6 +823,10 @@ impl File<'_> {
                         .named_children(&mut cursor)
                         .find(|a| matches!(a.kind(), "identifier" | "attribute"));
                     if let Some(first) = first {
+                        if file.has_keyword(node, "dependencies") {
+                            let target = file.text(first);
+                            guarded.push(target.rsplit('.').next().unwrap_or(&target).to_string());
+                        }
                         let key = if name == "register_blueprint" {
                             "url_prefix"
                         } else {
@@ -883,6 +934,7 @@ impl File<'_> {
         self.code.routers.extend(routers);
         self.code.mounts.extend(mounts);
         self.code.app_names.extend(app_names);
+        self.code.guarded.extend(guarded);
         let (reads, classes) = environ::reads(root, self.src);
         for read in reads {
             let at = (self.rel.to_string(), read.line, read.name, read.via);
@@ -1371,6 +1423,63 @@ fn production_settings(
     chosen
 }
 
+/// The file a star import in `rel` names: `.base` from `pkg/settings/prod.py` is
+/// `pkg/settings/base.py`, and whether the import is absolute (a package's `__init__.py` is
+/// not told apart here: the module file).
+fn star_target(rel: &str, module: &str) -> Option<(String, bool)> {
+    let dots = module.chars().take_while(|c| *c == '.').count();
+    if dots == 0 {
+        return Some((format!("{}.py", module.replace('.', "/")), true));
+    }
+    let mut package: Vec<&str> = rel.split('/').collect();
+    package.pop();
+    for _ in 1..dots {
+        package.pop()?;
+    }
+    let rest = &module[dots..];
+    if rest.is_empty() {
+        return None;
+    }
+    package.extend(rest.split('.'));
+    Some((format!("{}.py", package.join("/")), false))
+}
+
+/// Whether the settings module `module` (through what it star-imports) sets `name`.
+pub fn settings_define(code: &Code, source_root: &str, module: &str, name: &str) -> bool {
+    let prefix = if source_root.is_empty() {
+        String::new()
+    } else {
+        format!("{source_root}/")
+    };
+    let base = format!("{prefix}{}", module.replace('.', "/"));
+    let mut open = vec![format!("{base}.py"), format!("{base}/__init__.py")];
+    let mut seen = Vec::new();
+    while let Some(file) = open.pop() {
+        if seen.contains(&file) || seen.len() > 32 {
+            continue;
+        }
+        if code
+            .django
+            .iter()
+            .any(|(f, _, n, _)| *f == file && n == name)
+        {
+            return true;
+        }
+        // An absolute star import names the module from the source root.
+        open.extend(code.star_imports.iter().filter(|(f, _, _)| *f == file).map(
+            |(_, t, absolute)| {
+                if *absolute {
+                    format!("{prefix}{t}")
+                } else {
+                    t.clone()
+                }
+            },
+        ));
+        seen.push(file);
+    }
+    false
+}
+
 /// Where the settings module `module` (or a module it is in) sets `DEBUG = True`.
 pub fn debug_true(code: &Code, source_root: &str, module: &str) -> Option<(String, usize)> {
     let prefix = if source_root.is_empty() {
@@ -1625,9 +1734,28 @@ fn join_path(prefix: &str, path: &str) -> String {
 /// are valid. None: the smoke test checks liveness (any HTTP answer below 500) instead.
 pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> Finding<String> {
     let django = framework == Some("django");
+    let app_wide = code
+        .apps
+        .iter()
+        .find(|a| !a.factory && code.guarded.contains(&a.attr));
+    if let Some(app) = app_wide {
+        return Finding::none()
+            .noted(format!(
+                "every route of `{}` runs the app's dependencies first (`dependencies=[...]`), so \
+                 none answers a bare GET: the health check accepts any HTTP answer below 500 \
+                 (liveness)",
+                app.attr
+            ))
+            .with_evidence(vec![Evidence::at(
+                app.file.clone(),
+                Some(app.line),
+                app.text.clone(),
+            )]);
+    }
     let routes: Vec<Served> = code
         .routes
         .iter()
+        .filter(|r| !code.guarded.contains(&r.on))
         .filter(|r| r.clean && (r.on == "urlpatterns") == django && r.on != "admin")
         .filter_map(|r| served(code, r, django, source_root))
         .collect();
@@ -1775,5 +1903,29 @@ pub fn collectstatic(code: &Code) -> Finding<bool> {
         None => Finding::certain(false, vec![]).noted(
             "no settings module sets STATIC_ROOT, so `collectstatic` would fail: static files are not collected at build time",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::star_target;
+
+    #[test]
+    fn star_imports_name_their_module_file() {
+        let t = |rel, m| star_target(rel, m);
+        assert_eq!(
+            t("mysite/settings/production.py", ".base"),
+            Some(("mysite/settings/base.py".into(), false))
+        );
+        assert_eq!(
+            t("mysite/settings/production.py", "..common"),
+            Some(("mysite/common.py".into(), false))
+        );
+        assert_eq!(
+            t("mysite/settings/production.py", "mysite.settings.base"),
+            Some(("mysite/settings/base.py".into(), true))
+        );
+        assert_eq!(t("production.py", "..x"), None);
+        assert_eq!(t("a/b.py", "."), None);
     }
 }

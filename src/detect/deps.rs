@@ -784,7 +784,35 @@ fn python_version_from(
             return found;
         }
     }
+    // The repository's own Dockerfile: the Python of the image its last stage starts from.
+    if let Ok(Some(text)) = read_optional(&root.join("Dockerfile"))
+        && let Some((line, from)) = final_stage_from(&text)
+        && let Some(version) = from
+            .split_whitespace()
+            .nth(1)
+            .and_then(|image| image.rsplit('/').next())
+            .and_then(|image| image.strip_prefix("python:"))
+            .and_then(minor)
+    {
+        return supported(version, vec![Evidence::at("Dockerfile", Some(line), from)]);
+    }
     Finding::guess("3.13", vec![]).noted("nothing names a Python version: the default")
+}
+
+/// The `FROM` line of a Dockerfile's last stage, with its line.
+fn final_stage_from(text: &str) -> Option<(usize, String)> {
+    let mut last = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("FROM"))
+        {
+            last = Some((i + 1, line.to_string()));
+        }
+    }
+    last
 }
 
 /// Whether a PEP 440 specifier set allows some patch release of minor version `3.N`.
@@ -1042,13 +1070,20 @@ pub fn start_hints(root: &Path, m: &Manifests) -> Finding<Vec<String>> {
 /// The WSGI/ASGI targets the repository's start commands name, in the order they are
 /// trusted: the Procfile's `web:` line, then the existing Dockerfile's last stage, each
 /// followed into a boot script of the repository it runs.
-pub fn start_targets(root: &Path) -> Vec<Target> {
+pub fn start_targets(root: &Path) -> (Vec<Target>, Option<Finding<String>>) {
     // (file, line, what the line says, the command in it)
     let mut commands: Vec<(String, usize, String, String)> = Vec::new();
+    let mut release = None;
     if let Ok(Some(text)) = read_optional(&root.join("Procfile")) {
         for (i, l) in text.lines().enumerate() {
             if let Some(cmd) = l.trim().strip_prefix("web:") {
                 commands.push(("Procfile".into(), i + 1, l.trim().into(), cmd.trim().into()));
+            }
+            if let Some(cmd) = l.trim().strip_prefix("release:") {
+                release.get_or_insert(Finding::certain(
+                    cmd.trim(),
+                    vec![Evidence::at("Procfile", Some(i + 1), l.trim())],
+                ));
             }
         }
     }
@@ -1063,35 +1098,49 @@ pub fn start_targets(root: &Path) -> Vec<Target> {
     let mut read_scripts = Vec::new();
     while !commands.is_empty() {
         let (file, line, says, command) = commands.remove(0);
-        let Some(words) = start::words(&command) else {
+        let Some(all) = start::words(&command) else {
             continue;
         };
-        match start::runs(&words) {
-            start::Runs::Server {
-                module,
-                attr,
-                called,
-            } => targets.push(Target {
-                module,
-                attr,
-                called,
-                evidence: Evidence::at(file, Some(line), says),
-            }),
-            start::Runs::Script(script) if !read_scripts.contains(&script) => {
-                if let Some(text) = crate::paths::is_safe_relative_path(&script)
-                    .then(|| read_optional(&join(root, &script)).ok().flatten())
-                    .flatten()
-                {
-                    for (at, cmd) in start::script_commands(&text) {
-                        commands.push((script.clone(), at, cmd.clone(), cmd));
-                    }
-                }
-                read_scripts.push(script);
+        for words in start::split_commands(&all) {
+            if start::is_migration(&words) && release.is_none() {
+                release = Some(
+                    Finding::certain(
+                        shlex::try_join(words.iter().map(String::as_str))
+                            .unwrap_or_else(|_| words.join(" ")),
+                        vec![Evidence::at(file.clone(), Some(line), says.clone())],
+                    )
+                    .noted(
+                        "the repository migrates its database when it starts; the image does not",
+                    ),
+                );
             }
-            _ => {}
+            match start::runs(&words) {
+                start::Runs::Server {
+                    module,
+                    attr,
+                    called,
+                } => targets.push(Target {
+                    module,
+                    attr,
+                    called,
+                    evidence: Evidence::at(file.clone(), Some(line), says.clone()),
+                }),
+                start::Runs::Script(script) if !read_scripts.contains(&script) => {
+                    if let Some(text) = crate::paths::is_safe_relative_path(&script)
+                        .then(|| read_optional(&join(root, &script)).ok().flatten())
+                        .flatten()
+                    {
+                        for (at, cmd) in start::script_commands(&text) {
+                            commands.push((script.clone(), at, cmd.clone(), cmd));
+                        }
+                    }
+                    read_scripts.push(script);
+                }
+                _ => {}
+            }
         }
     }
-    targets
+    (targets, release)
 }
 
 /// The value the existing Dockerfile's last stage gives variable `name` with `ENV`

@@ -226,6 +226,10 @@ pub struct Findings {
     pub package: Finding<bool>,
     pub port: Finding<u16>,
     pub python_version: Finding<String>,
+    /// What the repository runs before a new version serves: a Procfile's `release:` line, or
+    /// a migration its start command or boot script runs first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_command: Option<Finding<String>>,
     /// pip-tools only: whether the compiled requirements carry hashes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub require_hashes: Option<Finding<bool>>,
@@ -264,6 +268,7 @@ impl Findings {
         one(&mut out, "source_root", Some(&self.source_root));
         one(&mut out, "copy", Some(&self.copy));
         one(&mut out, "start_hints", Some(&self.start_hints));
+        one(&mut out, "release_command", self.release_command.as_ref());
         one(&mut out, "port", Some(&self.port));
         one(&mut out, "health_path", Some(&self.health_path));
         one(&mut out, "writable_paths", Some(&self.writable_paths));
@@ -299,6 +304,7 @@ impl Findings {
         out.extend(self.asgi_worker.as_mut().map(|f| &mut f.evidence));
         out.extend(self.collectstatic.as_mut().map(|f| &mut f.evidence));
         out.extend(self.django_settings.as_mut().map(|f| &mut f.evidence));
+        out.extend(self.release_command.as_mut().map(|f| &mut f.evidence));
         out.extend(self.require_hashes.as_mut().map(|f| &mut f.evidence));
         out.extend(self.requirements_files.as_mut().map(|f| &mut f.evidence));
         out.extend(self.server_packages.as_mut().map(|f| &mut f.evidence));
@@ -372,7 +378,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
             "run it in the folder of a Python web service (in a monorepo, the service's subfolder), or start one with `pyscaffold new NAME`",
         ));
     }
-    let targets = deps::start_targets(root);
+    let (targets, release_command) = deps::start_targets(root);
     let named: Vec<String> = targets
         .iter()
         .flat_map(|t| {
@@ -475,6 +481,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
         installer,
         package,
         python_version,
+        release_command,
         require_hashes,
         requirements_files,
         server_packages,
@@ -484,6 +491,31 @@ pub fn detect(root: &Path) -> Result<Detection> {
     };
     quote_code(root, &mut findings);
     let mut warnings = scan::gitignore_warnings(root);
+    if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
+        && !code::settings_define(&code, &source_root_text, module, "SECRET_KEY")
+    {
+        let file = settings_file(&source_root_text, module);
+        warnings.push(Warning::other(format!(
+            "`{module}` (with the modules it imports with `*`) sets no SECRET_KEY: Django \
+             answers every page that needs it (any form, the admin login) with a 500; help: add \
+             `SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]` to {file} (the image's smoke test \
+             passes DJANGO_SECRET_KEY, and your deployment sets it), or give the settings that \
+             set one with `--set django_settings=MODULE`"
+        )));
+    }
+    if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
+        && code::debug_true(&code, &source_root_text, module).is_none()
+        && !code::settings_define(&code, &source_root_text, module, "ALLOWED_HOSTS")
+    {
+        warnings.push(Warning::other(format!(
+            "`{module}` (with the modules it imports with `*`) sets no ALLOWED_HOSTS: with DEBUG \
+             off, Django answers every request with 400, the smoke test's too; help: add \
+             `ALLOWED_HOSTS = [h for h in os.environ.get(\"DJANGO_ALLOWED_HOSTS\", \
+             \"localhost,127.0.0.1\").split(\",\") if h]` to {} and set DJANGO_ALLOWED_HOSTS \
+             where you deploy",
+            settings_file(&source_root_text, module)
+        )));
+    }
     if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
         && let Some((file, line)) = code::debug_true(&code, &source_root_text, module)
     {
@@ -527,6 +559,16 @@ pub fn detect(root: &Path) -> Result<Detection> {
         findings,
         warnings,
     })
+}
+
+/// The file of settings module `module` under the Django project's folder.
+fn settings_file(source_root: &str, module: &str) -> String {
+    let path = format!("{}.py", module.replace('.', "/"));
+    if source_root.is_empty() {
+        path
+    } else {
+        format!("{source_root}/{path}")
+    }
 }
 
 /// Evidence in Python files quotes the line as the file has it.

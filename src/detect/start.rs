@@ -70,6 +70,40 @@ impl Target {
     }
 }
 
+/// The commands of one shell line, split at `;`, `&&` and `||` (outside quotes): `set -e;
+/// python manage.py migrate; gunicorn app:app` is three.
+pub fn split_commands(words: &[String]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = vec![Vec::new()];
+    for word in words {
+        match word.as_str() {
+            ";" | "&&" | "||" => out.push(Vec::new()),
+            w => {
+                let ends = w.ends_with(';') && w.len() > 1;
+                if let Some(current) = out.last_mut() {
+                    current.push(w.trim_end_matches(';').to_string());
+                }
+                if ends {
+                    out.push(Vec::new());
+                }
+            }
+        }
+    }
+    out.retain(|c| !c.is_empty());
+    out
+}
+
+/// Whether a command migrates the database, the step a release runs before the new version
+/// serves: `manage.py migrate`, `flask db upgrade`, `alembic upgrade`.
+pub fn is_migration(words: &[String]) -> bool {
+    let has = |w: &str| words.iter().any(|x| x == w);
+    (has("migrate")
+        && words
+            .iter()
+            .any(|w| w.ends_with("manage.py") || w == "django-admin"))
+        || words.windows(2).any(|p| p[0] == "db" && p[1] == "upgrade")
+        || (has("alembic") && has("upgrade"))
+}
+
 /// What a command runs: a server's target, or a script of the repository to read next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Runs {
@@ -276,6 +310,21 @@ mod tests {
         );
         assert_eq!(words("gunicorn 'unclosed"), None);
         assert_eq!(words("[not json"), None);
+    }
+
+    #[test]
+    fn shell_lines_split_into_commands_and_migrations_are_told() {
+        let parts = split_commands(&w(
+            "set -xe; python manage.py migrate --noinput; gunicorn mysite.wsgi:application",
+        ));
+        assert_eq!(parts.len(), 3);
+        assert!(is_migration(&parts[1]));
+        assert_eq!(runs(&parts[2]), server("mysite.wsgi", "application", false));
+        let parts = split_commands(&w("flask db upgrade && exec gunicorn app:app"));
+        assert!(is_migration(&parts[0]));
+        assert!(is_migration(&w("alembic upgrade head")));
+        assert!(!is_migration(&w("gunicorn app:app")));
+        assert!(!is_migration(&w("python migrate.py")));
     }
 
     #[test]

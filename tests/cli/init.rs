@@ -500,7 +500,7 @@ fn adopt_and_build(
 }
 
 /// [`adopt_and_build`] on a repository in `tmp` (`root` is `tmp/NAME`).
-fn adopt_and_build_at(
+pub(crate) fn adopt_and_build_at(
     tmp: &TempDir,
     root: &Path,
     init_args: &[&str],
@@ -550,11 +550,14 @@ fn adopt_and_build_at(
     let app = record["answers"]["app"].as_str().unwrap().to_string();
     let module = app.split(':').next().unwrap();
     let probe = format!("import importlib; importlib.import_module('{module}'); print('imported')");
+    // With the variable the smoke test passes too: settings may require it on import.
     let out = engine.run(&[
         "run",
         "--rm",
         "--network",
         "host",
+        "--env",
+        "DJANGO_SECRET_KEY=import-probe-only-not-a-secret",
         &tag,
         "python",
         "-c",

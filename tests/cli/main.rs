@@ -10,6 +10,7 @@
     reason = "test helpers fail loudly on a broken fixture"
 )]
 
+mod corpus;
 mod detect;
 mod detect_scenarios;
 mod docker_e2e;
