@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 
 use crate::answers::Answers;
-use crate::detect::{Certainty, Detection, Finding};
+use crate::detect::{Certainty, Detection, Evidence, Finding};
 use crate::error::bad_input;
 use crate::plan::{Action, Plan, Step};
 use crate::reconcile::{Inputs, Policy, REPOSITORY_OWN, reconcile};
@@ -203,6 +203,25 @@ pub(crate) fn check_against_the_code(
             ),
             "give the installer the repository uses (`pyscaffold detect` shows it), or add the \
              manifest first; nothing was written",
+        ));
+    }
+    if let Some(ws) = &detection.findings.workspace {
+        let at = ws
+            .evidence
+            .first()
+            .map(Evidence::location)
+            .unwrap_or_default();
+        return Err(bad_input(
+            format!(
+                "`{}` is a member of the uv workspace at `{}` ({at}): its dependencies are locked \
+                 in the workspace root's uv.lock, and pyscaffold does not yet build a workspace \
+                 member (the image would need the workspace root as its build context)",
+                root.display(),
+                ws.text().unwrap_or("..")
+            ),
+            "package a service that has its own pyproject.toml and uv.lock (move the member out \
+             of the workspace, or run `uv lock` in a copy of it that is not a member); nothing \
+             was written",
         ));
     }
     let framework = text("framework");

@@ -1170,6 +1170,91 @@ pub fn image_env(root: &Path, name: &str) -> Option<(String, Evidence)> {
         })
 }
 
+/// The uv workspace `root` is a member of: a `pyproject.toml` above it (up to the
+/// repository's top, at most 8 levels) whose `[tool.uv.workspace]` members glob matches it
+/// and excludes do not. The value is the path from `root` to the workspace root (`..`).
+pub fn uv_workspace(root: &Path) -> Option<Finding<String>> {
+    let here = root.canonicalize().ok()?;
+    if here.join(".git").exists() {
+        return None;
+    }
+    let mut dir = here.as_path();
+    let mut back = String::new();
+    for _ in 0..8 {
+        let parent = dir.parent()?;
+        back = if back.is_empty() {
+            "..".into()
+        } else {
+            format!("{back}/..")
+        };
+        let member = here
+            .strip_prefix(parent)
+            .ok()?
+            .to_string_lossy()
+            .replace('\\', "/");
+        if let Ok(Some(text)) = read_optional(&parent.join("pyproject.toml"))
+            && let Some(found) = workspace_membership(&text, &member, &back)
+        {
+            return Some(found);
+        }
+        if parent.join(".git").exists() {
+            return None;
+        }
+        dir = parent;
+    }
+    None
+}
+
+/// Whether `[tool.uv.workspace]` in `text` takes `member` (relative, `/`-separated).
+fn workspace_membership(text: &str, member: &str, back: &str) -> Option<Finding<String>> {
+    #[derive(Deserialize)]
+    struct File {
+        tool: Option<ToolUv>,
+    }
+    #[derive(Deserialize)]
+    struct ToolUv {
+        uv: Option<Uv>,
+    }
+    #[derive(Deserialize)]
+    struct Uv {
+        workspace: Option<Spanned<Workspace>>,
+    }
+    #[derive(Deserialize)]
+    struct Workspace {
+        #[serde(default)]
+        members: Vec<String>,
+        #[serde(default)]
+        exclude: Vec<String>,
+    }
+    let file: File = toml::from_str(text).ok()?;
+    let workspace = file.tool?.uv?.workspace?;
+    let matches = |globs: &[String]| {
+        globs.iter().any(|g| {
+            globset::Glob::new(g.trim_end_matches('/'))
+                .map(|g| g.compile_matcher().is_match(member))
+                .unwrap_or(false)
+        })
+    };
+    let w = workspace.get_ref();
+    if !matches(&w.members) || matches(&w.exclude) {
+        return None;
+    }
+    Some(
+        Finding::certain(
+            back,
+            vec![Evidence::at(
+                format!("{back}/pyproject.toml"),
+                Some(line_of(text, workspace.span().start)),
+                format!("[tool.uv.workspace] members = {:?}", w.members),
+            )],
+        )
+        .noted(format!(
+            "this folder is the workspace member `{member}`: its dependencies are locked in the \
+             workspace root's uv.lock"
+        )),
+    )
+}
+
 /// The port: a bind in the Procfile, an existing Dockerfile's `EXPOSE`; else 8000. The image
 /// honours `$PORT` either way.
 pub fn port(root: &Path) -> Finding<u16> {

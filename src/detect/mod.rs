@@ -242,6 +242,9 @@ pub struct Findings {
     pub source_root: Finding<String>,
     pub start_hints: Finding<Vec<String>>,
     pub system_packages: Finding<Vec<String>>,
+    /// The uv workspace this folder is a member of: the path to its root (`..`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<Finding<String>>,
     pub writable_paths: Finding<Vec<String>>,
 }
 
@@ -282,6 +285,7 @@ impl Findings {
             self.requirements_files.as_ref(),
         );
         one(&mut out, "require_hashes", self.require_hashes.as_ref());
+        one(&mut out, "workspace", self.workspace.as_ref());
         out
     }
 
@@ -308,6 +312,7 @@ impl Findings {
         out.extend(self.require_hashes.as_mut().map(|f| &mut f.evidence));
         out.extend(self.requirements_files.as_mut().map(|f| &mut f.evidence));
         out.extend(self.server_packages.as_mut().map(|f| &mut f.evidence));
+        out.extend(self.workspace.as_mut().map(|f| &mut f.evidence));
         out
     }
 }
@@ -393,7 +398,17 @@ pub fn detect(root: &Path) -> Result<Detection> {
         .collect();
     let code = code::analyse(root, &tree, &named)?;
     let framework = deps::framework(&manifests, &tree);
-    let installer = deps::installer(root, &manifests);
+    let workspace = deps::uv_workspace(root);
+    let mut installer = deps::installer(root, &manifests);
+    // A uv workspace member's lock is the workspace root's.
+    if let Some(ws) = &workspace
+        && manifests.locks.is_empty()
+    {
+        installer = Finding::certain("uv", ws.evidence.clone()).noted(format!(
+            "locked in the workspace root's uv.lock ({}/uv.lock)",
+            ws.text().unwrap_or("..")
+        ));
+    }
     let python_version = deps::python_version(root, &manifests);
     let (mut app, source_root, django_settings) = code::entry_point(
         &code,
@@ -487,6 +502,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
         server_packages,
         source_root,
         system_packages,
+        workspace,
         writable_paths,
     };
     quote_code(root, &mut findings);

@@ -1,5 +1,6 @@
 //! Detection scenarios: each folder of `tests/detect` holds a repository shape (`repo/`), what
-//! it stands for (`about.md`), and what `pyscaffold detect` concludes there, as the documented
+//! it stands for (`about.md`), optionally the folder to run in (`run-in`), and what
+//! `pyscaffold detect` concludes there, as the documented
 //! JSON (`detect.json`) and as the report users read (`detect.txt`). The repository is copied
 //! to a temporary folder and detected as `.`, so the files hold no machine's paths.
 //!
@@ -34,11 +35,14 @@ fn detect_scenarios_match_their_folders() {
         );
         let tmp = assert_fs::TempDir::new().unwrap();
         copy_tree(&dir.join("repo"), tmp.path());
+        // `run-in`: the folder of the repository detect runs in (a monorepo's service).
+        let run_in = std::fs::read_to_string(dir.join("run-in")).unwrap_or_default();
+        let cwd = tmp.path().join(run_in.trim());
         for (file, args) in [
             ("detect.json", &["detect", "--json", "."][..]),
             ("detect.txt", &["detect", "."][..]),
         ] {
-            let out = run(tmp.path(), args);
+            let out = run(&cwd, args);
             assert!(
                 out.status.success(),
                 "{name}: detect failed: {}",

@@ -1034,3 +1034,21 @@ fn init_makes_the_folders_an_app_creates_at_start_writable() {
         "{record}"
     );
 }
+
+#[test]
+fn init_in_a_uv_workspace_member_refuses_naming_the_workspace_and_writes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "uv-workspace-member");
+    let member = root.join("backend");
+    let before = read_tree(&root);
+    let out = run(&member, &["init", "-y", "--no-lock"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("member of the uv workspace at `..`")
+            && err.contains("../pyproject.toml:6")
+            && err.contains("help:"),
+        "{err}"
+    );
+    assert_eq!(read_tree(&root), before, "nothing written");
+}
