@@ -12,9 +12,9 @@ use anyhow::{Context, Result, anyhow};
 
 use tree_sitter::{Node, Parser};
 
+use super::parse::start::Target;
+use super::parse::{environ, writes};
 use super::scan::Tree;
-use super::start::Target;
-use super::{environ, writes};
 
 /// (file, line, variable, how it is read) of an environment read that fails without it.
 pub type EnvRead = (String, usize, String, environ::Via);

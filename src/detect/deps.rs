@@ -10,26 +10,17 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
-use serde_json::Value;
+
 use toml::Spanned;
 
+use super::parse::dockerfile::{bind_port, env_value, exposed_port, final_stage, final_stage_from};
+use super::parse::manifests::{self, BuildSystem, Pipfile, Pyproject, PyprojectFile};
+pub use super::parse::requirements::Dependency;
+use super::parse::requirements::{self, Entry, requirement, tidy};
+use super::parse::start::{self, Target};
+use super::parse::versions::{minor, poetry_to_pep440};
 use super::scan::Tree;
-use super::start::{self, Target};
 use super::{Evidence, Finding, ListFinding, SUPPORTED_PYTHON, join, line_of, read_optional};
-
-/// One declared dependency.
-#[derive(Debug, Clone)]
-pub struct Dependency {
-    /// Normalised (PEP 503): `flask-cors`, `django`.
-    pub name: String,
-    pub extras: Vec<String>,
-    /// The version specifiers as written, e.g. `==0.13.4`, `<0.20` (empty: any).
-    pub specifiers: String,
-    pub file: String,
-    pub line: usize,
-    /// The requirement as written.
-    pub written: String,
-}
 
 #[derive(Debug, Default)]
 pub struct Manifests {
@@ -57,137 +48,24 @@ impl Manifests {
     }
 }
 
-#[derive(Debug)]
-pub struct Pyproject {
-    pub text: String,
-    pub file: PyprojectFile,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct PyprojectFile {
-    pub project: Option<Project>,
-    #[serde(rename = "build-system")]
-    pub build_system: Option<BuildSystem>,
-    #[serde(default)]
-    pub tool: Tools,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Project {
-    #[serde(default)]
-    pub dependencies: Vec<Spanned<String>>,
-    #[serde(rename = "requires-python")]
-    pub requires_python: Option<Spanned<String>>,
-    #[serde(default)]
-    pub scripts: BTreeMap<String, Spanned<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct BuildSystem {
-    #[serde(rename = "build-backend")]
-    pub build_backend: Option<Spanned<String>>,
-    #[serde(default)]
-    pub requires: Vec<Spanned<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Tools {
-    pub poetry: Option<Poetry>,
-    pub uv: Option<toml::Value>,
-    pub pdm: Option<toml::Value>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Poetry {
-    #[serde(default)]
-    pub dependencies: BTreeMap<String, Spanned<toml::Value>>,
-    pub packages: Option<Vec<PoetryPackage>>,
-    #[serde(rename = "package-mode")]
-    pub package_mode: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PoetryPackage {
-    pub include: String,
-    pub from: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct Pipfile {
-    pub python_version: Option<(String, usize)>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct PipfileFile {
-    #[serde(default)]
-    packages: BTreeMap<String, Spanned<toml::Value>>,
-    #[serde(default)]
-    requires: BTreeMap<String, Spanned<toml::Value>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct TomlLock {
-    #[serde(default)]
-    package: Vec<LockedPackage>,
-}
-
-#[derive(Debug, Deserialize)]
-struct LockedPackage {
-    name: String,
-    version: Option<String>,
-}
-
-fn normalise(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.trim().chars() {
-        let c = if matches!(c, '_' | '.') {
-            '-'
-        } else {
-            c.to_ascii_lowercase()
-        };
-        if !(c == '-' && out.ends_with('-')) {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Parses one PEP 508 requirement; `None` for what is not one (a URL, a local path).
-fn requirement(written: &str, file: &str, line: usize) -> Option<Dependency> {
-    let parsed = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(written).ok()?;
-    let specifiers = match &parsed.version_or_url {
-        Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) => specs.to_string(),
-        _ => String::new(),
-    };
-    Some(Dependency {
-        name: normalise(parsed.name.as_ref()),
-        extras: parsed
-            .extras
-            .iter()
-            .map(|e| normalise(e.as_ref()))
-            .collect(),
-        specifiers,
-        file: file.into(),
-        line,
-        written: written.trim().into(),
-    })
-}
-
 fn toml_file<T: serde::de::DeserializeOwned + Default>(
     path: &Path,
     text: &str,
     rel: &str,
 ) -> Result<T> {
-    toml::from_str(text).map_err(|e| {
-        crate::error::bad_input(
-            format!("`{rel}` is not valid TOML: {}", e.message()),
-            format!(
-                "fix `{}` (line {}) and run detection again",
-                path.display(),
-                e.span().map(|s| line_of(text, s.start)).unwrap_or(1)
-            ),
-        )
-    })
+    toml::from_str(text).map_err(|e| toml_error(path, text, rel, &e))
+}
+
+/// A manifest that is not valid TOML, named with its line.
+fn toml_error(path: &Path, text: &str, rel: &str, e: &toml::de::Error) -> anyhow::Error {
+    crate::error::bad_input(
+        format!("`{rel}` is not valid TOML: {}", e.message()),
+        format!(
+            "fix `{}` (line {}) and run detection again",
+            path.display(),
+            e.span().map(|s| line_of(text, s.start)).unwrap_or(1)
+        ),
+    )
 }
 
 /// Reads every manifest of `root`.
@@ -215,97 +93,33 @@ pub fn read(root: &Path, tree: &Tree) -> Result<Manifests> {
         .collect();
     if let Some(text) = read_optional(&root.join("pyproject.toml"))? {
         let file: PyprojectFile = toml_file(&root.join("pyproject.toml"), &text, "pyproject.toml")?;
-        if let Some(project) = &file.project {
-            for dep in &project.dependencies {
-                if let Some(d) = requirement(
-                    dep.get_ref(),
-                    "pyproject.toml",
-                    line_of(&text, dep.span().start),
-                ) {
-                    m.dependencies.push(d);
-                }
-            }
-        }
-        if let Some(poetry) = &file.tool.poetry {
-            for (name, spec) in &poetry.dependencies {
-                if name == "python" {
-                    continue;
-                }
-                let version = match spec.get_ref() {
-                    toml::Value::String(s) => s.clone(),
-                    toml::Value::Table(t) => t
-                        .get("version")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_string(),
-                    _ => String::new(),
-                };
-                m.dependencies.push(Dependency {
-                    name: normalise(name),
-                    extras: vec![],
-                    specifiers: version.clone(),
-                    file: "pyproject.toml".into(),
-                    line: line_of(&text, spec.span().start),
-                    written: format!("{name} = {}", spec.get_ref()),
-                });
-            }
-        }
+        m.dependencies.extend(file.dependencies(&text));
         m.pyproject = Some(Pyproject { text, file });
     }
     if let Some(text) = read_optional(&root.join("Pipfile"))? {
-        let file: PipfileFile = toml_file(&root.join("Pipfile"), &text, "Pipfile")?;
-        for (name, spec) in &file.packages {
-            let version = match spec.get_ref() {
-                toml::Value::String(s) if s != "*" => s.clone(),
-                _ => String::new(),
-            };
-            m.dependencies.push(Dependency {
-                name: normalise(name),
-                extras: vec![],
-                specifiers: version,
-                file: "Pipfile".into(),
-                line: line_of(&text, spec.span().start),
-                written: format!("{name} = {}", spec.get_ref()),
-            });
-        }
-        let python_version = file
-            .requires
-            .get("python_version")
-            .or_else(|| file.requires.get("python_full_version"))
-            .and_then(|v| {
-                v.get_ref()
-                    .as_str()
-                    .map(|s| (s.to_string(), line_of(&text, v.span().start)))
-            });
-        m.pipfile = Some(Pipfile { python_version });
+        let (dependencies, pipfile) = manifests::pipfile(&text)
+            .map_err(|e| toml_error(&root.join("Pipfile"), &text, "Pipfile", &e))?;
+        m.dependencies.extend(dependencies);
+        m.pipfile = Some(pipfile);
     }
     for lock in ["uv.lock", "poetry.lock", "pdm.lock"] {
         if let Some(text) = read_optional(&root.join(lock))? {
             m.locks.push(lock);
-            let file: TomlLock = toml::from_str(&text).unwrap_or_default();
-            for p in file.package {
-                if let Some(v) = p.version {
-                    m.locked.entry(normalise(&p.name)).or_insert(v);
-                }
+            for (name, version) in manifests::toml_lock_versions(&text) {
+                m.locked.entry(name).or_insert(version);
             }
         }
     }
     if let Some(text) = read_optional(&root.join("Pipfile.lock"))? {
         m.locks.push("Pipfile.lock");
-        let json = serde_json::from_str::<Value>(&text).map_err(|e| {
+        let pins = manifests::pipfile_lock_versions(&text).map_err(|e| {
             crate::error::bad_input(
                 format!("Pipfile.lock line {} is not valid JSON: {e}", e.line()),
                 "regenerate it with `pipenv lock` (or delete it: pyscaffold then locks from the Pipfile); nothing was written",
             )
         })?;
-        if let Some(default) = json.get("default").and_then(|d| d.as_object()) {
-            for (name, entry) in default {
-                if let Some(v) = entry.get("version").and_then(|v| v.as_str()) {
-                    m.locked
-                        .entry(normalise(name))
-                        .or_insert(v.trim_start_matches("==").to_string());
-                }
-            }
+        for (name, version) in pins {
+            m.locked.entry(name).or_insert(version);
         }
     }
     Ok(m)
@@ -329,75 +143,22 @@ fn read_requirements(
         .rsplit_once('/')
         .map(|(d, _)| d.to_string())
         .unwrap_or_default();
-    let mut logical = String::new();
-    let mut start = 0;
-    for (i, raw) in text.lines().enumerate() {
-        if logical.is_empty() {
-            start = i + 1;
-        }
-        let line = raw.split(" #").next().unwrap_or("");
-        if let Some(cont) = line.trim_end().strip_suffix('\\') {
-            logical.push_str(cont);
-            logical.push(' ');
-            continue;
-        }
-        logical.push_str(line);
-        let entry = std::mem::take(&mut logical);
-        let entry = entry.trim();
-        if entry.is_empty() || entry.starts_with('#') {
-            continue;
-        }
-        let include = entry
-            .strip_prefix("-r ")
-            .or_else(|| entry.strip_prefix("--requirement "))
-            .or_else(|| entry.strip_prefix("--requirement="))
-            .or_else(|| entry.strip_prefix("-r"));
-        if let Some(target) = include {
-            let target = target.trim();
-            let joined = if dir.is_empty() {
-                target.to_string()
-            } else {
-                format!("{dir}/{target}")
-            };
-            let joined = tidy(&joined);
-            read_requirements(root, &joined, out, seen, local)?;
-            continue;
-        }
-        let editable = entry
-            .strip_prefix("-e ")
-            .or_else(|| entry.strip_prefix("--editable "))
-            .or_else(|| entry.strip_prefix("--editable="))
-            .map(str::trim);
-        let target = editable.unwrap_or(entry);
-        if target == "." || target.starts_with("./") || target.starts_with("../") {
-            local.push(format!("{rel}:{start} `{entry}`"));
-            continue;
-        }
-        if entry.starts_with('-') {
-            continue;
-        }
-        // `name==1.0 --hash=sha256:...`: options after the requirement are not part of it.
-        let spec = entry.split(" --").next().unwrap_or(entry);
-        if let Some(d) = requirement(spec, rel, start) {
-            out.push(d);
+    for (start, entry) in requirements::entries(&text) {
+        match entry {
+            Entry::Include(target) => {
+                let joined = if dir.is_empty() {
+                    target
+                } else {
+                    format!("{dir}/{target}")
+                };
+                read_requirements(root, &tidy(&joined), out, seen, local)?;
+            }
+            Entry::Local(entry) => local.push(format!("{rel}:{start} `{entry}`")),
+            Entry::Requirement(spec) => out.extend(requirement(&spec, rel, start)),
+            Entry::Option => {}
         }
     }
     Ok(())
-}
-
-/// `requirements/../base.txt` → `base.txt`.
-fn tidy(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
 }
 
 fn evidence_of(d: &Dependency) -> Evidence {
@@ -614,21 +375,6 @@ pub fn installer(root: &Path, m: &Manifests) -> Finding<String> {
 }
 
 /// `3.12.4`, `python-3.12`, `3.12` → `3.12`.
-fn minor(version: &str) -> Option<String> {
-    let v = version
-        .trim()
-        .trim_start_matches("python-")
-        .trim_start_matches("cpython-");
-    let mut parts = v.split('.');
-    let major = parts.next()?.trim();
-    let minor: String = parts
-        .next()?
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    (major == "3" && !minor.is_empty()).then(|| format!("3.{minor}"))
-}
-
 /// Raises a version below the lowest supported (and lowers one above the highest), with a note.
 fn supported(version: String, evidence: Vec<Evidence>) -> Finding<String> {
     let n = |v: &str| v.trim_start_matches("3.").parse::<u32>().unwrap_or(0);
@@ -799,22 +545,6 @@ fn python_version_from(
     Finding::guess("3.13", vec![]).noted("nothing names a Python version: the default")
 }
 
-/// The `FROM` line of a Dockerfile's last stage, with its line.
-fn final_stage_from(text: &str) -> Option<(usize, String)> {
-    let mut last = None;
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line
-            .split_whitespace()
-            .next()
-            .is_some_and(|w| w.eq_ignore_ascii_case("FROM"))
-        {
-            last = Some((i + 1, line.to_string()));
-        }
-    }
-    last
-}
-
 /// Whether a PEP 440 specifier set allows some patch release of minor version `3.N`.
 fn allows(specs: &pep440_rs::VersionSpecifiers, minor: u32) -> bool {
     [0, 99].iter().any(|patch| {
@@ -859,45 +589,6 @@ fn from_allowed(
             ))
         }
     })
-}
-
-/// The Python versions a Poetry constraint allows (`^3.10`, `~3.11`, `>=3.9,<3.13`, `3.12.*`,
-/// `^3.9 || ^3.11`), as PEP 440 specifier sets, one per alternative.
-fn poetry_to_pep440(constraint: &str) -> Option<Vec<pep440_rs::VersionSpecifiers>> {
-    let mut alternatives = Vec::new();
-    for alternative in constraint.split("||").flat_map(|a| a.split('|')) {
-        let mut parts = Vec::new();
-        for piece in alternative.split([',', ' ']).map(str::trim) {
-            if piece.is_empty() || piece == "*" {
-                continue;
-            }
-            let release = |v: &str| -> Option<Vec<u32>> {
-                v.split('.').map(|p| p.parse::<u32>().ok()).collect()
-            };
-            if let Some(v) = piece.strip_prefix('^') {
-                let r = release(v)?;
-                parts.push(format!(">={v}"));
-                parts.push(format!("<{}", r.first()? + 1));
-            } else if let Some(v) = piece.strip_prefix('~').filter(|v| !v.starts_with('=')) {
-                let r = release(v)?;
-                parts.push(format!(">={v}"));
-                match r.as_slice() {
-                    [major] => parts.push(format!("<{}", major + 1)),
-                    [major, minor, ..] => parts.push(format!("<{major}.{}", minor + 1)),
-                    [] => return None,
-                }
-            } else if piece.starts_with(['<', '>', '=', '!', '~']) {
-                parts.push(piece.to_string());
-            } else if piece.ends_with(".*") {
-                parts.push(format!("=={piece}"));
-            } else {
-                release(piece)?;
-                parts.push(format!("=={piece}.*"));
-            }
-        }
-        alternatives.push(pep440_rs::VersionSpecifiers::from_str(&parts.join(",")).ok()?);
-    }
-    Some(alternatives)
 }
 
 /// Package mode: a pyproject with a `[build-system]` whose packages exist builds a wheel;
@@ -1151,22 +842,8 @@ pub fn image_env(root: &Path, name: &str) -> Option<(String, Evidence)> {
         .into_iter()
         .rev()
         .find_map(|(line, instruction)| {
-            let (keyword, rest) = instruction.split_once(char::is_whitespace)?;
-            if !keyword.eq_ignore_ascii_case("ENV") {
-                return None;
-            }
-            let words = shlex::split(rest.trim())?;
-            let value = if words.first().is_some_and(|w| w.contains('=')) {
-                words
-                    .iter()
-                    .find_map(|w| w.strip_prefix(name)?.strip_prefix('=').map(str::to_string))
-            } else {
-                (words.first().map(String::as_str) == Some(name)).then(|| words[1..].join(" "))
-            }?;
-            Some((
-                value,
-                Evidence::at("Dockerfile", Some(line), instruction.clone()),
-            ))
+            let value = env_value(&instruction, name)?;
+            Some((value, Evidence::at("Dockerfile", Some(line), instruction)))
         })
 }
 
@@ -1263,16 +940,7 @@ pub fn port(root: &Path) -> Finding<u16> {
             "Procfile",
             (|l: &str| bind_port(l)) as fn(&str) -> Option<u16>,
         ),
-        ("Dockerfile", |l: &str| {
-            l.trim()
-                .strip_prefix("EXPOSE ")?
-                .split_whitespace()
-                .next()?
-                .split('/')
-                .next()?
-                .parse()
-                .ok()
-        }),
+        ("Dockerfile", |l: &str| exposed_port(l)),
     ] {
         if let Ok(Some(text)) = read_optional(&root.join(file)) {
             let lines: Vec<(usize, String)> = if file == "Dockerfile" {
@@ -1340,59 +1008,6 @@ fn backend_refused(
                 format!("{name} {pinned}"),
             )
         })
-    })
-}
-
-/// The instructions of a Dockerfile's last stage (what the image runs), each with the line it
-/// starts on: continuation lines joined, comments and blank lines left out.
-fn final_stage(text: &str) -> Vec<(usize, String)> {
-    let mut instructions: Vec<(usize, String)> = Vec::new();
-    let mut open: Option<(usize, String)> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.starts_with('#') || (line.is_empty() && open.is_none()) {
-            continue;
-        }
-        let (body, continues) = match line.strip_suffix('\\') {
-            Some(body) => (body.trim_end(), true),
-            None => (line, false),
-        };
-        let (start, mut joined) = open.take().unwrap_or((i + 1, String::new()));
-        if !joined.is_empty() && !body.is_empty() {
-            joined.push(' ');
-        }
-        joined.push_str(body);
-        if continues {
-            open = Some((start, joined));
-        } else if !joined.is_empty() {
-            instructions.push((start, joined));
-        }
-    }
-    if let Some(last) = open {
-        instructions.push(last);
-    }
-    let from = instructions
-        .iter()
-        .rposition(|(_, i)| i.to_ascii_uppercase().starts_with("FROM "))
-        .map_or(0, |p| p + 1);
-    instructions.split_off(from)
-}
-
-/// `--bind 0.0.0.0:5000`, `-b :5000`, `--port 5000`.
-fn bind_port(line: &str) -> Option<u16> {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    words.iter().enumerate().find_map(|(i, w)| {
-        let value = if let Some(v) = w
-            .strip_prefix("--bind=")
-            .or_else(|| w.strip_prefix("--port="))
-        {
-            v
-        } else if matches!(*w, "--bind" | "-b" | "--port" | "-p") {
-            words.get(i + 1)?
-        } else {
-            return None;
-        };
-        value.rsplit(':').next()?.parse().ok()
     })
 }
 

@@ -10,11 +10,9 @@
 
 mod code;
 mod deps;
-mod environ;
+mod parse;
 pub(crate) use deps::project_name;
 mod scan;
-mod start;
-mod writes;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //! The parsing here is pure: text in, facts out. Shell words are split with `shlex`, a
 //! Dockerfile's exec form (`["gunicorn", "app:app"]`) is read as the JSON array it is.
 
-use super::Evidence;
+use crate::detect::Evidence;
 
 /// Servers whose command line names a `module:attribute` to serve.
 const SERVERS: [&str; 6] = [
