@@ -33,7 +33,7 @@ const CONSTRUCTORS: [(&str, &str); 8] = [
 ];
 
 /// Words that pick a file for parsing.
-const MARKERS: [&str; 23] = [
+const MARKERS: [&str; 26] = [
     "Flask",
     "FastAPI",
     "Starlette",
@@ -50,6 +50,9 @@ const MARKERS: [&str; 23] = [
     "APIRouter",
     "environ[",
     "environ.Env",
+    "import env",
+    "environ.get(",
+    "getenv(",
     "BaseSettings",
     "DEBUG",
     "import *",
@@ -532,10 +535,11 @@ impl File<'_> {
                 | "DEBUG"
                 | "SECRET_KEY"
                 | "ALLOWED_HOSTS"
+                | "SECURE_SSL_REDIRECT"
         ) && let Some(value) = self.string(right).or_else(|| {
             matches!(
                 name.as_str(),
-                "STATIC_ROOT" | "DEBUG" | "SECRET_KEY" | "ALLOWED_HOSTS"
+                "STATIC_ROOT" | "DEBUG" | "SECRET_KEY" | "ALLOWED_HOSTS" | "SECURE_SSL_REDIRECT"
             )
             .then(|| self.text(right))
         }) {
@@ -1093,7 +1097,7 @@ pub fn entry_point(
             Finding::none()
                 .noted(format!(
                     "the app factory `{}` takes {} without a default, so the server cannot call \
-                     it bare; give `--app MODULE:ATTRIBUTE` naming a module-level app (e.g. a \
+                     it bare; give `--set app=MODULE:ATTRIBUTE` naming a module-level app (e.g. a \
                      `wsgi.py` with `app = {}(...)`)",
                     factory.attr,
                     factory
@@ -1132,7 +1136,7 @@ pub fn entry_point(
     match candidates.as_slice() {
         [] => (
             Finding::none().noted(format!(
-                "no {} app object or factory found in the code; give `--app MODULE:ATTRIBUTE`",
+                "no {} app object or factory found in the code; give `--set app=MODULE:ATTRIBUTE`",
                 if framework_name.is_empty() {
                     "web"
                 } else {
@@ -1156,7 +1160,7 @@ pub fn entry_point(
             let refs: Vec<String> = many.iter().map(|a| reference(a).0).collect();
             (
                 Finding::ambiguous(refs, many.iter().map(|a| evidence(a)).collect())
-                    .noted("more than one app in the code: give `--app MODULE:ATTRIBUTE`"),
+                    .noted("more than one app in the code: give `--set app=MODULE:ATTRIBUTE`"),
                 source_root_finding(reference(many[0]).1, &many[0].file),
                 None,
             )
@@ -1446,24 +1450,35 @@ fn star_target(rel: &str, module: &str) -> Option<(String, bool)> {
 
 /// Whether the settings module `module` (through what it star-imports) sets `name`.
 pub fn settings_define(code: &Code, source_root: &str, module: &str, name: &str) -> bool {
+    settings_value(code, source_root, module, name).is_some()
+}
+
+/// Where the settings module `module`, or a module it star-imports, sets `name`: the file, line
+/// and value as written (the module's own assignment first).
+pub fn settings_value(
+    code: &Code,
+    source_root: &str,
+    module: &str,
+    name: &str,
+) -> Option<(String, usize, String)> {
     let prefix = if source_root.is_empty() {
         String::new()
     } else {
         format!("{source_root}/")
     };
     let base = format!("{prefix}{}", module.replace('.', "/"));
-    let mut open = vec![format!("{base}.py"), format!("{base}/__init__.py")];
+    let mut open = vec![format!("{base}/__init__.py"), format!("{base}.py")];
     let mut seen = Vec::new();
     while let Some(file) = open.pop() {
         if seen.contains(&file) || seen.len() > 32 {
             continue;
         }
-        if code
+        if let Some((f, l, _, v)) = code
             .django
             .iter()
-            .any(|(f, _, n, _)| *f == file && n == name)
+            .find(|(f, _, n, _)| *f == file && n == name)
         {
-            return true;
+            return Some((f.clone(), *l, v.clone()));
         }
         // An absolute star import names the module from the source root.
         open.extend(code.star_imports.iter().filter(|(f, _, _)| *f == file).map(
@@ -1477,7 +1492,7 @@ pub fn settings_define(code: &Code, source_root: &str, module: &str, name: &str)
         ));
         seen.push(file);
     }
-    false
+    None
 }
 
 /// Where the settings module `module` (or a module it is in) sets `DEBUG = True`.

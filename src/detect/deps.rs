@@ -36,6 +36,8 @@ pub struct Manifests {
     pub requirements_closure: Vec<String>,
     /// Requirements that install a local folder (`-e .`, `./lib`): `file:line text`.
     pub local_installs: Vec<String>,
+    /// Lines of the installed requirements that are no requirement pip can read.
+    pub unreadable: Vec<String>,
 }
 
 impl Manifests {
@@ -76,7 +78,14 @@ pub fn read(root: &Path, tree: &Tree) -> Result<Manifests> {
     for rel in &tree.requirement_files {
         if rel.ends_with(".txt") {
             m.requirements_txt |= rel == "requirements.txt" || rel.starts_with("requirements/");
-            read_requirements(root, rel, &mut m.dependencies, &mut seen, &mut Vec::new())?;
+            read_requirements(
+                root,
+                rel,
+                &mut m.dependencies,
+                &mut seen,
+                &mut Vec::new(),
+                &mut Vec::new(),
+            )?;
         }
     }
     let mut included = BTreeSet::new();
@@ -86,6 +95,7 @@ pub fn read(root: &Path, tree: &Tree) -> Result<Manifests> {
         &mut Vec::new(),
         &mut included,
         &mut m.local_installs,
+        &mut m.unreadable,
     )?;
     m.requirements_closure = included
         .into_iter()
@@ -132,6 +142,7 @@ fn read_requirements(
     out: &mut Vec<Dependency>,
     seen: &mut BTreeSet<String>,
     local: &mut Vec<String>,
+    unreadable: &mut Vec<String>,
 ) -> Result<()> {
     if !seen.insert(rel.to_string()) {
         return Ok(());
@@ -151,10 +162,17 @@ fn read_requirements(
                 } else {
                     format!("{dir}/{target}")
                 };
-                read_requirements(root, &tidy(&joined), out, seen, local)?;
+                read_requirements(root, &tidy(&joined), out, seen, local, unreadable)?;
             }
             Entry::Local(entry) => local.push(format!("{rel}:{start} `{entry}`")),
-            Entry::Requirement(spec) => out.extend(requirement(&spec, rel, start)),
+            Entry::Requirement(spec) => match requirement(&spec, rel, start) {
+                Some(d) => out.push(d),
+                // A URL or VCS reference is pip's to read; anything else fails the install.
+                None if !spec.contains("://") && !spec.contains('@') => {
+                    unreadable.push(format!("{rel}:{start} `{spec}`"));
+                }
+                None => {}
+            },
             Entry::Option => {}
         }
     }
@@ -1164,19 +1182,55 @@ fn is_below(version: &str, floor: &str) -> bool {
     }
 }
 
-/// Whether specifiers such as `>=0.20,<0.30` allow no version at or above `floor`.
+/// Whether specifiers such as `>=0.20,<0.30` (or Poetry's `^0.27.0`) allow no version at or
+/// above `floor`.
 fn caps_below(specifiers: &str, floor: &str) -> bool {
-    let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(specifiers.trim()) else {
-        return false;
-    };
     let Ok(floor) = pep440_rs::Version::from_str(floor) else {
         return false;
     };
-    specs.iter().any(|s| {
-        matches!(
-            s.operator(),
-            pep440_rs::Operator::LessThan | pep440_rs::Operator::LessThanEqual
-        ) && *s.version() <= floor
+    let caps = |specs: &pep440_rs::VersionSpecifiers| {
+        specs.iter().any(|s| {
+            matches!(
+                s.operator(),
+                pep440_rs::Operator::LessThan | pep440_rs::Operator::LessThanEqual
+            ) && *s.version() <= floor
+                || s.operator() == &pep440_rs::Operator::Equal && *s.version() < floor
+        })
+    };
+    match pep440_rs::VersionSpecifiers::from_str(specifiers.trim()) {
+        Ok(specs) => caps(&specs),
+        Err(_) => poetry_to_pep440(specifiers.trim())
+            .is_some_and(|alternatives| !alternatives.is_empty() && alternatives.iter().all(caps)),
+    }
+}
+
+/// The first gunicorn release that does not import `pkg_resources` (setuptools), which the
+/// image's virtualenv does not have.
+const GUNICORN_WITHOUT_SETUPTOOLS: &str = "21.0.0";
+
+/// A gunicorn the project pins (or locks) before 21, whose workers fail to boot without
+/// setuptools: the warning, with the line.
+pub fn old_gunicorn(m: &Manifests) -> Option<String> {
+    let dep = m.has("gunicorn")?;
+    let version = m.locked.get("gunicorn").cloned().or_else(|| {
+        dep.specifiers
+            .trim()
+            .strip_prefix("==")
+            .map(|v| v.trim().to_string())
+    });
+    let old = match &version {
+        Some(v) => is_below(v, GUNICORN_WITHOUT_SETUPTOOLS),
+        None => caps_below(&dep.specifiers, GUNICORN_WITHOUT_SETUPTOOLS),
+    };
+    old.then(|| {
+        format!(
+            "{}:{} pins gunicorn {}, which imports pkg_resources (setuptools) at start; the \
+             image's virtualenv has no setuptools, so its workers would fail to boot; help: \
+             upgrade gunicorn to 23 or later (`gunicorn>=23`)",
+            dep.file,
+            dep.line,
+            version.unwrap_or_else(|| dep.specifiers.clone())
+        )
     })
 }
 
@@ -1192,4 +1246,22 @@ pub(crate) fn project_name(text: &str) -> Option<String> {
         })
         .and_then(|n| n.as_str())
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{caps_below, is_below};
+
+    #[test]
+    fn caps_read_pep440_and_poetry_constraints() {
+        assert!(caps_below(">=0.20,<0.30", "0.36.0"));
+        assert!(!caps_below(">=0.20", "0.36.0"));
+        assert!(caps_below("^0.27.0", "0.36.0"));
+        assert!(!caps_below("^0.40", "0.36.0"));
+        assert!(caps_below("~0.27", "0.36.0"));
+        assert!(!caps_below("*", "0.36.0"));
+        assert!(is_below("20.1.0", "21.0.0"));
+        assert!(!is_below("23.0.0", "21.0.0"));
+        assert!(!is_below("not a version", "21.0.0"));
+    }
 }

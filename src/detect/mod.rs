@@ -480,11 +480,30 @@ pub fn detect(root: &Path) -> Result<Detection> {
         None
     };
     let collectstatic = django_settings.as_ref().map(|_| code::collectstatic(&code));
+    let mut health_path = code::health_route(&code, framework.text(), &source_root_text);
+    // Django redirecting plain HTTP to HTTPS answers the smoke test's request with a 301: a
+    // route cannot be checked for a 2xx there, only liveness.
+    if let Some(module) = django_settings.as_ref().and_then(Finding::text)
+        && let Some((file, line, value)) =
+            code::settings_value(&code, &source_root_text, module, "SECURE_SSL_REDIRECT")
+        && value != "False"
+        && health_path.value.is_some()
+    {
+        health_path = Finding::none()
+            .noted(format!(
+                "the settings redirect plain HTTP to HTTPS (SECURE_SSL_REDIRECT), so every \
+                 page answers the health check with a redirect: the check accepts any HTTP \
+                 answer below 500 (liveness); `{}` is the route a check behind your TLS proxy \
+                 could use",
+                health_path.text().unwrap_or_default()
+            ))
+            .with_evidence(vec![Evidence::at(file, Some(line), value)]);
+    }
     let mut findings = Findings {
         copy: scan::copy_roots(&tree, &source_root_text),
         start_hints: deps::start_hints(root, &manifests),
         port: deps::port(root),
-        health_path: code::health_route(&code, framework.text(), &source_root_text),
+        health_path,
         app,
         asgi_worker,
         build_packages,
@@ -505,6 +524,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
     };
     quote_code(root, &mut findings);
     let mut warnings = scan::gitignore_warnings(root);
+    warnings.extend(deps::old_gunicorn(&manifests).map(Warning::other));
     if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
         && !code::settings_define(&code, &source_root_text, module, "SECRET_KEY")
     {
@@ -560,6 +580,12 @@ pub fn detect(root: &Path) -> Result<Detection> {
             .into_iter()
             .map(Warning::other),
     );
+    for line in &manifests.unreadable {
+        warnings.push(Warning::other(format!(
+            "{line} is not a requirement pip can read: the image's install fails on it; help: \
+             fix the line (`name==version`) or remove it"
+        )));
+    }
     for local in &manifests.local_installs {
         warnings.push(Warning::other(format!(
             "{local} installs a folder of the repository: the image installs the \

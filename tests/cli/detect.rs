@@ -1025,3 +1025,30 @@ fn a_redirect_is_not_a_health_route_and_djangos_admin_login_is_preferred() {
     let json = detect_json(dir.path());
     assert_eq!(summary(&json, "health_path"), "between null (guess)");
 }
+
+#[test]
+fn a_requirements_line_pip_cannot_read_is_a_warning_and_urls_are_not() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "requirements.txt",
+                "flask==3.1.3\nthis is !! garbage\ngit+https://example.invalid/x.git\nlib @ https://example.invalid/lib.whl\n",
+            ),
+            ("app.py", "from flask import Flask\n\napp = Flask(__name__)\n"),
+        ],
+    );
+    let json = detect_json(dir.path());
+    let warnings: Vec<String> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("requirements.txt:2 `this is !! garbage` is not a requirement"),
+        "{warnings:?}"
+    );
+}

@@ -125,9 +125,15 @@ impl Source<'_> {
     /// Whether the read of `name` at `node` runs only when the variable is set, or its
     /// absence is caught.
     fn guarded(&self, node: Node, name: &str) -> bool {
+        // A condition on the variable, or on the environment at all (`if "TOKEN" in
+        // os.environ:` around the reads of a feature's other settings): the block runs only
+        // where that is configured.
         let mentions = |n: Node| {
             let t = self.text(n);
-            t.contains(&format!("\"{name}\"")) || t.contains(&format!("'{name}'"))
+            t.contains(&format!("\"{name}\""))
+                || t.contains(&format!("'{name}'"))
+                || t.contains("environ")
+                || t.contains("getenv")
         };
         let mut child = node;
         let mut up = node.parent();
@@ -199,6 +205,25 @@ pub fn reads(root: Node, src: &[u8]) -> (Vec<Read>, Vec<SettingsClass>) {
     let mut env_objects: Vec<String> = Vec::new();
     let mut scheme_defaults: Vec<String> = Vec::new();
     walk(root, &mut |node| {
+        // `from config.env import env`: django-environ's object, made in another module.
+        if node.kind() == "import_from_statement" {
+            let mut cursor = node.walk();
+            for name in node.children_by_field_name("name", &mut cursor) {
+                let bound = match name.kind() {
+                    "aliased_import" => name.child_by_field_name("alias").map(|a| s.text(a)),
+                    _ => Some(s.text(name)),
+                };
+                let original = match name.kind() {
+                    "aliased_import" => name.child_by_field_name("name").map(|a| s.text(a)),
+                    _ => Some(s.text(name)),
+                };
+                if original.as_deref() == Some("env")
+                    && let Some(bound) = bound
+                {
+                    env_objects.push(bound);
+                }
+            }
+        }
         if node.kind() == "assignment"
             && let (Some(left), Some(right)) = (
                 node.child_by_field_name("left"),
@@ -247,10 +272,39 @@ pub fn reads(root: Node, src: &[u8]) -> (Vec<Read>, Vec<SettingsClass>) {
                 push(node, name, Via::Environ);
             }
         }
-        "call" if !env_objects.is_empty() => {
+        "call" => {
             let Some(function) = node.child_by_field_name("function") else {
                 return;
             };
+            // `os.environ.get("X").split(",")`, `int(os.getenv("X"))`: None when unset, so
+            // the line fails on import.
+            if matches!(
+                s.text(function).as_str(),
+                "os.environ.get" | "environ.get" | "os.getenv" | "getenv"
+            ) {
+                let (positional, keywords) = s.arguments(node);
+                let used = node.parent().is_some_and(|p| {
+                    p.kind() == "attribute" && p.child_by_field_name("object") == Some(node)
+                        || p.kind() == "argument_list"
+                            && p.parent().is_some_and(|c| {
+                                c.kind() == "call"
+                                    && c.child_by_field_name("function").is_some_and(|f| {
+                                        matches!(s.text(f).as_str(), "int" | "float")
+                                    })
+                            })
+                });
+                if used
+                    && positional.len() == 1
+                    && keywords.is_empty()
+                    && let Some(name) = s.string(positional[0])
+                {
+                    push(node, name, Via::Environ);
+                }
+                return;
+            }
+            if env_objects.is_empty() {
+                return;
+            }
             let (positional, keywords) = s.arguments(node);
             let has_default = keywords.iter().any(|(k, _)| k == "default");
             let first = positional.first().and_then(|a| s.string(*a));
@@ -400,15 +454,22 @@ except ValueError:
 if os.environ.get("G"):
     G = os.environ["G"]
 H = os.environ.get("H")
+HOSTS = os.environ.get("HOSTS").split(" ")
+PORT = int(os.getenv("PORT_NUMBER"))
+SAFE = os.environ.get("SAFE", "").split(" ")
 os.environ["I"] = "set"
-if "OTHER" in os.environ:
+if "OTHER" in os.environ or "ALSO" in os.environ:
     J = os.environ["J"]
+if DEBUG:
+    K = os.environ["K"]
 "#;
-        assert_eq!(names(src), ["A", "F", "J"]);
+        assert_eq!(names(src), ["A", "F", "HOSTS", "PORT_NUMBER", "K"]);
     }
 
     #[test]
     fn django_environ_reads_without_a_default_are_requirements() {
+        let imported = "from config.env import env\nSECRET_KEY = env(\"SECRET_KEY\")\n";
+        assert_eq!(names(imported), ["SECRET_KEY"]);
         let src = r#"
 import environ
 env = environ.Env(DEBUG=(bool, False), ALLOWED=(list, []))

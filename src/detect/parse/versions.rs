@@ -34,9 +34,13 @@ pub fn poetry_to_pep440(constraint: &str) -> Option<Vec<pep440_rs::VersionSpecif
                 v.split('.').map(|p| p.parse::<u32>().ok()).collect()
             };
             if let Some(v) = piece.strip_prefix('^') {
+                // The leftmost non-zero part may not change: `^3.10` < 4, `^0.27.0` < 0.28.
                 let r = release(v)?;
+                let at = r.iter().position(|p| *p != 0).unwrap_or(r.len() - 1);
+                let mut upper: Vec<String> = r[..at].iter().map(u32::to_string).collect();
+                upper.push((r.get(at)? + 1).to_string());
                 parts.push(format!(">={v}"));
-                parts.push(format!("<{}", r.first()? + 1));
+                parts.push(format!("<{}", upper.join(".")));
             } else if let Some(v) = piece.strip_prefix('~').filter(|v| !v.starts_with('=')) {
                 let r = release(v)?;
                 parts.push(format!(">={v}"));
@@ -89,6 +93,7 @@ mod tests {
         assert!(allows("^3.8 || ^3.11", "3.12.0"));
         assert!(allows(">=3.9,<3.13", "3.12.5") && !allows(">=3.9,<3.13", "3.13.0"));
         assert!(allows("3.12.*", "3.12.3") && !allows("3.12", "3.13.0"));
+        assert!(allows("^0.27.0", "0.27.5") && !allows("^0.27.0", "0.28.0"));
         assert!(poetry_to_pep440("^three").is_none());
     }
 }
