@@ -205,6 +205,23 @@ pub(crate) fn check_against_the_code(
              manifest first; nothing was written",
         ));
     }
+    let python = &detection.findings.python_version;
+    if python.value.is_none() && !given("python_version") {
+        let pins: Vec<String> = python.evidence.iter().map(|e| e.says.clone()).collect();
+        return Err(bad_input(
+            format!(
+                "{}: {}",
+                python
+                    .note
+                    .as_deref()
+                    .unwrap_or("no supported Python fits the lock"),
+                pins.join("; ")
+            ),
+            "upgrade those packages (`uv lock --upgrade-package NAME`, `poetry update NAME`, \
+             `pdm update NAME`) so they have wheels for a supported Python, or give one with \
+             `--set python_version=3.N` if they build from source there; nothing was written",
+        ));
+    }
     if let Some(ws) = &detection.findings.workspace {
         let at = ws
             .evidence

@@ -19,6 +19,7 @@ pub use super::parse::requirements::Dependency;
 use super::parse::requirements::{self, Entry, requirement, tidy};
 use super::parse::start::{self, Target};
 use super::parse::versions::{minor, poetry_to_pep440};
+use super::parse::wheels;
 use super::scan::Tree;
 use super::{Evidence, Finding, ListFinding, SUPPORTED_PYTHON, join, line_of, read_optional};
 
@@ -31,6 +32,8 @@ pub struct Manifests {
     pub locks: Vec<&'static str>,
     /// Versions the lock files pin, by normalised name.
     pub locked: BTreeMap<String, String>,
+    /// The wheel files each lock lists for the packages it pins, with the lock's name.
+    pub lock_wheels: Vec<(&'static str, manifests::LockedWheels)>,
     pub requirements_txt: bool,
     /// requirements.txt and the files it includes (`-r`), which an image build copies.
     pub requirements_closure: Vec<String>,
@@ -118,6 +121,11 @@ pub fn read(root: &Path, tree: &Tree) -> Result<Manifests> {
             for (name, version) in manifests::toml_lock_versions(&text) {
                 m.locked.entry(name).or_insert(version);
             }
+            m.lock_wheels.extend(
+                manifests::toml_lock_wheels(&text)
+                    .into_iter()
+                    .map(|w| (lock, w)),
+            );
         }
     }
     if let Some(text) = read_optional(&root.join("Pipfile.lock"))? {
@@ -415,7 +423,7 @@ type VersionPick = dyn Fn(&str) -> Option<String>;
 /// `python` dependency) allows, then the default.
 pub fn python_version(root: &Path, m: &Manifests) -> Finding<String> {
     let mut ignored = Vec::new();
-    let found = python_version_from(root, m, &mut ignored);
+    let found = wheels_fit(m, python_version_from(root, m, &mut ignored));
     match (ignored.is_empty(), found.note.clone()) {
         (true, _) => found,
         (false, note) => {
@@ -561,6 +569,85 @@ fn python_version_from(
         return supported(version, vec![Evidence::at("Dockerfile", Some(line), from)]);
     }
     Finding::guess("3.13", vec![]).noted("nothing names a Python version: the default")
+}
+
+/// The Python the lock's binary wheels install on: when the version found has no wheel for a
+/// locked package that ships only version-specific ones (`greenlet 1.1.2`: cp36 to cp310), the
+/// newest supported version every such package has a wheel for, the pins that ruled out the
+/// others as evidence; none when no supported version fits (init then refuses).
+fn wheels_fit(m: &Manifests, found: Finding<String>) -> Finding<String> {
+    let supported: Vec<u32> = SUPPORTED_PYTHON
+        .iter()
+        .filter_map(|v| v.strip_prefix("3.")?.parse().ok())
+        .filter(|minor| {
+            m.pyproject
+                .as_ref()
+                .and_then(|p| p.file.project.as_ref()?.requires_python.as_ref())
+                .and_then(|r| pep440_rs::VersionSpecifiers::from_str(r.get_ref()).ok())
+                .is_none_or(|specs| allows(&specs, *minor))
+        })
+        .collect();
+    let mut fit = supported.clone();
+    let mut ruling = Vec::new();
+    for (lock, package) in &m.lock_wheels {
+        let tags: Vec<wheels::Fits> = package
+            .wheels
+            .iter()
+            .filter_map(|w| wheels::fits(w))
+            .collect();
+        // Pure Python, or no Linux wheel at all (built from source there whatever the
+        // version, with the build packages): no version is ruled out.
+        if tags.contains(&wheels::Fits::Any) || tags.iter().all(|t| *t == wheels::Fits::Elsewhere) {
+            continue;
+        }
+        let allowed: Vec<u32> = supported
+            .iter()
+            .copied()
+            .filter(|minor| tags.iter().any(|t| t.allows(*minor)))
+            .collect();
+        if allowed.len() < supported.len() {
+            fit.retain(|minor| allowed.contains(minor));
+            ruling.push(Evidence::at(
+                *lock,
+                None,
+                format!(
+                    "{} {}: Linux wheels for Python {} only",
+                    package.name,
+                    package.version,
+                    (6..=20)
+                        .filter(|minor| tags.iter().any(|t| t.allows(*minor)))
+                        .map(|m| format!("3.{m}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    let current = found
+        .text()
+        .and_then(|v| v.strip_prefix("3.")?.parse::<u32>().ok());
+    if ruling.is_empty() || current.is_some_and(|c| fit.contains(&c)) {
+        return found;
+    }
+    let Some(newest) = fit.iter().max() else {
+        return Finding::none()
+            .noted(format!(
+                "no supported Python ({}) installs every locked package from a wheel: the build \
+                 would compile them from source and fail; upgrade the pins named here and lock \
+                 again",
+                SUPPORTED_PYTHON.join(", ")
+            ))
+            .with_evidence(ruling);
+    };
+    let mut evidence = found.evidence.clone();
+    evidence.extend(ruling);
+    Finding::certain(format!("3.{newest}"), evidence).noted(format!(
+        "{} has no wheel of a locked package: Python 3.{newest} is the newest on which the lock \
+         installs from wheels",
+        found
+            .text()
+            .map_or("the default".to_string(), |v| format!("Python {v}"))
+    ))
 }
 
 /// Whether a PEP 440 specifier set allows some patch release of minor version `3.N`.

@@ -1036,7 +1036,10 @@ fn a_requirements_line_pip_cannot_read_is_a_warning_and_urls_are_not() {
                 "requirements.txt",
                 "flask==3.1.3\nthis is !! garbage\ngit+https://example.invalid/x.git\nlib @ https://example.invalid/lib.whl\n",
             ),
-            ("app.py", "from flask import Flask\n\napp = Flask(__name__)\n"),
+            (
+                "app.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
         ],
     );
     let json = detect_json(dir.path());

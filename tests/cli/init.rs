@@ -1052,3 +1052,37 @@ fn init_in_a_uv_workspace_member_refuses_naming_the_workspace_and_writes_nothing
     );
     assert_eq!(read_tree(&root), before, "nothing written");
 }
+
+#[test]
+fn init_refuses_a_lock_whose_wheels_fit_no_supported_python_and_picks_one_that_fits() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "poetry-lock-without-wheels");
+    let before = read_tree(&root);
+    let out = run(&root, &["init", "-y", "--no-lock"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("greenlet 1.1.2: Linux wheels for Python 3.6, 3.9, 3.10 only")
+            && err.contains("poetry update NAME"),
+        "{err}"
+    );
+    assert_eq!(read_tree(&root), before, "nothing written");
+    // Given a Python explicitly, the user takes the build from source on themselves.
+    let out = run(
+        &root,
+        &["init", "-y", "--no-lock", "--set", "python_version=3.11"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "uv-lock-wheels-to-3-12");
+    let out = run(&root, &["init", "-y", "--no-lock"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    assert!(
+        record.contains("python_version: '3.12'")
+            || record.contains("python_version: \"3.12\"")
+            || record.contains("python_version: 3.12"),
+        "{record}"
+    );
+}

@@ -97,6 +97,51 @@ struct TomlLock {
 struct LockedPackage {
     name: String,
     version: Option<String>,
+    /// Poetry and PDM: `files = [{file = "x-1.0-py3-none-any.whl", hash = ...}]`.
+    #[serde(default)]
+    files: Vec<LockedFile>,
+    /// uv: `wheels = [{url = ".../x-1.0-py3-none-any.whl", hash = ...}]`.
+    #[serde(default)]
+    wheels: Vec<LockedFile>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LockedFile {
+    file: Option<String>,
+    url: Option<String>,
+}
+
+/// A package a lock pins, with the wheel files it lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedWheels {
+    pub name: String,
+    pub version: String,
+    /// File names (`greenlet-3.0.1-cp312-cp312-manylinux_2_17_x86_64.whl`).
+    pub wheels: Vec<String>,
+}
+
+/// The wheels a uv, Poetry or PDM lock lists for each package it pins.
+pub fn toml_lock_wheels(text: &str) -> Vec<LockedWheels> {
+    let file: TomlLock = toml::from_str(text).unwrap_or_default();
+    file.package
+        .into_iter()
+        .filter_map(|p| {
+            let wheels = p
+                .files
+                .iter()
+                .chain(&p.wheels)
+                .filter_map(|f| f.file.as_deref().or(f.url.as_deref()))
+                .filter_map(|f| f.rsplit('/').next())
+                .filter(|f| f.ends_with(".whl"))
+                .map(str::to_string)
+                .collect();
+            Some(LockedWheels {
+                name: normalise(&p.name),
+                version: p.version?,
+                wheels,
+            })
+        })
+        .collect()
 }
 
 impl PyprojectFile {
@@ -236,6 +281,20 @@ mod tests {
         assert_eq!(pins.get("flask").map(String::as_str), Some("3.1.3"));
         assert_eq!(pins.len(), 1);
         assert!(toml_lock_versions("not toml [").is_empty());
+        let poetry = "[[package]]\nname = \"greenlet\"\nversion = \"1.1.2\"\nfiles = [\n  {file = \"greenlet-1.1.2-cp310-cp310-manylinux2010_x86_64.whl\", hash = \"sha256:0\"},\n  {file = \"greenlet-1.1.2.tar.gz\", hash = \"sha256:1\"},\n]\n";
+        assert_eq!(
+            toml_lock_wheels(poetry),
+            [LockedWheels {
+                name: "greenlet".into(),
+                version: "1.1.2".into(),
+                wheels: vec!["greenlet-1.1.2-cp310-cp310-manylinux2010_x86_64.whl".into()],
+            }]
+        );
+        let uv = "[[package]]\nname = \"Flask\"\nversion = \"3.1.3\"\nwheels = [{ url = \"https://files.example.invalid/f/flask-3.1.3-py3-none-any.whl\", hash = \"sha256:2\" }]\n";
+        assert_eq!(
+            toml_lock_wheels(uv)[0].wheels,
+            ["flask-3.1.3-py3-none-any.whl"]
+        );
         let json = r#"{"default": {"Django": {"version": "==5.2.19"}}, "develop": {}}"#;
         assert_eq!(
             pipfile_lock_versions(json)

@@ -7,4 +7,5 @@ pub mod manifests;
 pub mod requirements;
 pub mod start;
 pub mod versions;
+pub mod wheels;
 pub mod writes;
