@@ -43,6 +43,96 @@ pub(crate) const ANSWERED: [&str; 17] = [
     "require_hashes",
 ];
 
+/// The detected Python, checked against the package index for the requirements' exact pins
+/// (pip and pip-tools; a lock's wheels are checked by detection itself): when a pin has no
+/// wheel for it, the newest supported Python every pin has one for, the pins as evidence; no
+/// Python when none fits (init then refuses). Where the index cannot be asked, a note says so
+/// and the version stands.
+pub(crate) fn fit_python_to_the_index(detection: &mut Detection) -> Vec<String> {
+    let findings = &mut detection.findings;
+    if !matches!(findings.installer.text(), Some("pip" | "pip-tools")) || detection.pins.is_empty()
+    {
+        return vec![];
+    }
+    let Some(current) = findings
+        .python_version
+        .text()
+        .and_then(|v| v.strip_prefix("3.")?.parse::<u32>().ok())
+    else {
+        return vec![];
+    };
+    let pins: Vec<String> = detection
+        .pins
+        .iter()
+        .map(|d| format!("{}{}", d.name, d.specifiers))
+        .collect();
+    let cache = crate::wheel_index::cache_dir();
+    let ask = |minor: u32| crate::wheel_index::installs(&pins, minor, cache.as_deref());
+    let missing = match ask(current) {
+        crate::wheel_index::Answer::Fits => return vec![],
+        crate::wheel_index::Answer::Unknown(why) => {
+            return vec![format!(
+                "note: could not ask the package index whether the pinned requirements have \
+                 wheels for Python 3.{current} ({why}): Python 3.{current} stands; pins without \
+                 one are compiled from source in the build"
+            )];
+        }
+        crate::wheel_index::Answer::Missing(pins) => pins,
+    };
+    let evidence_of = |pins: &[String]| -> Vec<Evidence> {
+        pins.iter()
+            .filter_map(|pin| {
+                let name = pin
+                    .split("==")
+                    .next()?
+                    .trim()
+                    .to_ascii_lowercase()
+                    .replace('_', "-");
+                detection.pins.iter().find(|d| d.name == name)
+            })
+            .map(|d| Evidence::at(d.file.clone(), Some(d.line), d.written.clone()))
+            .collect()
+    };
+    let mut ruled_out = evidence_of(&missing);
+    let others: Vec<u32> = crate::detect::SUPPORTED_PYTHON
+        .iter()
+        .rev()
+        .filter_map(|v| v.strip_prefix("3.")?.parse().ok())
+        .filter(|m| *m != current)
+        .collect();
+    for minor in others {
+        match ask(minor) {
+            crate::wheel_index::Answer::Fits => {
+                let mut evidence = findings.python_version.evidence.clone();
+                evidence.extend(ruled_out);
+                findings.python_version =
+                    Finding::certain(format!("3.{minor}"), evidence).noted(format!(
+                        "{} have no wheel for Python 3.{current} on the package index: Python \
+                         3.{minor} is the newest every pinned requirement has one for",
+                        missing.join(", ")
+                    ));
+                return vec![];
+            }
+            crate::wheel_index::Answer::Missing(more) => {
+                for e in evidence_of(&more) {
+                    if !ruled_out.contains(&e) {
+                        ruled_out.push(e);
+                    }
+                }
+            }
+            crate::wheel_index::Answer::Unknown(_) => {}
+        }
+    }
+    findings.python_version = Finding::none()
+        .noted(format!(
+            "no supported Python ({}) has a wheel of every pinned requirement on the package \
+             index: the build would compile them from source and fail",
+            crate::detect::SUPPORTED_PYTHON.join(", ")
+        ))
+        .with_evidence(ruled_out);
+    vec![]
+}
+
 /// What a liveness check requests: a path no app routes.
 pub(crate) const LIVENESS_PATH: &str = "/pyscaffold-liveness";
 
@@ -207,7 +297,11 @@ pub(crate) fn check_against_the_code(
     }
     let python = &detection.findings.python_version;
     if python.value.is_none() && !given("python_version") {
-        let pins: Vec<String> = python.evidence.iter().map(|e| e.says.clone()).collect();
+        let pins: Vec<String> = python
+            .evidence
+            .iter()
+            .map(|e| format!("{} `{}`", e.location(), e.says))
+            .collect();
         return Err(bad_input(
             format!(
                 "{}: {}",
@@ -217,9 +311,10 @@ pub(crate) fn check_against_the_code(
                     .unwrap_or("no supported Python fits the lock"),
                 pins.join("; ")
             ),
-            "upgrade those packages (`uv lock --upgrade-package NAME`, `poetry update NAME`, \
-             `pdm update NAME`) so they have wheels for a supported Python, or give one with \
-             `--set python_version=3.N` if they build from source there; nothing was written",
+            "upgrade those packages (in requirements.txt, or `uv lock --upgrade-package NAME`, \
+             `poetry update NAME`, `pdm update NAME`) so they have wheels for a supported \
+             Python, or give one with `--set python_version=3.N` if they build from source \
+             there; nothing was written",
         ));
     }
     if let Some(ws) = &detection.findings.workspace {

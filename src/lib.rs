@@ -43,6 +43,7 @@ pub mod template_set;
 pub mod upgrade;
 pub mod validate;
 pub mod value;
+pub mod wheel_index;
 pub mod writer;
 pub mod yaml;
 

@@ -49,7 +49,14 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
              changes an answer; nothing was written",
         ));
     }
-    let detection = crate::detect::detect(&root)?;
+    let mut detection = crate::detect::detect(&root)?;
+    // The requirements' exact pins against the package index (`PYSCAFFOLD_NO_INDEX=1`: not
+    // asked, as on an air-gapped machine).
+    if std::env::var_os("PYSCAFFOLD_NO_INDEX").is_none_or(|v| v.is_empty()) {
+        for note in crate::adoption::fit_python_to_the_index(&mut detection) {
+            eprintln!("{note}");
+        }
+    }
     let version = builtin::latest()?;
     let packs = crate::pack::select(&args.answers.packs, args.answers.no_pack)?;
     let set = crate::pack::layered(&version, &packs)?;

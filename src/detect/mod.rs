@@ -354,6 +354,10 @@ pub struct Detection {
     /// Problems in the repository that would break a build, e.g. a `.gitignore` pattern that
     /// swallows a folder the packaging writes.
     pub warnings: Vec<Warning>,
+    /// The exact pins of the requirements files (`greenlet==3.0.1`), each with its line: what
+    /// `init` asks the package index about. Not part of the `--json` schema.
+    #[serde(skip)]
+    pub pins: Vec<Dependency>,
 }
 
 /// Detects what the repository at `root` is. A folder without any Python is bad input.
@@ -593,11 +597,23 @@ pub fn detect(root: &Path) -> Result<Detection> {
              it (the image copies the code itself)"
         )));
     }
+    let pins = manifests
+        .dependencies
+        .iter()
+        .filter(|d| d.file.ends_with(".txt"))
+        .filter(|d| {
+            d.specifiers
+                .strip_prefix("==")
+                .is_some_and(|v| !v.contains(['*', ',']))
+        })
+        .cloned()
+        .collect();
     Ok(Detection {
         schema_version: SCHEMA_VERSION,
         path: root.display().to_string(),
         findings,
         warnings,
+        pins,
     })
 }
 

@@ -1086,3 +1086,121 @@ fn init_refuses_a_lock_whose_wheels_fit_no_supported_python_and_picks_one_that_f
         "{record}"
     );
 }
+
+/// Writes a minimal valid wheel `NAME-VERSION-TAG.whl` into `dir`.
+const MAKE_TAGGED_WHEEL: &str = r#"
+import base64, hashlib, sys, zipfile
+out, name, version, tag = sys.argv[1:5]
+dist = f"{name}-{version}.dist-info"
+files = {
+    f"{name}/__init__.py": "",
+    f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+    f"{dist}/WHEEL": f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: false\nTag: {tag}\n",
+}
+record = []
+with zipfile.ZipFile(f"{out}/{name}-{version}-{tag}.whl", "w") as whl:
+    for path, text in files.items():
+        data = text.encode()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+        whl.writestr(path, data)
+    record.append(f"{dist}/RECORD,,")
+    whl.writestr(f"{dist}/RECORD", "\n".join(record) + "\n")
+"#;
+
+/// A Flask repository pinning `fakegreen==3.0.1`, and a local index (a `--find-links` folder,
+/// which the user's pip reads from `PIP_FIND_LINKS`) with its wheels for `tags`.
+fn pinned_repository_and_index(tmp: &TempDir, tags: &[&str]) -> (PathBuf, PathBuf) {
+    let python = crate::support::tool("python3").expect("python3");
+    let index = tmp.path().join("wheels");
+    std::fs::create_dir_all(&index).unwrap();
+    let mut wheels = vec![("flask", "3.1.3", "py3-none-any".to_string())];
+    wheels.extend(tags.iter().map(|t| ("fakegreen", "3.0.1", t.to_string())));
+    for (name, version, tag) in &wheels {
+        let (ok, text) = crate::support::run_tool(
+            &python,
+            &[
+                "-c",
+                MAKE_TAGGED_WHEEL,
+                index.to_str().unwrap(),
+                name,
+                version,
+                tag,
+            ],
+            tmp.path(),
+        );
+        assert!(ok, "{text}");
+    }
+    let root = tmp.path().join("pinned");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("requirements.txt"),
+        "flask==3.1.3\nfakegreen==3.0.1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app.py"),
+        "from flask import Flask\n\napp = Flask(__name__)\n",
+    )
+    .unwrap();
+    (root, index)
+}
+
+fn init_asking_the_index(root: &Path, env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = crate::support::command(root, &["init", "-y", "--no-lock"]);
+    command.env_remove("PYSCAFFOLD_NO_INDEX");
+    command.env_remove("PIP_INDEX_URL");
+    command.env_remove("PIP_FIND_LINKS");
+    command.env_remove("PIP_NO_INDEX");
+    command.env("PIP_CONFIG_FILE", "/dev/null");
+    command.envs(env.iter().copied());
+    command.output().unwrap()
+}
+
+#[test]
+fn init_asks_the_package_index_for_a_python_every_exact_pin_has_a_wheel_for() {
+    let tmp = TempDir::new().unwrap();
+    let (root, index) = pinned_repository_and_index(
+        &tmp,
+        &[
+            "cp311-cp311-manylinux_2_17_x86_64",
+            "cp312-cp312-manylinux_2_17_x86_64",
+            "cp313-cp313-win_amd64",
+        ],
+    );
+    let links = index.to_str().unwrap();
+    let out = init_asking_the_index(&root, &[("PIP_NO_INDEX", "1"), ("PIP_FIND_LINKS", links)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
+    assert!(record.contains("3.12"), "{record}");
+    assert!(
+        stderr(&out).contains("requirements.txt:2"),
+        "{}",
+        stderr(&out)
+    );
+
+    // No supported Python has a wheel: refused, naming the pin, nothing written.
+    let tmp = TempDir::new().unwrap();
+    let (root, index) = pinned_repository_and_index(&tmp, &["cp39-cp39-manylinux_2_17_x86_64"]);
+    let before = read_tree(&root);
+    let links = index.to_str().unwrap();
+    let out = init_asking_the_index(&root, &[("PIP_NO_INDEX", "1"), ("PIP_FIND_LINKS", links)]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("requirements.txt:2 `fakegreen==3.0.1`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read_tree(&root), before);
+
+    // An index that cannot be reached: said, and the version stands.
+    let tmp = TempDir::new().unwrap();
+    let (root, _) = pinned_repository_and_index(&tmp, &[]);
+    let out = init_asking_the_index(&root, &[("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not ask the package index"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -247,6 +247,7 @@ fn init_on_a_terminal_marks_each_detected_default_and_lets_it_be_changed() {
         .args(["init", "--no-lock"])
         .current_dir(&root)
         .env("TERM", "xterm-256color")
+        .env("PYSCAFFOLD_NO_INDEX", "1")
         .env("NO_COLOR", "1");
     let mut p = Session::spawn(command).expect("spawn in a pty");
     p.set_expect_timeout(Some(Duration::from_secs(20)));

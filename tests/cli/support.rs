@@ -43,6 +43,8 @@ pub fn command(cwd: &Path, args: &[&str]) -> Command {
             cwd.join(".no-such-pyscaffold-config.yaml"),
         )
         .env("PYSCAFFOLD_CACHE_DIR", test_cache())
+        // init asks the package index about exact pins only where a test says so.
+        .env("PYSCAFFOLD_NO_INDEX", "1")
         .env_remove("PYSCAFFOLD_PACK");
     command
 }
