@@ -46,9 +46,11 @@ pub(crate) const ANSWERED: [&str; 17] = [
 /// The detected Python, checked against the package index for the requirements' exact pins
 /// (pip and pip-tools; a lock's wheels are checked by detection itself): when a pin has no
 /// wheel for it, the newest supported Python every pin has one for, the pins as evidence; no
-/// Python when none fits (init then refuses). Where the index cannot be asked, a note says so
-/// and the version stands.
+/// Python when none fits (init then refuses). A pin with no wheel for any supported Python and
+/// none for older ones either ships only a source distribution (built as any would be) and
+/// rules nothing out. Where the index cannot be asked, a note says so and the version stands.
 pub(crate) fn fit_python_to_the_index(detection: &mut Detection) -> Vec<String> {
+    use crate::wheel_index::{Answer, installs};
     let findings = &mut detection.findings;
     if !matches!(findings.installer.text(), Some("pip" | "pip-tools")) || detection.pins.is_empty()
     {
@@ -67,18 +69,55 @@ pub(crate) fn fit_python_to_the_index(detection: &mut Detection) -> Vec<String> 
         .map(|d| format!("{}{}", d.name, d.specifiers))
         .collect();
     let cache = crate::wheel_index::cache_dir();
-    let ask = |minor: u32| crate::wheel_index::installs(&pins, minor, cache.as_deref());
-    let missing = match ask(current) {
-        crate::wheel_index::Answer::Fits => return vec![],
-        crate::wheel_index::Answer::Unknown(why) => {
-            return vec![format!(
-                "note: could not ask the package index whether the pinned requirements have \
-                 wheels for Python 3.{current} ({why}): Python 3.{current} stands; pins without \
-                 one are compiled from source in the build"
-            )];
-        }
-        crate::wheel_index::Answer::Missing(pins) => pins,
+    let ask = |pins: &[String], minor: u32| installs(pins, minor, cache.as_deref());
+    let unknown = |why: String| {
+        vec![format!(
+            "note: could not ask the package index whether the pinned requirements have wheels \
+             for Python 3.{current} ({why}): Python 3.{current} stands; pins without one are \
+             compiled from source in the build"
+        )]
     };
+    let missing_now = match ask(&pins, current) {
+        Answer::Fits => return vec![],
+        Answer::Unknown(why) => return unknown(why),
+        Answer::Missing(missing) => missing,
+    };
+    eprintln!(
+        "asking the package index which Python has wheels for {} (cached after this run)",
+        missing_now.join(", ")
+    );
+    let supported: Vec<u32> = crate::detect::SUPPORTED_PYTHON
+        .iter()
+        .filter_map(|v| v.strip_prefix("3.")?.parse().ok())
+        .collect();
+    // The pins without a wheel, per supported Python.
+    let mut missing: Vec<(u32, Vec<String>)> = vec![(current, missing_now)];
+    for minor in supported.iter().copied().filter(|m| *m != current) {
+        match ask(&pins, minor) {
+            Answer::Fits => missing.push((minor, vec![])),
+            Answer::Missing(m) => missing.push((minor, m)),
+            Answer::Unknown(why) => return unknown(why),
+        }
+    }
+    // Missing everywhere: binary with wheels for older Pythons only (ruling out), or a source
+    // distribution alone (not judged here).
+    let everywhere: Vec<String> = missing[0]
+        .1
+        .iter()
+        .filter(|pin| missing.iter().all(|(_, m)| m.contains(pin)))
+        .cloned()
+        .collect();
+    let source_only: Vec<String> = everywhere
+        .into_iter()
+        .filter(|pin| {
+            (6..=10)
+                .rev()
+                .all(|old| matches!(ask(std::slice::from_ref(pin), old), Answer::Missing(_)))
+        })
+        .collect();
+    for (_, m) in &mut missing {
+        m.retain(|pin| !source_only.contains(pin));
+    }
     let evidence_of = |pins: &[String]| -> Vec<Evidence> {
         pins.iter()
             .filter_map(|pin| {
@@ -93,43 +132,48 @@ pub(crate) fn fit_python_to_the_index(detection: &mut Detection) -> Vec<String> 
             .map(|d| Evidence::at(d.file.clone(), Some(d.line), d.written.clone()))
             .collect()
     };
-    let mut ruled_out = evidence_of(&missing);
-    let others: Vec<u32> = crate::detect::SUPPORTED_PYTHON
+    let fit: Vec<u32> = missing
         .iter()
-        .rev()
-        .filter_map(|v| v.strip_prefix("3.")?.parse().ok())
-        .filter(|m| *m != current)
+        .filter(|(_, m)| m.is_empty())
+        .map(|(minor, _)| *minor)
         .collect();
-    for minor in others {
-        match ask(minor) {
-            crate::wheel_index::Answer::Fits => {
-                let mut evidence = findings.python_version.evidence.clone();
-                evidence.extend(ruled_out);
-                findings.python_version =
-                    Finding::certain(format!("3.{minor}"), evidence).noted(format!(
-                        "{} have no wheel for Python 3.{current} on the package index: Python \
-                         3.{minor} is the newest every pinned requirement has one for",
-                        missing.join(", ")
-                    ));
-                return vec![];
+    let mut ruling: Vec<String> = Vec::new();
+    for (_, m) in &missing {
+        for pin in m {
+            if !ruling.contains(pin) {
+                ruling.push(pin.clone());
             }
-            crate::wheel_index::Answer::Missing(more) => {
-                for e in evidence_of(&more) {
-                    if !ruled_out.contains(&e) {
-                        ruled_out.push(e);
-                    }
-                }
-            }
-            crate::wheel_index::Answer::Unknown(_) => {}
         }
     }
-    findings.python_version = Finding::none()
-        .noted(format!(
-            "no supported Python ({}) has a wheel of every pinned requirement on the package \
-             index: the build would compile them from source and fail",
-            crate::detect::SUPPORTED_PYTHON.join(", ")
-        ))
-        .with_evidence(ruled_out);
+    if fit.contains(&current) {
+        return vec![];
+    }
+    match fit.iter().max() {
+        Some(newest) => {
+            let without: Vec<String> = missing
+                .iter()
+                .find(|(m, _)| *m == current)
+                .map(|(_, m)| m.clone())
+                .unwrap_or_default();
+            let mut evidence = findings.python_version.evidence.clone();
+            evidence.extend(evidence_of(&without));
+            findings.python_version =
+                Finding::certain(format!("3.{newest}"), evidence).noted(format!(
+                    "{} have no wheel for Python 3.{current} on the package index: Python \
+                     3.{newest} is the newest every pinned requirement has one for",
+                    without.join(", ")
+                ));
+        }
+        None => {
+            findings.python_version = Finding::none()
+                .noted(format!(
+                    "no supported Python ({}) has a wheel of every pinned requirement on the \
+                     package index: the build would compile them from source and fail",
+                    crate::detect::SUPPORTED_PYTHON.join(", ")
+                ))
+                .with_evidence(evidence_of(&ruling));
+        }
+    }
     vec![]
 }
 

@@ -1108,7 +1108,7 @@ with zipfile.ZipFile(f"{out}/{name}-{version}-{tag}.whl", "w") as whl:
     whl.writestr(f"{dist}/RECORD", "\n".join(record) + "\n")
 "#;
 
-/// A Flask repository pinning `fakegreen==3.0.1`, and a local index (a `--find-links` folder,
+/// A Flask repository pinning `fakegreen==3.0.1` and `sdistonly==1.0`, and a local index (a `--find-links` folder,
 /// which the user's pip reads from `PIP_FIND_LINKS`) with its wheels for `tags`.
 fn pinned_repository_and_index(tmp: &TempDir, tags: &[&str]) -> (PathBuf, PathBuf) {
     let python = crate::support::tool("python3").expect("python3");
@@ -1133,9 +1133,10 @@ fn pinned_repository_and_index(tmp: &TempDir, tags: &[&str]) -> (PathBuf, PathBu
     }
     let root = tmp.path().join("pinned");
     std::fs::create_dir_all(&root).unwrap();
+    // `sdistonly` has no wheel at all (a source distribution alone): it rules nothing out.
     std::fs::write(
         root.join("requirements.txt"),
-        "flask==3.1.3\nfakegreen==3.0.1\n",
+        "flask==3.1.3\nfakegreen==3.0.1\nsdistonly==1.0\n",
     )
     .unwrap();
     std::fs::write(
