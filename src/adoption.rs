@@ -86,7 +86,9 @@ pub(crate) fn fit_python_to_the_index(detection: &mut Detection) -> Vec<String> 
         "asking the package index which Python has wheels for {} (cached after this run)",
         missing_now.join(", ")
     );
-    let supported: Vec<u32> = crate::detect::SUPPORTED_PYTHON
+    let supported: Vec<u32> = detection
+        .knowledge
+        .supported_python
         .iter()
         .filter_map(|v| v.strip_prefix("3.")?.parse().ok())
         .collect();
@@ -169,7 +171,7 @@ pub(crate) fn fit_python_to_the_index(detection: &mut Detection) -> Vec<String> 
                 .noted(format!(
                     "no supported Python ({}) has a wheel of every pinned requirement on the \
                      package index: the build would compile them from source and fail",
-                    crate::detect::SUPPORTED_PYTHON.join(", ")
+                    detection.knowledge.supported_python.join(", ")
                 ))
                 .with_evidence(evidence_of(&ruling));
         }

@@ -20,7 +20,7 @@ use crate::adoption::{
 use crate::answers::Answers;
 use crate::answers_file::load_answers_file;
 use crate::cli::{InitArgs, flag_hints, flag_layer};
-use crate::detect::{Detection, WarningKind};
+use crate::detect::{Detection, Knowledge, WarningKind};
 use crate::error::bad_input;
 use crate::lock::{LockOutcome, lock, shell_word};
 use crate::plan::Action;
@@ -49,7 +49,11 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
              changes an answer; nothing was written",
         ));
     }
-    let mut detection = crate::detect::detect(&root)?;
+    let version = builtin::latest()?;
+    let packs = crate::pack::select(&args.answers.packs, args.answers.no_pack)?;
+    let set = crate::pack::layered(&version, &packs)?;
+    // Detection knows what this template set (and its packs) supports and writes.
+    let mut detection = crate::detect::detect_with(&root, &Knowledge::of(&set))?;
     // The requirements' exact pins against the package index (`PYSCAFFOLD_NO_INDEX=1`: not
     // asked, as on an air-gapped machine).
     if std::env::var_os("PYSCAFFOLD_NO_INDEX").is_none_or(|v| v.is_empty()) {
@@ -57,9 +61,6 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
             eprintln!("{note}");
         }
     }
-    let version = builtin::latest()?;
-    let packs = crate::pack::select(&args.answers.packs, args.answers.no_pack)?;
-    let set = crate::pack::layered(&version, &packs)?;
     let command = crate::cli::command(&set)
         .find_subcommand("init")
         .cloned()

@@ -21,7 +21,7 @@ use super::parse::start::{self, Target};
 use super::parse::versions::{minor, poetry_to_pep440};
 use super::parse::wheels;
 use super::scan::Tree;
-use super::{Evidence, Finding, ListFinding, SUPPORTED_PYTHON, join, line_of, read_optional};
+use super::{Evidence, Finding, Knowledge, ListFinding, join, line_of, read_optional};
 
 #[derive(Debug, Default)]
 pub struct Manifests {
@@ -402,14 +402,13 @@ pub fn installer(root: &Path, m: &Manifests) -> Finding<String> {
 
 /// `3.12.4`, `python-3.12`, `3.12` → `3.12`.
 /// Raises a version below the lowest supported (and lowers one above the highest), with a note.
-fn supported(version: String, evidence: Vec<Evidence>) -> Finding<String> {
+fn supported(k: &Knowledge, version: String, evidence: Vec<Evidence>) -> Finding<String> {
     let n = |v: &str| v.trim_start_matches("3.").parse::<u32>().unwrap_or(0);
-    let lowest = SUPPORTED_PYTHON[0];
-    let highest = SUPPORTED_PYTHON[SUPPORTED_PYTHON.len() - 1];
+    let (lowest, highest) = (k.lowest(), k.highest());
     if n(&version) < n(lowest) {
-        Finding::certain(lowest, evidence).noted(format!("the repository asks for Python {version}, below the lowest supported; raised to {lowest}"))
+        Finding::certain(lowest.to_string(), evidence).noted(format!("the repository asks for Python {version}, below the lowest supported; raised to {lowest}"))
     } else if n(&version) > n(highest) {
-        Finding::certain(highest, evidence).noted(format!("the repository asks for Python {version}, above the highest supported; lowered to {highest}"))
+        Finding::certain(highest.to_string(), evidence).noted(format!("the repository asks for Python {version}, above the highest supported; lowered to {highest}"))
     } else {
         Finding::certain(version, evidence)
     }
@@ -421,9 +420,9 @@ type VersionPick = dyn Fn(&str) -> Option<String>;
 /// The Python version: `.python-version`, `.tool-versions`/`mise.toml`, `runtime.txt`,
 /// Pipfile's `python_version`, the lowest supported version `requires-python` (or Poetry's
 /// `python` dependency) allows, then the default.
-pub fn python_version(root: &Path, m: &Manifests) -> Finding<String> {
+pub fn python_version(root: &Path, m: &Manifests, k: &Knowledge) -> Finding<String> {
     let mut ignored = Vec::new();
-    let found = wheels_fit(m, python_version_from(root, m, &mut ignored));
+    let found = wheels_fit(m, python_version_from(root, m, &mut ignored, k), k);
     match (ignored.is_empty(), found.note.clone()) {
         (true, _) => found,
         (false, note) => {
@@ -449,6 +448,7 @@ fn python_version_from(
     root: &Path,
     m: &Manifests,
     ignored: &mut Vec<(&'static str, String)>,
+    k: &Knowledge,
 ) -> Finding<String> {
     // A line naming an interpreter the base images do not have (`pypy3.10`, `system`).
     let mut first_line = |file: &'static str,
@@ -479,7 +479,7 @@ fn python_version_from(
     ];
     for (file, pick) in sources.iter().take(2) {
         if let Some((v, line, says)) = first_line(file, pick) {
-            return supported(v, vec![Evidence::at(*file, Some(line), says)]);
+            return supported(k, v, vec![Evidence::at(*file, Some(line), says)]);
         }
     }
     for file in ["mise.toml", ".mise.toml"] {
@@ -502,18 +502,19 @@ fn python_version_from(
                     })
                     .map(|i| i + 1);
                 let says = format!("[tools] python = \"{}\"", v.unwrap_or_default());
-                return supported(found, vec![Evidence::at(file, line, says)]);
+                return supported(k, found, vec![Evidence::at(file, line, says)]);
             }
         }
     }
     let (file, pick) = &sources[2];
     if let Some((v, line, says)) = first_line(file, pick) {
-        return supported(v, vec![Evidence::at(*file, Some(line), says)]);
+        return supported(k, v, vec![Evidence::at(*file, Some(line), says)]);
     }
     if let Some((v, line)) = m.pipfile.as_ref().and_then(|p| p.python_version.clone())
         && let Some(minor) = minor(&v)
     {
         return supported(
+            k,
             minor,
             vec![Evidence::at(
                 "Pipfile",
@@ -529,6 +530,7 @@ fn python_version_from(
             .as_ref()
             .and_then(|p| p.requires_python.as_ref())
             && let Some(found) = from_specifiers(
+                k,
                 req.get_ref(),
                 Evidence::at(
                     "pyproject.toml",
@@ -544,6 +546,7 @@ fn python_version_from(
             && let Some(constraint) = python.get_ref().as_str()
             && let Some(alternatives) = poetry_to_pep440(constraint)
             && let Some(found) = from_allowed(
+                k,
                 constraint,
                 &|minor| alternatives.iter().any(|specs| allows(specs, minor)),
                 Evidence::at(
@@ -566,17 +569,23 @@ fn python_version_from(
             .and_then(|image| image.strip_prefix("python:"))
             .and_then(minor)
     {
-        return supported(version, vec![Evidence::at("Dockerfile", Some(line), from)]);
+        return supported(
+            k,
+            version,
+            vec![Evidence::at("Dockerfile", Some(line), from)],
+        );
     }
-    Finding::guess("3.13", vec![]).noted("nothing names a Python version: the default")
+    Finding::guess(k.default_python.clone(), vec![])
+        .noted("nothing names a Python version: the default")
 }
 
 /// The Python the lock's binary wheels install on: when the version found has no wheel for a
 /// locked package that ships only version-specific ones (`greenlet 1.1.2`: cp36 to cp310), the
 /// newest supported version every such package has a wheel for, the pins that ruled out the
 /// others as evidence; none when no supported version fits (init then refuses).
-fn wheels_fit(m: &Manifests, found: Finding<String>) -> Finding<String> {
-    let supported: Vec<u32> = SUPPORTED_PYTHON
+fn wheels_fit(m: &Manifests, found: Finding<String>, k: &Knowledge) -> Finding<String> {
+    let supported: Vec<u32> = k
+        .supported_python
         .iter()
         .filter_map(|v| v.strip_prefix("3.")?.parse().ok())
         .filter(|minor| {
@@ -635,7 +644,7 @@ fn wheels_fit(m: &Manifests, found: Finding<String>) -> Finding<String> {
                 "no supported Python ({}) installs every locked package from a wheel: the build \
                  would compile them from source and fail; upgrade the pins named here and lock \
                  again",
-                SUPPORTED_PYTHON.join(", ")
+                k.supported_python.join(", ")
             ))
             .with_evidence(ruling);
     };
@@ -660,26 +669,27 @@ fn allows(specs: &pep440_rs::VersionSpecifiers, minor: u32) -> bool {
 
 /// The version a `requires-python`-style specifier set asks for: its lowest minor version, or
 /// where that is below what the base images run, the lowest supported one it allows (noted).
-fn from_specifiers(spec: &str, evidence: Evidence) -> Option<Finding<String>> {
+fn from_specifiers(k: &Knowledge, spec: &str, evidence: Evidence) -> Option<Finding<String>> {
     let specs = pep440_rs::VersionSpecifiers::from_str(spec).ok()?;
-    from_allowed(spec, &|minor| allows(&specs, minor), evidence)
+    from_allowed(k, spec, &|minor| allows(&specs, minor), evidence)
 }
 
 /// [`from_specifiers`] for any set of allowed minor versions (`spec` names it in notes).
 fn from_allowed(
+    k: &Knowledge,
     spec: &str,
     allowed: &dyn Fn(u32) -> bool,
     evidence: Evidence,
 ) -> Option<Finding<String>> {
     let n = |v: &str| v.trim_start_matches("3.").parse::<u32>().unwrap_or(0);
     let lowest = (8..=20).find(|minor| allowed(*minor))?;
-    let supported: Vec<&str> = SUPPORTED_PYTHON
+    let supported: Vec<&str> = k
+        .supported_python
         .iter()
-        .copied()
+        .map(String::as_str)
         .filter(|v| allowed(n(v)))
         .collect();
-    let first = SUPPORTED_PYTHON[0];
-    let last = SUPPORTED_PYTHON[SUPPORTED_PYTHON.len() - 1];
+    let (first, last) = (k.lowest(), k.highest());
     Some(match supported.first() {
         Some(v) if n(v) == lowest => Finding::certain(*v, vec![evidence]),
         Some(v) => Finding::certain(*v, vec![evidence]).noted(format!(

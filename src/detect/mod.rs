@@ -40,7 +40,60 @@ const SET_BY_THE_IMAGE: [&str; 6] = [
     "VIRTUAL_ENV",
 ];
 
-pub const SUPPORTED_PYTHON: [&str; 4] = ["3.11", "3.12", "3.13", "3.14"];
+/// What the template set knows that detection needs, read from its data rather than repeated
+/// here: the Pythons its images run (the versions its `python_version` question accepts), its
+/// default, and the paths its managed files are written to (which a `.gitignore` must not hide).
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    /// Lowest first: `3.11` ... `3.14`.
+    pub supported_python: Vec<String>,
+    pub default_python: String,
+    pub writes: Vec<String>,
+}
+
+impl Knowledge {
+    pub fn of(set: &crate::template_set::TemplateSet) -> Self {
+        let question = set.question("python_version");
+        let supported_python = (6..=30)
+            .map(|minor| format!("3.{minor}"))
+            .filter(|v| question.is_some_and(|q| q.from_raw(&RawValue::Str(v.clone())).is_ok()))
+            .collect::<Vec<_>>();
+        let default_python = question
+            .and_then(|q| q.default.as_ref())
+            .map(crate::value::Value::to_text)
+            .filter(|v| supported_python.contains(v))
+            .or_else(|| supported_python.last().cloned())
+            .unwrap_or_default();
+        let mut writes: Vec<String> = set
+            .manifest
+            .files
+            .iter()
+            .filter(|f| f.kind == crate::template_set::Ownership::Managed && !f.path.contains("{{"))
+            .map(|f| f.path.clone())
+            .collect();
+        writes.push(crate::paths::RECORD_FILE.to_string());
+        writes.sort();
+        writes.dedup();
+        Knowledge {
+            supported_python,
+            default_python,
+            writes,
+        }
+    }
+
+    /// The newest built-in template set's.
+    pub fn builtin() -> Result<Self> {
+        Ok(Self::of(&crate::template_set::TemplateSet::builtin()?))
+    }
+
+    pub fn lowest(&self) -> &str {
+        self.supported_python.first().map_or("", String::as_str)
+    }
+
+    pub fn highest(&self) -> &str {
+        self.supported_python.last().map_or("", String::as_str)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -358,10 +411,18 @@ pub struct Detection {
     /// `init` asks the package index about. Not part of the `--json` schema.
     #[serde(skip)]
     pub pins: Vec<Dependency>,
+    /// What detection knew of the template set.
+    #[serde(skip)]
+    pub knowledge: Knowledge,
+}
+
+/// Detects what the repository at `root` is, with what the newest built-in template set knows.
+pub fn detect(root: &Path) -> Result<Detection> {
+    detect_with(root, &Knowledge::builtin()?)
 }
 
 /// Detects what the repository at `root` is. A folder without any Python is bad input.
-pub fn detect(root: &Path) -> Result<Detection> {
+pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     let meta = std::fs::metadata(root).map_err(|e| {
         bad_input(
             format!("cannot read `{}`: {e}", root.display()),
@@ -411,7 +472,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
             ws.text().unwrap_or("..")
         ));
     }
-    let python_version = deps::python_version(root, &manifests);
+    let python_version = deps::python_version(root, &manifests, knowledge);
     let (mut app, source_root, django_settings) = code::entry_point(
         &code,
         &tree,
@@ -527,7 +588,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
         writable_paths,
     };
     quote_code(root, &mut findings);
-    let mut warnings = scan::gitignore_warnings(root);
+    let mut warnings = scan::gitignore_warnings(root, &knowledge.writes);
     warnings.extend(deps::old_gunicorn(&manifests).map(Warning::other));
     if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
         && !code::settings_define(&code, &source_root_text, module, "SECRET_KEY")
@@ -614,6 +675,7 @@ pub fn detect(root: &Path) -> Result<Detection> {
         findings,
         warnings,
         pins,
+        knowledge: knowledge.clone(),
     })
 }
 
@@ -736,4 +798,21 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 pub(crate) fn join(root: &Path, rel: &str) -> PathBuf {
     rel.split('/')
         .fold(root.to_path_buf(), |p, part| p.join(part))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Knowledge;
+
+    #[test]
+    fn the_template_sets_data_names_the_pythons_and_the_files_it_writes() {
+        let k = Knowledge::builtin().unwrap();
+        assert_eq!(k.supported_python, ["3.11", "3.12", "3.13", "3.14"]);
+        assert_eq!(k.default_python, "3.13");
+        for path in ["Dockerfile", ".dockerignore", "docker/build.py", ".pyscaffold.yml"] {
+            assert!(k.writes.iter().any(|w| w == path), "{path}: {:?}", k.writes);
+        }
+        // Seeded files (the example app, manifests) are the project's, not packaging.
+        assert!(!k.writes.iter().any(|w| w == "requirements.txt"), "{:?}", k.writes);
+    }
 }

@@ -314,7 +314,7 @@ pub fn ignored_imports(
 
 /// Paths the packaging writes that the repository's `.gitignore` would keep out of git (GitHub's
 /// Python template ignores `env/`, `build/`, `lib/`, ...): a clean clone would not build.
-pub fn gitignore_warnings(root: &Path) -> Vec<Warning> {
+pub fn gitignore_warnings(root: &Path, writes: &[String]) -> Vec<Warning> {
     let file = root.join(".gitignore");
     if !file.is_file() {
         return vec![];
@@ -326,18 +326,30 @@ pub fn gitignore_warnings(root: &Path) -> Vec<Warning> {
     let Ok(ignore) = builder.build() else {
         return vec![];
     };
-    const WRITTEN: [(&str, bool); 8] = [
-        ("Dockerfile", false),
-        (".dockerignore", false),
-        ("docker", true),
-        ("docker/environments", true),
-        ("docker/environments/development", true),
-        ("docker/entrypoint.sh", false),
-        ("docker/build.py", false),
-        (".pyscaffold.yml", false),
-    ];
+    // The files the packaging writes and every folder they are in.
+    let mut written: Vec<(String, bool)> = Vec::new();
+    for path in writes {
+        let mut folder = String::new();
+        for part in path
+            .split('/')
+            .collect::<Vec<_>>()
+            .split_last()
+            .map_or(&[][..], |(_, d)| d)
+        {
+            folder = if folder.is_empty() {
+                part.to_string()
+            } else {
+                format!("{folder}/{part}")
+            };
+            if !written.contains(&(folder.clone(), true)) {
+                written.push((folder.clone(), true));
+            }
+        }
+        written.push((path.clone(), false));
+    }
     let mut warnings = Vec::new();
-    for (path, is_dir) in WRITTEN {
+    for (path, is_dir) in &written {
+        let (path, is_dir) = (path.as_str(), *is_dir);
         let matched = ignore.matched_path_or_any_parents(path, is_dir);
         if let Some(glob) = matched.inner().filter(|_| matched.is_ignore()) {
             warnings.push(Warning {
