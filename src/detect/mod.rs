@@ -7,9 +7,15 @@
 //! finding carries its evidence, and an ambiguous one names what it is between, so `init` can
 //! refuse to pick for the user. Dependency lists and Python are parsed (TOML with `toml`,
 //! requirements with `pep508_rs`, code with tree-sitter), never matched as substrings.
+//!
+//! The layers: `scan` walks the tree; `parse` holds the parsers (text in, facts out, each
+//! unit-tested); `deps` and `code` read the manifests and the Python once through them; `infer`
+//! turns the facts into findings, one file per finding; this module assembles [`Findings`],
+//! the warnings, and the report.
 
 mod code;
 mod deps;
+mod infer;
 mod parse;
 pub(crate) use deps::project_name;
 mod scan;
@@ -446,7 +452,7 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
             "run it in the folder of a Python web service (in a monorepo, the service's subfolder), or start one with `pyscaffold new NAME`",
         ));
     }
-    let (targets, release_command) = deps::start_targets(root);
+    let (targets, release_command) = infer::start_targets(root);
     let named: Vec<String> = targets
         .iter()
         .flat_map(|t| {
@@ -460,9 +466,9 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
         })
         .collect();
     let code = code::analyse(root, &tree, &named)?;
-    let framework = deps::framework(&manifests, &tree);
-    let workspace = deps::uv_workspace(root);
-    let mut installer = deps::installer(root, &manifests);
+    let framework = infer::framework(&manifests, &tree);
+    let workspace = infer::uv_workspace(root);
+    let mut installer = infer::installer(root, &manifests);
     // A uv workspace member's lock is the workspace root's.
     if let Some(ws) = &workspace
         && manifests.locks.is_empty()
@@ -472,13 +478,13 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
             ws.text().unwrap_or("..")
         ));
     }
-    let python_version = deps::python_version(root, &manifests, knowledge);
-    let (mut app, source_root, django_settings) = code::entry_point(
+    let python_version = infer::python_version(root, &manifests, knowledge);
+    let (mut app, source_root, django_settings) = infer::entry_point(
         &code,
         &tree,
         &framework,
         &targets,
-        deps::image_env(root, "DJANGO_SETTINGS_MODULE").as_ref(),
+        infer::image_env(root, "DJANGO_SETTINGS_MODULE").as_ref(),
     );
     let source_root_text = source_root.text().unwrap_or("").to_string();
     // An app object without a framework among the dependencies (a monorepo's root holding
@@ -489,7 +495,7 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
             "no web framework among this folder's dependencies: in a monorepo, run it in the service's folder".into()
         });
     }
-    let package = deps::package_mode(root, &manifests, installer.text());
+    let package = infer::package_mode(root, &manifests, installer.text());
     // flit's package is built even with a backend version its pyproject refuses.
     let package_warning = match (&package.note, package.evidence.get(1)) {
         (Some(note), Some(req)) if package.is_true() => {
@@ -504,12 +510,12 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
         .filter(|_| package.is_true())
         .and_then(|a| a.split(':').next())
         .map(str::to_string);
-    let writable_paths = code::writable_paths(&code, &source_root_text, installed_as.as_deref());
-    let (system_packages, build_packages) = deps::system_packages(&manifests)?;
+    let writable_paths = infer::writable_paths(&code, &source_root_text, installed_as.as_deref());
+    let (system_packages, build_packages) = infer::system_packages(&manifests)?;
     let (server_packages, asgi_worker) = match framework.text() {
         None | Some("worker") => (None, None),
         Some(name) => {
-            let (server, worker) = deps::server_packages(&manifests, Some(name));
+            let (server, worker) = infer::server_packages(&manifests, Some(name));
             (Some(server), worker)
         }
     };
@@ -544,13 +550,15 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     } else {
         None
     };
-    let collectstatic = django_settings.as_ref().map(|_| code::collectstatic(&code));
-    let mut health_path = code::health_route(&code, framework.text(), &source_root_text);
+    let collectstatic = django_settings
+        .as_ref()
+        .map(|_| infer::collectstatic(&code));
+    let mut health_path = infer::health_route(&code, framework.text(), &source_root_text);
     // Django redirecting plain HTTP to HTTPS answers the smoke test's request with a 301: a
     // route cannot be checked for a 2xx there, only liveness.
     if let Some(module) = django_settings.as_ref().and_then(Finding::text)
         && let Some((file, line, value)) =
-            code::settings_value(&code, &source_root_text, module, "SECURE_SSL_REDIRECT")
+            infer::settings_value(&code, &source_root_text, module, "SECURE_SSL_REDIRECT")
         && value != "False"
         && health_path.value.is_some()
     {
@@ -566,8 +574,8 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     }
     let mut findings = Findings {
         copy: scan::copy_roots(&tree, &source_root_text),
-        start_hints: deps::start_hints(root, &manifests),
-        port: deps::port(root),
+        start_hints: infer::start_hints(root, &manifests),
+        port: infer::port(root),
         health_path,
         app,
         asgi_worker,
@@ -589,9 +597,9 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     };
     quote_code(root, &mut findings);
     let mut warnings = scan::gitignore_warnings(root, &knowledge.writes);
-    warnings.extend(deps::old_gunicorn(&manifests).map(Warning::other));
+    warnings.extend(infer::old_gunicorn(&manifests).map(Warning::other));
     if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
-        && !code::settings_define(&code, &source_root_text, module, "SECRET_KEY")
+        && !infer::settings_define(&code, &source_root_text, module, "SECRET_KEY")
     {
         let file = settings_file(&source_root_text, module);
         warnings.push(Warning::other(format!(
@@ -603,8 +611,8 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
         )));
     }
     if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
-        && code::debug_true(&code, &source_root_text, module).is_none()
-        && !code::settings_define(&code, &source_root_text, module, "ALLOWED_HOSTS")
+        && infer::debug_true(&code, &source_root_text, module).is_none()
+        && !infer::settings_define(&code, &source_root_text, module, "ALLOWED_HOSTS")
     {
         warnings.push(Warning::other(format!(
             "`{module}` (with the modules it imports with `*`) sets no ALLOWED_HOSTS: with DEBUG \
@@ -616,7 +624,7 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
         )));
     }
     if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
-        && let Some((file, line)) = code::debug_true(&code, &source_root_text, module)
+        && let Some((file, line)) = infer::debug_true(&code, &source_root_text, module)
     {
         warnings.push(Warning::other(format!(
             "{file}:{line} sets DEBUG = True in `{module}`, the settings the image runs: Django \
@@ -809,10 +817,19 @@ mod tests {
         let k = Knowledge::builtin().unwrap();
         assert_eq!(k.supported_python, ["3.11", "3.12", "3.13", "3.14"]);
         assert_eq!(k.default_python, "3.13");
-        for path in ["Dockerfile", ".dockerignore", "docker/build.py", ".pyscaffold.yml"] {
+        for path in [
+            "Dockerfile",
+            ".dockerignore",
+            "docker/build.py",
+            ".pyscaffold.yml",
+        ] {
             assert!(k.writes.iter().any(|w| w == path), "{path}: {:?}", k.writes);
         }
         // Seeded files (the example app, manifests) are the project's, not packaging.
-        assert!(!k.writes.iter().any(|w| w == "requirements.txt"), "{:?}", k.writes);
+        assert!(
+            !k.writes.iter().any(|w| w == "requirements.txt"),
+            "{:?}",
+            k.writes
+        );
     }
 }
