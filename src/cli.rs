@@ -499,7 +499,7 @@ pub fn flag_layer(set: &TemplateSet, command: &clap::Command, matches: &ArgMatch
             .map_or_else(|| question.id.clone(), |l| format!("--{l}"));
         answers.push(Given {
             id: question.id.clone(),
-            at: format!("`{flag} {text}`"),
+            at: format!("`{flag} {}`", crate::resolve::quoted(&text)),
             value: GivenValue::Text(text),
             written: None,
         });

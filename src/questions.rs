@@ -9,6 +9,10 @@ use serde::Deserialize;
 
 use crate::value::{RawValue, Value};
 
+/// The longest answer (or list item) accepted, in characters: no question needs more, and a
+/// longer one is a mistake (a file pasted into a flag) that would end up in generated files.
+pub const MAX_ANSWER_CHARS: usize = 4096;
+
 /// How an answer is typed and prompted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -141,6 +145,16 @@ impl Question {
 
     /// Checks a value of the right type against choices and validation.
     pub fn check(&self, value: &Value) -> Result<(), String> {
+        let longest = match value {
+            Value::Str(s) => s.chars().count(),
+            Value::List(items) => items.iter().map(|i| i.chars().count()).max().unwrap_or(0),
+            _ => 0,
+        };
+        if longest > MAX_ANSWER_CHARS {
+            return Err(format!(
+                "is {longest} characters long; an answer may be at most {MAX_ANSWER_CHARS}"
+            ));
+        }
         match (self.kind, value) {
             (Kind::String, Value::Str(s)) => self.check_item(s),
             (Kind::Choice, Value::Str(s)) => self.check_choice(s),

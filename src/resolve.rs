@@ -287,20 +287,32 @@ fn unknown_question(set: &TemplateSet, id: &str, at: &str) -> anyhow::Error {
     )
 }
 
+/// An answer as a message quotes it: whole when short, else its start and its length (a long
+/// answer is refused, and the message must not repeat it).
+pub fn quoted(text: &str) -> String {
+    const SHOWN: usize = 60;
+    let length = text.chars().count();
+    if length <= SHOWN * 2 {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(SHOWN).collect();
+    format!("{start}... ({length} characters)")
+}
+
 /// Parses `--set KEY=VALUE` items into a layer.
 pub fn set_layer(items: &[String]) -> Result<Layer> {
     let mut answers = Vec::new();
     for item in items {
         let Some((key, text)) = item.split_once('=') else {
             return Err(bad_input(
-                format!("`--set {item}` has no `=`"),
+                format!("`--set {}` has no `=`", quoted(item)),
                 "write it as `--set KEY=VALUE`, e.g. `--set port=8080`",
             ));
         };
         answers.push(Given {
             id: key.trim().to_string(),
             value: GivenValue::Text(text.to_string()),
-            at: format!("`--set {item}`"),
+            at: format!("`--set {}`", quoted(item)),
             written: None,
         });
     }

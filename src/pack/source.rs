@@ -267,6 +267,8 @@ pub fn read_folder(path: &Path) -> Result<Fetched> {
             ));
         }
         if entry.file_type().is_file() && is_pack_file(&rel) {
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            check_size(&path.display().to_string(), &rel, size)?;
             let bytes = std::fs::read(entry.path())
                 .with_context(|| format!("cannot read `{}`", entry.path().display()))?;
             files.insert(rel, bytes);
@@ -280,6 +282,24 @@ pub fn read_folder(path: &Path) -> Result<Fetched> {
         notes: Vec::new(),
         folder: Some(absolute(path)),
     })
+}
+
+/// The largest pack file read: templates are text, and a pack of generated-file templates is
+/// kilobytes; a bigger file is a mistake (a build artefact under `files/`).
+pub const MAX_PACK_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+fn check_size(pack: &str, rel: &str, size: u64) -> Result<()> {
+    if size > MAX_PACK_FILE_BYTES {
+        return Err(bad_input(
+            format!(
+                "pack `{pack}`: `{rel}` is {} MiB; a pack file may be at most {} MiB",
+                size / (1024 * 1024),
+                MAX_PACK_FILE_BYTES / (1024 * 1024)
+            ),
+            "keep only templates, presets and pack.yaml in the pack (templates are text)",
+        ));
+    }
+    Ok(())
 }
 
 /// The files of a pack that shape what it generates: the manifest, presets and templates.
@@ -490,6 +510,14 @@ impl Cache {
                 0o100644 | 0o100755 if !is_pack_file(&path) => git2::TreeWalkResult::Ok,
                 0o100644 | 0o100755 => {
                     match entry.to_object(&repo).ok().and_then(|o| o.into_blob().ok()) {
+                        Some(blob) if blob.size() as u64 > MAX_PACK_FILE_BYTES => {
+                            problem = Some(format!(
+                                "`{path}` is {} MiB; a pack file may be at most {} MiB",
+                                blob.size() as u64 / (1024 * 1024),
+                                MAX_PACK_FILE_BYTES / (1024 * 1024)
+                            ));
+                            return git2::TreeWalkResult::Abort;
+                        }
                         Some(blob) => {
                             files.insert(path, blob.content().to_vec());
                         }

@@ -157,3 +157,23 @@ fn a_usage_error_from_the_parser_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--no-such-flag"));
 }
+
+#[test]
+fn an_answer_over_the_length_limit_is_refused_naming_the_limit() {
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let long = "x".repeat(100_000);
+    let set = format!("command={long}");
+    let out = run(
+        tmp.path(),
+        &["new", "svc", "-y", "--framework", "worker", "--set", &set],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("is 100000 characters long; an answer may be at most 4096"),
+        "{}",
+        &err[..err.len().min(600)]
+    );
+    assert!(!err.contains(&long), "the answer is not echoed back whole");
+    assert!(!tmp.path().join("svc").exists());
+}

@@ -830,3 +830,32 @@ fn fleet_report_calls_a_repository_behind_a_new_lock_behind_not_violating() {
     assert_eq!(row["packs"][0]["behind"], 1, "{row}");
     assert_eq!(row["prediction"]["status"], "upgrade-available", "{row}");
 }
+
+#[test]
+fn a_pack_file_over_the_size_limit_is_refused_naming_the_limit() {
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let root = tmp.path().join("big-pack");
+    write_files(
+        &root,
+        &[
+            ("pack.yaml", V1_MANIFEST),
+            ("files/CODEOWNERS", V1_CODEOWNERS),
+            ("files/dockerignore", V1_DOCKERIGNORE),
+        ],
+    );
+    // A 60 MB "template" (a build artefact left under files/).
+    let big = std::fs::File::create(root.join("files/bundle.js")).unwrap();
+    big.set_len(60 * 1024 * 1024).unwrap();
+    let out = run(
+        tmp.path(),
+        &["new", "svc", "-y", "--pack", root.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`files/bundle.js` is 60 MiB; a pack file may be at most 8 MiB")
+            && err.contains("help:"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("svc").exists());
+}
