@@ -369,6 +369,13 @@ pub(crate) fn check_against_the_code(
             .first()
             .map(Evidence::location)
             .unwrap_or_default();
+        if ws.value.is_none() {
+            return Err(bad_input(
+                ws.note.clone().unwrap_or_default(),
+                "fix the glob (uv reads members as glob patterns, e.g. `services/*`); nothing \
+                 was written",
+            ));
+        }
         return Err(bad_input(
             format!(
                 "`{}` is a member of the uv workspace at `{}` ({at}): its dependencies are locked \
@@ -584,18 +591,21 @@ pub(crate) fn detected_layer(
                     found.note.as_deref().unwrap_or("not certain")
                 );
             }
+            // Why there is no route to check: the line that rules routes out (HTTPS
+            // redirects, an app-wide dependency), else that the code has none.
+            let why = if found.text().is_none() && !found.evidence.is_empty() {
+                origin(found)
+            } else {
+                "detected: no health route in the code".to_string()
+            };
             give(
                 "health_check",
                 RawValue::Str("liveness".into()),
-                "detected: no health route in the code".into(),
+                why.clone(),
             );
             // A path no app routes: the framework answers 404 without running app code, so
             // the check needs no database or login.
-            give(
-                "health_path",
-                RawValue::Str(LIVENESS_PATH.into()),
-                "detected: no health route in the code".into(),
-            );
+            give("health_path", RawValue::Str(LIVENESS_PATH.into()), why);
         }
     }
     let ci: Vec<RawValue> = [

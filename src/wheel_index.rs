@@ -45,7 +45,7 @@ pub fn installs(pins: &[String], minor: u32, cache: Option<&Path>) -> Answer {
     let mut left: Vec<String> = pins.to_vec();
     let mut missing = Vec::new();
     // pip names one pin it cannot satisfy per run: ask again without it.
-    for _ in 0..pins.len().min(12) {
+    for _ in 0..pins.len() {
         match ask(&left, minor) {
             Ok(None) => break,
             Ok(Some(pin)) => {

@@ -265,6 +265,13 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         LockOutcome::Created => {
             if let Some(file) = &lock_file {
                 changed.push(format!("{file}: created by the installer's lock command"));
+                if let Some(pattern) = crate::detect::gitignore_hides(&root, file) {
+                    notes.push(format!(
+                        "warning: `.gitignore` pattern `{pattern}` ignores `{file}`, which the \
+                         image installs from: commit it anyway (`git add -f {file}`), or remove \
+                         the pattern, or a clean clone and CI will not build"
+                    ));
+                }
             }
         }
         LockOutcome::NotNeeded => {}

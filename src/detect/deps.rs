@@ -168,7 +168,7 @@ fn read_requirements(
             Entry::Requirement(spec) => match requirement(&spec, rel, start) {
                 Some(d) => out.push(d),
                 // A URL or VCS reference is pip's to read; anything else fails the install.
-                None if !spec.contains("://") && !spec.contains('@') => {
+                None if !spec.contains("://") => {
                     unreadable.push(format!("{rel}:{start} `{spec}`"));
                 }
                 None => {}

@@ -19,6 +19,7 @@ mod infer;
 mod parse;
 pub(crate) use deps::project_name;
 mod scan;
+pub use scan::gitignore_hides;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -470,7 +471,7 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     let workspace = infer::uv_workspace(root);
     let mut installer = infer::installer(root, &manifests);
     // A uv workspace member's lock is the workspace root's.
-    if let Some(ws) = &workspace
+    if let Some(ws) = workspace.as_ref().filter(|w| w.value.is_some())
         && manifests.locks.is_empty()
     {
         installer = Finding::certain("uv", ws.evidence.clone()).noted(format!(
@@ -597,6 +598,7 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     };
     quote_code(root, &mut findings);
     let mut warnings = scan::gitignore_warnings(root, &knowledge.writes);
+    warnings.extend(scan::ignored_locks(root));
     warnings.extend(infer::old_gunicorn(&manifests).map(Warning::other));
     if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
         && !infer::settings_define(&code, &source_root_text, module, "SECRET_KEY")
@@ -612,7 +614,13 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     }
     if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
         && infer::debug_true(&code, &source_root_text, module).is_none()
-        && !infer::settings_define(&code, &source_root_text, module, "ALLOWED_HOSTS")
+        && infer::settings_value(&code, &source_root_text, module, "ALLOWED_HOSTS").is_none_or(
+            |(_, _, value)| {
+                // Set, but to nothing by default: `env.list("ALLOWED_HOSTS", default=[])`.
+                let v = value.replace(' ', "");
+                v == "[]" || v.contains("default=[]") || v.contains("default=()")
+            },
+        )
     {
         warnings.push(Warning::other(format!(
             "`{module}` (with the modules it imports with `*`) sets no ALLOWED_HOSTS: with DEBUG \
@@ -640,13 +648,22 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
             continue;
         }
         seen.push(name.clone());
-        warnings.push(Warning::other(format!(
-            "{file}:{line} reads `{name}` from the environment without a default: the \
-             smoke test starts the image without it (and the build, for Django's \
-             collectstatic); help: {}, or add a value that is not a secret to SMOKE_ENV in \
-             docker/smoke_test.py",
-            via.help(name)
-        )));
+        let text = if findings.framework.text() == Some("django") {
+            format!(
+                "{file}:{line} reads `{name}` from the environment without a default: the \
+                 build's collectstatic and the smoke test run without it; help: {} (SMOKE_ENV \
+                 in docker/smoke_test.py reaches the smoke test only, not the build)",
+                via.help(name)
+            )
+        } else {
+            format!(
+                "{file}:{line} reads `{name}` from the environment without a default: the \
+                 smoke test starts the image without it; help: {}, or add a value that is not \
+                 a secret to SMOKE_ENV in docker/smoke_test.py",
+                via.help(name)
+            )
+        };
+        warnings.push(Warning::other(text));
     }
     warnings.extend(
         scan::ignored_imports(root, &tree, &source_root_text, &code.imports)

@@ -314,6 +314,47 @@ pub fn ignored_imports(
 
 /// Paths the packaging writes that the repository's `.gitignore` would keep out of git (GitHub's
 /// Python template ignores `env/`, `build/`, `lib/`, ...): a clean clone would not build.
+/// The `.gitignore` pattern of `root` that keeps `path` (a file) out of git, if any.
+pub fn gitignore_hides(root: &Path, path: &str) -> Option<String> {
+    let file = root.join(".gitignore");
+    if !file.is_file() {
+        return None;
+    }
+    let mut builder = GitignoreBuilder::new(root);
+    if builder.add(&file).is_some() {
+        return None;
+    }
+    let ignore = builder.build().ok()?;
+    let matched = ignore.matched_path_or_any_parents(path, false);
+    matched
+        .inner()
+        .filter(|_| matched.is_ignore())
+        .map(|g| g.original().to_string())
+}
+
+/// Lock files (and the requirements file) the image installs from that the repository's
+/// `.gitignore` keeps out of git: a clean clone, and CI, would not have them.
+pub fn ignored_locks(root: &Path) -> Vec<Warning> {
+    [
+        "uv.lock",
+        "poetry.lock",
+        "pdm.lock",
+        "Pipfile.lock",
+        "requirements.txt",
+    ]
+    .into_iter()
+    .filter(|lock| root.join(lock).is_file())
+    .filter_map(|lock| {
+        let pattern = gitignore_hides(root, lock)?;
+        Some(Warning::other(format!(
+            "`.gitignore` pattern `{pattern}` ignores `{lock}`, which the image installs \
+                 from: a clean clone (and CI) would not have it; help: remove the pattern, or add \
+                 `!{lock}` to .gitignore, and commit the file"
+        )))
+    })
+    .collect()
+}
+
 pub fn gitignore_warnings(root: &Path, writes: &[String]) -> Vec<Warning> {
     let file = root.join(".gitignore");
     if !file.is_file() {

@@ -1055,3 +1055,75 @@ fn a_requirements_line_pip_cannot_read_is_a_warning_and_urls_are_not() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn a_gitignored_lock_and_a_procfile_naming_no_module_are_said() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"svc\"\nversion = \"0.1.0\"\nrequires-python = \">=3.11\"\ndependencies = [\"flask\"]\n",
+            ),
+            ("uv.lock", "version = 1\n"),
+            (".gitignore", ".venv/\nuv.lock\n"),
+            ("Procfile", "web: gunicorn nosuch:app\n"),
+            (
+                "app.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+        ],
+    );
+    let json = detect_json(dir.path());
+    let warnings = json["warnings"].to_string();
+    assert!(
+        warnings.contains(
+            "`.gitignore` pattern `uv.lock` ignores `uv.lock`, which the image installs from"
+        ),
+        "{warnings}"
+    );
+    assert_eq!(json["findings"]["app"]["value"], "app:app");
+    assert!(
+        json["findings"]["app"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("Procfile:1 names `nosuch:app` (no module of the repository)"),
+        "{}",
+        json["findings"]["app"]
+    );
+}
+
+#[test]
+fn a_boot_script_that_links_out_of_the_repository_is_not_read() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    let outside = assert_fs::TempDir::new().unwrap();
+    std::fs::write(
+        outside.path().join("start.sh"),
+        "#!/bin/sh\nexec gunicorn elsewhere:app\n",
+    )
+    .unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "flask==3.1.3\n"),
+            (
+                "Dockerfile",
+                "FROM python:3.12-slim\nENTRYPOINT [\"./boot.sh\"]\n",
+            ),
+            (
+                "app.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+            (
+                "elsewhere.py",
+                "from flask import Flask\n\napp = Flask(__name__)\n",
+            ),
+        ],
+    );
+    std::os::unix::fs::symlink(outside.path().join("start.sh"), dir.path().join("boot.sh"))
+        .unwrap();
+    let json = detect_json(dir.path());
+    let app = json["findings"]["app"].to_string();
+    assert!(!app.contains("boot.sh"), "{app}");
+}

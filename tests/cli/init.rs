@@ -1205,3 +1205,21 @@ fn init_asks_the_package_index_for_a_python_every_exact_pin_has_a_wheel_for() {
         stderr(&out)
     );
 }
+
+#[test]
+fn init_refuses_a_workspace_glob_uv_cannot_read_and_writes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "uv-workspace-member");
+    let pyproject = root.join("pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).unwrap();
+    std::fs::write(&pyproject, text.replace("\"libs/*\"", "\"**/{x\"")).unwrap();
+    let before = read_tree(&root);
+    let out = run(&root.join("backend"), &["init", "-y", "--no-lock"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has a glob uv cannot read, `**/{x`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read_tree(&root), before, "nothing written");
+}

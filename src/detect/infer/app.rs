@@ -17,6 +17,48 @@ pub fn entry_point(
     targets: &[Target],
     image_settings: Option<&(String, Evidence)>,
 ) -> (Finding<String>, Finding<String>, Option<Finding<String>>) {
+    let (mut app, root, settings) = chosen(code, tree, framework, targets, image_settings);
+    // A start command whose target is not taken is said: the repository may be started with
+    // something the image does not run.
+    let taken = |t: &Target| app.evidence.first() == Some(&t.evidence);
+    let passed_over: Vec<String> = targets
+        .iter()
+        .filter(|t| !taken(t) && framework.text() != Some("django"))
+        .map(|t| {
+            let why = match module_file(tree, &t.module) {
+                None => "no module of the repository".to_string(),
+                Some((file, _)) if defined(code, &file, &t.attr).is_none() => {
+                    format!("`{file}` does not define `{}`", t.attr)
+                }
+                Some(_) => "it calls a factory with arguments".to_string(),
+            };
+            format!(
+                "{} names `{}` ({why})",
+                t.evidence.location(),
+                t.reference()
+            )
+        })
+        .collect();
+    if !passed_over.is_empty() {
+        let said = format!(
+            "{}: the code's app is served instead",
+            passed_over.join("; ")
+        );
+        app.note = Some(match app.note.take() {
+            Some(note) => format!("{note}; {said}"),
+            None => said,
+        });
+    }
+    (app, root, settings)
+}
+
+fn chosen(
+    code: &Code,
+    tree: &Tree,
+    framework: &Finding<String>,
+    targets: &[Target],
+    image_settings: Option<&(String, Evidence)>,
+) -> (Finding<String>, Finding<String>, Option<Finding<String>>) {
     let framework_name = framework.text().unwrap_or("");
     if framework_name == "django" {
         return django(code, tree, image_settings);

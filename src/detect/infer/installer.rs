@@ -185,10 +185,20 @@ pub fn uv_workspace(root: &Path) -> Option<Finding<String>> {
             .ok()?
             .to_string_lossy()
             .replace('\\', "/");
-        if let Ok(Some(text)) = read_optional(&parent.join("pyproject.toml"))
-            && let Some(found) = workspace_membership(&text, &member, &back)
-        {
-            return Some(found);
+        if let Ok(Some(text)) = read_optional(&parent.join("pyproject.toml")) {
+            match workspace_membership(&text, &member, &back) {
+                Ok(Some(found)) => return Some(found),
+                Ok(None) => {}
+                // A members glob uv cannot read either: said as the workspace, which init
+                // refuses with the glob named.
+                Err(why) => {
+                    return Some(Finding::none().noted(why).with_evidence(vec![Evidence::at(
+                        format!("{back}/pyproject.toml"),
+                        None,
+                        "[tool.uv.workspace]",
+                    )]));
+                }
+            }
         }
         if parent.join(".git").exists() {
             return None;
@@ -203,7 +213,7 @@ pub(crate) fn workspace_membership(
     text: &str,
     member: &str,
     back: &str,
-) -> Option<Finding<String>> {
+) -> Result<Option<Finding<String>>, String> {
     #[derive(Deserialize)]
     struct File {
         tool: Option<ToolUv>,
@@ -223,20 +233,30 @@ pub(crate) fn workspace_membership(
         #[serde(default)]
         exclude: Vec<String>,
     }
-    let file: File = toml::from_str(text).ok()?;
-    let workspace = file.tool?.uv?.workspace?;
-    let matches = |globs: &[String]| {
-        globs.iter().any(|g| {
-            globset::Glob::new(g.trim_end_matches('/'))
-                .map(|g| g.compile_matcher().is_match(member))
-                .unwrap_or(false)
-        })
+    let Some(workspace) = toml::from_str::<File>(text)
+        .ok()
+        .and_then(|f| f.tool?.uv?.workspace)
+    else {
+        return Ok(None);
+    };
+    // Every glob is read first: uv refuses the workspace over any one it cannot read.
+    let matches = |globs: &[String]| -> Result<bool, String> {
+        let mut compiled = Vec::new();
+        for g in globs {
+            compiled.push(globset::Glob::new(g.trim_end_matches('/')).map_err(|e| {
+                format!(
+                    "`{back}/pyproject.toml` [tool.uv.workspace] has a glob uv cannot read, \
+                     `{g}`: {e}"
+                )
+            })?);
+        }
+        Ok(compiled.iter().any(|g| g.compile_matcher().is_match(member)))
     };
     let w = workspace.get_ref();
-    if !matches(&w.members) || matches(&w.exclude) {
-        return None;
+    if !matches(&w.members)? || matches(&w.exclude)? {
+        return Ok(None);
     }
-    Some(
+    Ok(Some(
         Finding::certain(
             back,
             vec![Evidence::at(
@@ -249,5 +269,5 @@ pub(crate) fn workspace_membership(
             "this folder is the workspace member `{member}`: its dependencies are locked in the \
              workspace root's uv.lock"
         )),
-    )
+    ))
 }

@@ -83,7 +83,7 @@ pub fn start_targets(root: &Path) -> (Vec<Target>, Option<Finding<String>>) {
             if start::is_migration(&words) && release.is_none() {
                 release = Some(
                     Finding::certain(
-                        shlex::try_join(words.iter().map(String::as_str))
+                        shlex::try_join(start::without_launcher(&words).iter().map(String::as_str))
                             .unwrap_or_else(|_| words.join(" ")),
                         vec![Evidence::at(file.clone(), Some(line), says.clone())],
                     )
@@ -104,8 +104,16 @@ pub fn start_targets(root: &Path) -> (Vec<Target>, Option<Finding<String>>) {
                     evidence: Evidence::at(file.clone(), Some(line), says.clone()),
                 }),
                 start::Runs::Script(script) if !read_scripts.contains(&script) => {
-                    if let Some(text) = crate::paths::is_safe_relative_path(&script)
-                        .then(|| read_optional(&join(root, &script)).ok().flatten())
+                    // A script of the repository, not a link out of it.
+                    let path = join(root, &script);
+                    let inside = match (path.canonicalize(), root.canonicalize()) {
+                        (Ok(p), Ok(r)) => p.starts_with(r),
+                        _ => false,
+                    };
+                    let plain =
+                        inside && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+                    if let Some(text) = (crate::paths::is_safe_relative_path(&script) && plain)
+                        .then(|| read_optional(&path).ok().flatten())
                         .flatten()
                     {
                         for (at, cmd) in start::script_commands(&text) {

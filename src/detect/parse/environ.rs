@@ -283,8 +283,12 @@ pub fn reads(root: Node, src: &[u8]) -> (Vec<Read>, Vec<SettingsClass>) {
                 "os.environ.get" | "environ.get" | "os.getenv" | "getenv"
             ) {
                 let (positional, keywords) = s.arguments(node);
+                // Django's SECRET_KEY set to None fails every signed page.
                 let used = node.parent().is_some_and(|p| {
-                    p.kind() == "attribute" && p.child_by_field_name("object") == Some(node)
+                    p.kind() == "assignment"
+                        && p.child_by_field_name("left")
+                            .is_some_and(|l| s.text(l) == "SECRET_KEY")
+                        || p.kind() == "attribute" && p.child_by_field_name("object") == Some(node)
                         || p.kind() == "argument_list"
                             && p.parent().is_some_and(|c| {
                                 c.kind() == "call"
@@ -457,13 +461,17 @@ H = os.environ.get("H")
 HOSTS = os.environ.get("HOSTS").split(" ")
 PORT = int(os.getenv("PORT_NUMBER"))
 SAFE = os.environ.get("SAFE", "").split(" ")
+SECRET_KEY = os.environ.get("SECRET_KEY")
 os.environ["I"] = "set"
 if "OTHER" in os.environ or "ALSO" in os.environ:
     J = os.environ["J"]
 if DEBUG:
     K = os.environ["K"]
 "#;
-        assert_eq!(names(src), ["A", "F", "HOSTS", "PORT_NUMBER", "K"]);
+        assert_eq!(
+            names(src),
+            ["A", "F", "HOSTS", "PORT_NUMBER", "SECRET_KEY", "K"]
+        );
     }
 
     #[test]

@@ -91,6 +91,15 @@ struct PipfileFile {
 struct TomlLock {
     #[serde(default)]
     package: Vec<LockedPackage>,
+    /// Poetry's lock-version 1.x: the files of each package in `[metadata.files]`.
+    #[serde(default)]
+    metadata: LockMetadata,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LockMetadata {
+    #[serde(default)]
+    files: BTreeMap<String, Vec<LockedFile>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,13 +132,21 @@ pub struct LockedWheels {
 /// The wheels a uv, Poetry or PDM lock lists for each package it pins.
 pub fn toml_lock_wheels(text: &str) -> Vec<LockedWheels> {
     let file: TomlLock = toml::from_str(text).unwrap_or_default();
+    let old_format: BTreeMap<String, &Vec<LockedFile>> = file
+        .metadata
+        .files
+        .iter()
+        .map(|(name, files)| (normalise(name), files))
+        .collect();
     file.package
-        .into_iter()
+        .iter()
         .filter_map(|p| {
+            let listed = old_format.get(&normalise(&p.name)).copied();
             let wheels = p
                 .files
                 .iter()
                 .chain(&p.wheels)
+                .chain(listed.into_iter().flatten())
                 .filter_map(|f| f.file.as_deref().or(f.url.as_deref()))
                 .filter_map(|f| f.rsplit('/').next())
                 .filter(|f| f.ends_with(".whl"))
@@ -137,7 +154,7 @@ pub fn toml_lock_wheels(text: &str) -> Vec<LockedWheels> {
                 .collect();
             Some(LockedWheels {
                 name: normalise(&p.name),
-                version: p.version?,
+                version: p.version.clone()?,
                 wheels,
             })
         })
@@ -294,6 +311,12 @@ mod tests {
         assert_eq!(
             toml_lock_wheels(uv)[0].wheels,
             ["flask-3.1.3-py3-none-any.whl"]
+        );
+        // Poetry's lock-version 1.1 lists the files apart, in `[metadata.files]`.
+        let old = "[[package]]\nname = \"greenlet\"\nversion = \"1.1.2\"\n\n[metadata]\nlock-version = \"1.1\"\n\n[metadata.files]\ngreenlet = [\n    {file = \"greenlet-1.1.2-cp310-cp310-manylinux2010_x86_64.whl\", hash = \"sha256:0\"},\n]\n";
+        assert_eq!(
+            toml_lock_wheels(old)[0].wheels,
+            ["greenlet-1.1.2-cp310-cp310-manylinux2010_x86_64.whl"]
         );
         let json = r#"{"default": {"Django": {"version": "==5.2.19"}}, "develop": {}}"#;
         assert_eq!(

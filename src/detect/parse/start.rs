@@ -76,7 +76,7 @@ pub fn split_commands(words: &[String]) -> Vec<Vec<String>> {
     let mut out: Vec<Vec<String>> = vec![Vec::new()];
     for word in words {
         match word.as_str() {
-            ";" | "&&" | "||" => out.push(Vec::new()),
+            ";" | "&&" | "||" | "|" => out.push(Vec::new()),
             w => {
                 let ends = w.ends_with(';') && w.len() > 1;
                 if let Some(current) = out.last_mut() {
@@ -90,6 +90,19 @@ pub fn split_commands(words: &[String]) -> Vec<Vec<String>> {
     }
     out.retain(|c| !c.is_empty());
     out
+}
+
+/// The command without the installer's launcher (`poetry run`, `uv run`, `pipenv run`,
+/// `pdm run`): the image has the virtualenv's commands on PATH, not the installer.
+pub fn without_launcher(words: &[String]) -> &[String] {
+    match words {
+        [tool, run, rest @ ..]
+            if run == "run" && matches!(tool.as_str(), "poetry" | "uv" | "pipenv" | "pdm") =>
+        {
+            rest
+        }
+        _ => words,
+    }
 }
 
 /// Whether a command migrates the database, the step a release runs before the new version
@@ -320,6 +333,16 @@ mod tests {
         assert_eq!(parts.len(), 3);
         assert!(is_migration(&parts[1]));
         assert_eq!(runs(&parts[2]), server("mysite.wsgi", "application", false));
+        let parts = split_commands(&w("yes \"yes\" | python manage.py migrate"));
+        assert_eq!(parts[1], w("python manage.py migrate"));
+        assert_eq!(
+            without_launcher(&w("poetry run alembic upgrade head")),
+            w("alembic upgrade head")
+        );
+        assert_eq!(
+            without_launcher(&w("alembic upgrade head")),
+            w("alembic upgrade head")
+        );
         let parts = split_commands(&w("flask db upgrade && exec gunicorn app:app"));
         assert!(is_migration(&parts[0]));
         assert!(is_migration(&w("alembic upgrade head")));
