@@ -56,7 +56,14 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     let mut detection = crate::detect::detect_with(&root, &Knowledge::of(&set))?;
     // The requirements' exact pins against the package index (`PYSCAFFOLD_NO_INDEX=1`: not
     // asked, as on an air-gapped machine).
-    if std::env::var_os("PYSCAFFOLD_NO_INDEX").is_none_or(|v| v.is_empty()) {
+    // Not when the command line gives the Python itself.
+    let python_given = args
+        .answers
+        .sets
+        .iter()
+        .any(|s| s.split('=').next().map(str::trim) == Some("python_version"))
+        || matches.value_source("python_version") == Some(clap::parser::ValueSource::CommandLine);
+    if !python_given && std::env::var_os("PYSCAFFOLD_NO_INDEX").is_none_or(|v| v.is_empty()) {
         for note in crate::adoption::fit_python_to_the_index(&mut detection) {
             eprintln!("{note}");
         }

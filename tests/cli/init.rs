@@ -1204,6 +1204,20 @@ fn init_asks_the_package_index_for_a_python_every_exact_pin_has_a_wheel_for() {
         "{}",
         stderr(&out)
     );
+
+    // A Python given on the command line is not asked about.
+    let tmp = TempDir::new().unwrap();
+    let (root, _) = pinned_repository_and_index(&tmp, &[]);
+    let mut command = crate::support::command(
+        &root,
+        &["init", "-y", "--no-lock", "--set", "python_version=3.12"],
+    );
+    command.env_remove("PYSCAFFOLD_NO_INDEX");
+    command.env("PIP_CONFIG_FILE", "/dev/null");
+    command.env("PIP_INDEX_URL", "http://127.0.0.1:9/simple/");
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("package index"), "{}", stderr(&out));
 }
 
 #[test]

@@ -250,7 +250,9 @@ pub(crate) fn workspace_membership(
                 )
             })?);
         }
-        Ok(compiled.iter().any(|g| g.compile_matcher().is_match(member)))
+        Ok(compiled
+            .iter()
+            .any(|g| g.compile_matcher().is_match(member)))
     };
     let w = workspace.get_ref();
     if !matches(&w.members)? || matches(&w.exclude)? {
