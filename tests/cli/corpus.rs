@@ -18,7 +18,7 @@ fn detect(root: &Path) -> serde_json::Value {
 
 /// The source release of `pin` (`fastapi==0.165.0`) from the package index, unpacked into
 /// `tmp/download`; returns the unpacked folder.
-fn source_release(tmp: &TempDir, pin: &str) -> PathBuf {
+pub(crate) fn source_release(tmp: &TempDir, pin: &str) -> PathBuf {
     let pip = tool("pip").expect("pip (scripts/install-validators.sh installs it)");
     let download = tmp.path().join("download");
     let (ok, text) = run_tool(

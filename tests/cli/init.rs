@@ -597,38 +597,11 @@ fn init_flask_uv_package_writing_its_instance_folder_under_the_venv_serves() {
 #[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
 fn init_the_flask_tutorial_from_flasks_source_release_builds_and_serves() {
     let tmp = TempDir::new().unwrap();
-    let pip = crate::support::tool("pip").expect("pip (scripts/install-validators.sh installs it)");
-    let download = tmp.path().join("download");
-    let (ok, text) = crate::support::run_tool(
-        &pip,
-        &[
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "--dest",
-            download.to_str().unwrap(),
-            "flask==3.1.3",
-        ],
-        tmp.path(),
+    let release = crate::corpus::source_release(&tmp, "flask==3.1.3");
+    crate::support::copy_tree(
+        &release.join("examples/tutorial"),
+        &tmp.path().join("flaskr"),
     );
-    assert!(ok, "pip download: {text}");
-    let python = pip.with_file_name("python3");
-    let (ok, text) = crate::support::run_tool(
-        &python,
-        &[
-            "-c",
-            "import shutil, sys, tarfile\n\
-             tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter='data')\n\
-             shutil.copytree(sys.argv[2] + '/flask-3.1.3/examples/tutorial', sys.argv[3])",
-            download.join("flask-3.1.3.tar.gz").to_str().unwrap(),
-            download.to_str().unwrap(),
-            tmp.path().join("flaskr").to_str().unwrap(),
-        ],
-        tmp.path(),
-    );
-    assert!(ok, "extracting the tutorial: {text}");
     let root = tmp.path().join("flaskr");
     let detected = run(&root, &["detect", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&detected.stdout).unwrap();

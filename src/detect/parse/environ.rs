@@ -14,6 +14,8 @@
 
 use tree_sitter::Node;
 
+use super::python::Source;
+
 /// How a variable is read: says how to give it a default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Via {
@@ -76,52 +78,7 @@ const ENV_METHODS: [(&str, Option<&str>); 20] = [
     ("search_url", Some("SEARCH_URL")),
 ];
 
-struct Source<'a> {
-    src: &'a [u8],
-}
-
 impl Source<'_> {
-    fn text(&self, node: Node) -> String {
-        node.utf8_text(self.src).unwrap_or("").to_string()
-    }
-
-    fn string(&self, node: Node) -> Option<String> {
-        if node.kind() != "string" {
-            return None;
-        }
-        let mut cursor = node.walk();
-        Some(
-            node.named_children(&mut cursor)
-                .filter(|c| c.kind() == "string_content")
-                .map(|c| self.text(c))
-                .collect(),
-        )
-    }
-
-    /// Positional arguments and keyword names of a call.
-    fn arguments<'t>(&self, call: Node<'t>) -> (Vec<Node<'t>>, Vec<(String, Node<'t>)>) {
-        let mut positional = Vec::new();
-        let mut keywords = Vec::new();
-        if let Some(args) = call.child_by_field_name("arguments") {
-            let mut cursor = args.walk();
-            for a in args.named_children(&mut cursor) {
-                match a.kind() {
-                    "keyword_argument" => {
-                        if let (Some(n), Some(v)) = (
-                            a.child_by_field_name("name"),
-                            a.child_by_field_name("value"),
-                        ) {
-                            keywords.push((self.text(n), v));
-                        }
-                    }
-                    "comment" => {}
-                    _ => positional.push(a),
-                }
-            }
-        }
-        (positional, keywords)
-    }
-
     /// Whether the read of `name` at `node` runs only when the variable is set, or its
     /// absence is caught.
     fn guarded(&self, node: Node, name: &str) -> bool {
@@ -175,17 +132,6 @@ impl Source<'_> {
             up = n.parent();
         }
         false
-    }
-
-    fn function_of(&self, node: Node) -> Option<String> {
-        let mut up = node.parent();
-        while let Some(n) = up {
-            if n.kind() == "function_definition" {
-                return n.child_by_field_name("name").map(|f| self.text(f));
-            }
-            up = n.parent();
-        }
-        None
     }
 }
 

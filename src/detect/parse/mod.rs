@@ -4,6 +4,7 @@
 pub mod dockerfile;
 pub mod environ;
 pub mod manifests;
+pub mod python;
 pub mod requirements;
 pub mod start;
 pub mod versions;

@@ -9,6 +9,8 @@
 
 use tree_sitter::Node;
 
+use super::python::Source;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     Folder,
@@ -43,28 +45,7 @@ const FILE_HANDLERS: [&str; 4] = [
     "WatchedFileHandler",
 ];
 
-struct Source<'a> {
-    src: &'a [u8],
-}
-
 impl Source<'_> {
-    fn text(&self, node: Node) -> String {
-        node.utf8_text(self.src).unwrap_or("").to_string()
-    }
-
-    fn string(&self, node: Node) -> Option<String> {
-        if node.kind() != "string" {
-            return None;
-        }
-        let mut cursor = node.walk();
-        Some(
-            node.named_children(&mut cursor)
-                .filter(|c| c.kind() == "string_content")
-                .map(|c| self.text(c))
-                .collect(),
-        )
-    }
-
     /// A path literal: a string, or `os.path.join` of strings.
     fn path(&self, node: Node) -> Option<String> {
         if let Some(s) = self.string(node) {
@@ -78,40 +59,6 @@ impl Source<'_> {
             let (positional, _) = self.arguments(node);
             let parts: Option<Vec<String>> = positional.iter().map(|p| self.string(*p)).collect();
             return parts.map(|p| p.join("/"));
-        }
-        None
-    }
-
-    fn arguments<'t>(&self, call: Node<'t>) -> (Vec<Node<'t>>, Vec<(String, Node<'t>)>) {
-        let mut positional = Vec::new();
-        let mut keywords = Vec::new();
-        if let Some(args) = call.child_by_field_name("arguments") {
-            let mut cursor = args.walk();
-            for a in args.named_children(&mut cursor) {
-                match a.kind() {
-                    "keyword_argument" => {
-                        if let (Some(n), Some(v)) = (
-                            a.child_by_field_name("name"),
-                            a.child_by_field_name("value"),
-                        ) {
-                            keywords.push((self.text(n), v));
-                        }
-                    }
-                    "comment" => {}
-                    _ => positional.push(a),
-                }
-            }
-        }
-        (positional, keywords)
-    }
-
-    fn function_of(&self, node: Node) -> Option<String> {
-        let mut up = node.parent();
-        while let Some(n) = up {
-            if n.kind() == "function_definition" {
-                return n.child_by_field_name("name").map(|f| self.text(f));
-            }
-            up = n.parent();
         }
         None
     }
