@@ -380,35 +380,8 @@ impl File<'_> {
             .to_string()
     }
 
-    /// Whether keyword `key` is given to `call` as something other than a string literal.
-    fn keyword_computed(&self, call: Node, key: &str) -> bool {
-        let Some(args) = call.child_by_field_name("arguments") else {
-            return false;
-        };
-        let mut cursor = args.walk();
-        args.named_children(&mut cursor).any(|a| {
-            a.kind() == "keyword_argument"
-                && a.child_by_field_name("name")
-                    .is_some_and(|n| self.text(n) == key)
-                && a.child_by_field_name("value")
-                    .is_some_and(|v| self.string(v).is_none())
-        })
-    }
-
-    fn has_keyword(&self, call: Node, key: &str) -> bool {
-        let Some(args) = call.child_by_field_name("arguments") else {
-            return false;
-        };
-        let mut cursor = args.walk();
-        args.named_children(&mut cursor).any(|a| {
-            a.kind() == "keyword_argument"
-                && a.child_by_field_name("name")
-                    .is_some_and(|n| self.text(n) == key)
-        })
-    }
-
-    /// A name or attribute given as keyword `key` to `call`: `prefix=settings.API_V1_STR`.
-    fn keyword_expression(&self, call: Node, key: &str) -> Option<String> {
+    /// The value given as keyword `key` to `call` (`url_prefix=...`), if any.
+    fn keyword<'t>(&self, call: Node<'t>, key: &str) -> Option<Node<'t>> {
         let args = call.child_by_field_name("arguments")?;
         let mut cursor = args.walk();
         let found = args.named_children(&mut cursor).find(|a| {
@@ -416,20 +389,28 @@ impl File<'_> {
                 && a.child_by_field_name("name")
                     .is_some_and(|n| self.text(n) == key)
         })?;
-        let value = found.child_by_field_name("value")?;
+        found.child_by_field_name("value")
+    }
+
+    /// Whether keyword `key` is given to `call` as something other than a string literal.
+    fn keyword_computed(&self, call: Node, key: &str) -> bool {
+        self.keyword(call, key)
+            .is_some_and(|v| self.string(v).is_none())
+    }
+
+    fn has_keyword(&self, call: Node, key: &str) -> bool {
+        self.keyword(call, key).is_some()
+    }
+
+    /// A name or attribute given as keyword `key` to `call`: `prefix=settings.API_V1_STR`.
+    fn keyword_expression(&self, call: Node, key: &str) -> Option<String> {
+        let value = self.keyword(call, key)?;
         matches!(value.kind(), "identifier" | "attribute").then(|| self.text(value))
     }
 
     /// The string given as keyword `key` to `call`: `url_prefix="/api"`.
     fn keyword_string(&self, call: Node, key: &str) -> Option<String> {
-        let args = call.child_by_field_name("arguments")?;
-        let mut cursor = args.walk();
-        let found = args.named_children(&mut cursor).find(|a| {
-            a.kind() == "keyword_argument"
-                && a.child_by_field_name("name")
-                    .is_some_and(|n| self.text(n) == key)
-        })?;
-        self.string(found.child_by_field_name("value")?)
+        self.string(self.keyword(call, key)?)
     }
 
     fn first_string(&self, args: Node) -> Option<String> {

@@ -30,6 +30,16 @@ fn detect_json(root: &Path) -> Value {
     serde_json::from_str(&stdout(&out)).unwrap()
 }
 
+/// The `warnings` of a detection, as text.
+fn warning_texts(json: &Value) -> Vec<String> {
+    json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect()
+}
+
 /// `value (certainty) file:line ...` of one finding, for compact assertions.
 fn summary(json: &Value, key: &str) -> String {
     let f = &json["findings"][key];
@@ -820,12 +830,7 @@ fn environment_variables_read_at_start_without_a_default_are_warned() {
         ],
     );
     let json = detect_json(dir.path());
-    let warnings: Vec<String> = json["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w.as_str().unwrap().to_string())
-        .collect();
+    let warnings = warning_texts(&json);
     let named: Vec<&str> = warnings
         .iter()
         .filter_map(|w| w.split('`').nth(1))
@@ -1043,12 +1048,7 @@ fn a_requirements_line_pip_cannot_read_is_a_warning_and_urls_are_not() {
         ],
     );
     let json = detect_json(dir.path());
-    let warnings: Vec<String> = json["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w.as_str().unwrap().to_string())
-        .collect();
+    let warnings = warning_texts(&json);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
         warnings[0].starts_with("requirements.txt:2 `this is !! garbage` is not a requirement"),
