@@ -42,7 +42,7 @@ say() { echo "docker-e2e: $*" >&2; }
 
 install_packages() {
   local missing=()
-  for pkg in docker.io buildah debootstrap docker-registry; do
+  for pkg in docker.io buildah debootstrap docker-registry rsync; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   [[ ${#missing[@]} -eq 0 ]] && return

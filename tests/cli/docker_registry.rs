@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::docker_e2e::{Engine, free_port, project};
 use crate::support::{run_tool, stderr, stdout, tool};
 
-struct Registry(Child);
+pub struct Registry(Child);
 
 impl Drop for Registry {
     fn drop(&mut self) {
@@ -20,7 +20,7 @@ impl Drop for Registry {
 }
 
 /// Starts a registry with its own storage on `127.0.0.1:port`.
-fn start_registry(dir: &Path, port: u16) -> Registry {
+pub fn start_registry(dir: &Path, port: u16) -> Registry {
     let binary = Path::new("/usr/bin/docker-registry");
     assert!(
         binary.is_file(),

@@ -28,6 +28,7 @@ mod module_graph;
 mod new_cmd;
 mod packs;
 mod pinned_actions;
+mod pipelines;
 mod readme;
 mod render_digests;
 mod scenarios;

@@ -1,0 +1,528 @@
+//! The generated pipelines run for real: the GitHub workflow under `act` (its steps on this
+//! host, `-P ubuntu-24.04=-self-hosted`) and `.gitlab-ci.yml` under `gitlab-ci-local` (shell
+//! executor, the predefined variables of each event set as GitLab sets them), against the test
+//! engine and a registry on loopback. Only what cannot run offline is stood in
+//! (`tests/pipelines/README.md`): `actions/checkout`, the Alpine job's `apk`, the
+//! Docker-in-Docker service, and `--network host` for the engine without a bridge.
+//!
+//! Per stack and CI, every event the pipeline answers: a pull/merge request builds and
+//! smoke-tests and pushes nothing; the default branch pushes the build stage and both runtime
+//! tags, warming from the registry; a version tag pushes its own tags; the weekly schedule
+//! rebuilds with `--no-cache --pull` under a tag of its own. After each event the registry is
+//! read: no tag that names one build (`<ref>-<commit>`, `<ref>-<commit>-<time>`) is ever
+//! pushed again with another image; only `<ref>` and `build-<ref>` move.
+//! CircleCI has no offline runner: its config stays schema-checked (tests/cli/validators.rs).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::docker_e2e::{Engine, free_port, project};
+use crate::docker_registry::{Registry, start_registry};
+use crate::support::{report, run_tool, stderr, stdout, tool, tools_path};
+
+const DEFAULT_BRANCH: &str = "main";
+const FEATURE_BRANCH: &str = "feature/login";
+const VERSION_TAG: &str = "v1.0.0";
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Event {
+    Request,
+    DefaultBranch,
+    VersionTag,
+    Schedule,
+}
+
+const EVENTS: [Event; 4] = [
+    Event::Request,
+    Event::DefaultBranch,
+    Event::VersionTag,
+    Event::Schedule,
+];
+
+#[derive(Clone, Copy)]
+enum Ci {
+    GitHub,
+    GitLab,
+}
+
+impl Ci {
+    fn name(self) -> &'static str {
+        match self {
+            Ci::GitHub => "github",
+            Ci::GitLab => "gitlab",
+        }
+    }
+}
+
+/// The engine, a registry on loopback with a mirror of the base image (so `--pull` has
+/// somewhere to pull from), and the stand-ins.
+struct Rig {
+    engine: Engine,
+    tmp: assert_fs::TempDir,
+    port: u16,
+    _registry: Registry,
+    base: String,
+    stand_ins: PathBuf,
+}
+
+impl Rig {
+    fn new() -> Self {
+        let engine = Engine::get();
+        let tmp = assert_fs::TempDir::new().unwrap();
+        let port = free_port();
+        let registry = start_registry(tmp.path(), port);
+        // Python 3.11, which this host has too, so the lock tools find it without a download.
+        let base = format!("127.0.0.1:{port}/mirror/python:3.11-slim-bookworm");
+        engine.ok("tag base", &["tag", "python:3.11-slim-bookworm", &base]);
+        engine.ok("push base", &["push", &base]);
+        let stand_ins = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pipelines");
+        Self {
+            engine,
+            tmp,
+            port,
+            _registry: registry,
+            base,
+            stand_ins,
+        }
+    }
+
+    /// PATH for the CI clients: the stand-ins first, then the validators' tools.
+    fn path(&self) -> std::ffi::OsString {
+        let mut dirs = vec![self.stand_ins.join("bin")];
+        dirs.extend(std::env::split_paths(&tools_path()));
+        std::env::join_paths(dirs).unwrap()
+    }
+
+    /// A command with the environment every CI run shares: the engine, its own docker login
+    /// store and HOME (act keeps its workspaces there), no terminal.
+    fn command(&self, program: &Path, cwd: &Path) -> Command {
+        let home = self.tmp.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let mut command = Command::new(program);
+        command
+            .current_dir(cwd)
+            .env("PATH", self.path())
+            .env("HOME", &home)
+            .env("DOCKER_CONFIG", self.tmp.path().join("docker-config"))
+            .env("HADOLINT", "0")
+            .env_remove("CI")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITLAB_CI")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Tag → manifest digest, as the registry holds them for `repository`.
+    fn pushed(&self, repository: &str) -> BTreeMap<String, String> {
+        let python = tool("python3").expect("python3");
+        let script = format!(
+            "import json, urllib.error, urllib.request\n\
+             base = 'http://127.0.0.1:{port}/v2/{repository}'\n\
+             try:\n\
+             \x20   tags = json.load(urllib.request.urlopen(base + '/tags/list'))['tags'] or []\n\
+             except urllib.error.HTTPError:\n\
+             \x20   tags = []\n\
+             accept = ', '.join(['application/vnd.docker.distribution.manifest.v2+json',\n\
+             \x20   'application/vnd.docker.distribution.manifest.list.v2+json',\n\
+             \x20   'application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.index.v1+json'])\n\
+             for tag in sorted(tags):\n\
+             \x20   request = urllib.request.Request(f'{{base}}/manifests/{{tag}}', method='HEAD', headers={{'Accept': accept}})\n\
+             \x20   print(tag, urllib.request.urlopen(request).headers['Docker-Content-Digest'])\n",
+            port = self.port
+        );
+        let (ok, text) = run_tool(&python, &["-c", &script], Path::new("/"));
+        assert!(ok, "cannot read the registry: {text}");
+        text.lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(t, d)| (t.to_string(), d.to_string()))
+            .collect()
+    }
+}
+
+fn git(root: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=ci", "-c", "user.email=ci@localhost"])
+        .args(args)
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
+/// The commit SHA a workflow pins `action` to.
+fn pinned(workflow: &str, action: &str) -> String {
+    let at = workflow
+        .find(&format!("uses: {action}@"))
+        .unwrap_or_else(|| panic!("the workflow does not use {action}"));
+    workflow[at + action.len() + 7..][..40].to_string()
+}
+
+/// Runs one event of the GitHub workflow under act; returns its log.
+fn github(rig: &Rig, root: &Path, event: Event) -> String {
+    let act = tool("act").expect("act");
+    let workflow = std::fs::read_to_string(root.join(".github/workflows/docker.yml")).unwrap();
+    let uses: Vec<&str> = workflow
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("- uses: ")
+                .or(l.trim().strip_prefix("uses: "))
+        })
+        .collect();
+    assert!(
+        uses.iter().all(|u| u.starts_with("actions/checkout@")),
+        "a stand-in is needed for every action the workflow uses: {uses:?}"
+    );
+    let sha = git(root, &["rev-parse", "HEAD"]);
+    let repository = serde_json::json!({"default_branch": DEFAULT_BRANCH, "full_name": "team/app"});
+    let (name, payload) = match event {
+        Event::Request => (
+            "pull_request",
+            serde_json::json!({"number": 7, "repository": repository, "pull_request": {
+                "number": 7, "head": {"ref": FEATURE_BRANCH, "sha": sha},
+                "base": {"ref": DEFAULT_BRANCH}}}),
+        ),
+        Event::DefaultBranch => (
+            "push",
+            serde_json::json!({"ref": format!("refs/heads/{DEFAULT_BRANCH}"), "after": sha,
+                "repository": repository}),
+        ),
+        Event::VersionTag => (
+            "push",
+            serde_json::json!({"ref": format!("refs/tags/{VERSION_TAG}"), "after": sha,
+                "repository": repository}),
+        ),
+        Event::Schedule => (
+            "schedule",
+            serde_json::json!({"schedule": "23 4 * * 1", "repository": repository}),
+        ),
+    };
+    let event_file = rig.tmp.path().join(format!("{name}-{event:?}.json"));
+    std::fs::write(&event_file, payload.to_string()).unwrap();
+    let checkout = format!(
+        "actions/checkout@{}={}",
+        pinned(&workflow, "actions/checkout"),
+        rig.stand_ins.join("checkout").display()
+    );
+    let out = rig
+        .command(&act, root)
+        .args([name, "-W", ".github/workflows/docker.yml", "-e"])
+        .arg(&event_file)
+        .args([
+            "-P",
+            "ubuntu-24.04=-self-hosted",
+            "--local-repository",
+            &checkout,
+        ])
+        .args([
+            "-s",
+            "REGISTRY_USERNAME=pipeline-test-user",
+            "-s",
+            "REGISTRY_PASSWORD=pipeline-test-password",
+        ])
+        .output()
+        .unwrap();
+    let log = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        out.status.success() && log.contains("Job succeeded"),
+        "act {name} ({event:?}) failed:\n{log}"
+    );
+    log
+}
+
+/// Runs one event of `.gitlab-ci.yml` under gitlab-ci-local; returns its log.
+fn gitlab(rig: &Rig, root: &Path, event: Event) -> String {
+    let client = tool("gitlab-ci-local").expect("gitlab-ci-local");
+    let mut set: Vec<String> = vec![
+        format!("CI_DEFAULT_BRANCH={DEFAULT_BRANCH}"),
+        "REGISTRY_USER=pipeline-test-user".into(),
+        "REGISTRY_PASSWORD=pipeline-test-password".into(),
+    ];
+    let mut unset: Vec<&str> = vec![];
+    match event {
+        Event::Request => {
+            set.push("CI_PIPELINE_SOURCE=merge_request_event".into());
+            set.push(format!("CI_COMMIT_REF_NAME={FEATURE_BRANCH}"));
+            set.push("CI_MERGE_REQUEST_IID=7".into());
+            unset.push("CI_COMMIT_BRANCH");
+        }
+        Event::DefaultBranch => {
+            set.push("CI_PIPELINE_SOURCE=push".into());
+            set.push(format!("CI_COMMIT_BRANCH={DEFAULT_BRANCH}"));
+            set.push(format!("CI_COMMIT_REF_NAME={DEFAULT_BRANCH}"));
+        }
+        Event::VersionTag => {
+            set.push("CI_PIPELINE_SOURCE=push".into());
+            set.push(format!("CI_COMMIT_TAG={VERSION_TAG}"));
+            set.push(format!("CI_COMMIT_REF_NAME={VERSION_TAG}"));
+            unset.push("CI_COMMIT_BRANCH");
+        }
+        Event::Schedule => {
+            set.push("CI_PIPELINE_SOURCE=schedule".into());
+            set.push("REBUILD=no-cache".into());
+            set.push(format!("CI_COMMIT_BRANCH={DEFAULT_BRANCH}"));
+            set.push(format!("CI_COMMIT_REF_NAME={DEFAULT_BRANCH}"));
+        }
+    }
+    // Its state (a copy of the repository per job) outside the project, which stays as checked out.
+    let state = rig.tmp.path().join("gitlab-ci-local-state");
+    std::fs::create_dir_all(state.join("builds")).unwrap();
+    let mut command = rig.command(&client, root);
+    command
+        .args(["--force-shell-executor", "--home"])
+        .arg(rig.tmp.path().join("gitlab-ci-local"))
+        .arg("--state-dir")
+        .arg(&state)
+        .env(
+            "GCL_IGNORE_PREDEFINED_VARS",
+            "CI_PIPELINE_SOURCE,CI_COMMIT_REF_NAME,CI_COMMIT_BRANCH,CI_COMMIT_TAG,CI_DEFAULT_BRANCH",
+        );
+    for variable in &set {
+        command.args(["--variable", variable]);
+    }
+    for variable in &unset {
+        command.args(["--unset-variable", variable]);
+    }
+    let out = command.output().unwrap();
+    let log = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        out.status.success() && log.contains("PASS") && !log.contains("FAIL"),
+        "gitlab-ci-local ({event:?}) failed:\n{log}"
+    );
+    log
+}
+
+/// The Docker-in-Docker service the GitLab job names, stood in by an idle container: the job's
+/// client talks to the test's engine through DOCKER_HOST.
+fn stand_in_services(rig: &Rig, root: &Path) {
+    let ci = std::fs::read_to_string(root.join(".gitlab-ci.yml")).unwrap();
+    let services: Vec<&str> = ci
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .filter(|s| s.ends_with("-dind"))
+        .collect();
+    assert!(!services.is_empty(), "no dind service in:\n{ci}");
+    let dir = rig.tmp.path().join("dind");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM python:3.11-slim-bookworm\nENTRYPOINT [\"sleep\", \"infinity\"]\n",
+    )
+    .unwrap();
+    for service in services {
+        rig.engine.ok(
+            "stand-in dind",
+            &[
+                "build",
+                "--network",
+                "host",
+                "-q",
+                "-t",
+                service,
+                dir.to_str().unwrap(),
+            ],
+        );
+    }
+}
+
+/// What one event pushed and built.
+struct Outcome {
+    built: String,
+    pushed: BTreeMap<String, String>,
+}
+
+/// Runs the four events on one CI and checks what each built, tagged and pushed.
+fn events(rig: &Rig, ci: Ci, stack: &str, args: &[&str]) {
+    let repository = format!("team/{stack}-{}", ci.name());
+    let image = format!("127.0.0.1:{}/{repository}", rig.port);
+    let mut all = vec!["-y", "--ci", ci.name(), "--image", &image];
+    let base = format!("base_image={}", rig.base);
+    all.extend([
+        "--set",
+        &base,
+        "--python",
+        "3.11",
+        "--build-package",
+        "none",
+    ]);
+    all.extend_from_slice(args);
+    let (_tmp, root) = project(&format!("{stack}-{}", ci.name()), &all);
+    git(
+        &root,
+        &["remote", "add", "origin", "https://ci.invalid/team/app.git"],
+    );
+    let commit = git(&root, &["rev-parse", "--short=12", "HEAD"]);
+    if matches!(ci, Ci::GitLab) {
+        stand_in_services(rig, &root);
+    }
+
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for event in EVENTS {
+        let log = match ci {
+            Ci::GitHub => github(rig, &root, event),
+            Ci::GitLab => gitlab(rig, &root, event),
+        };
+        let built = log
+            .lines()
+            .find_map(|l| l.split_once("built ").map(|(_, t)| t.trim().to_string()))
+            .unwrap_or_else(|| panic!("{event:?}: build.py named no image:\n{log}"));
+        assert!(
+            log.contains("smoke: healthy"),
+            "{event:?}: no smoke test:\n{log}"
+        );
+        let outcome = Outcome {
+            built,
+            pushed: rig.pushed(&repository),
+        };
+        check(event, &image, &commit, &log, &outcome, &seen);
+        // A tag that names one build never gets another image.
+        for (tag, digest) in &outcome.pushed {
+            if let Some(before) = seen.get(tag)
+                && moves(tag).is_none()
+            {
+                assert_eq!(
+                    before, digest,
+                    "{event:?} pushed {tag} again with another image"
+                );
+            }
+        }
+        report(&format!(
+            "pipeline {stack} on {}: {event:?} built {}; registry {:?}",
+            ci.name(),
+            outcome.built,
+            outcome.pushed.keys().collect::<Vec<_>>()
+        ));
+        seen = outcome.pushed;
+    }
+}
+
+/// The ref a moving tag follows (`main`, `build-main`), or None for a tag naming one build.
+fn moves(tag: &str) -> Option<&str> {
+    let one_build = regex::Regex::new(r"-[0-9a-f]{12}(-[0-9]{12})?$").unwrap();
+    (!one_build.is_match(tag)).then(|| tag.strip_prefix("build-").unwrap_or(tag))
+}
+
+fn check(
+    event: Event,
+    image: &str,
+    commit: &str,
+    log: &str,
+    outcome: &Outcome,
+    before: &BTreeMap<String, String>,
+) {
+    let new: Vec<&String> = outcome
+        .pushed
+        .keys()
+        .filter(|t| !before.contains_key(*t))
+        .collect();
+    let changed: Vec<&String> = outcome
+        .pushed
+        .iter()
+        .filter(|(t, d)| before.get(*t).is_some_and(|b| b != *d))
+        .map(|(t, _)| t)
+        .collect();
+    match event {
+        Event::Request => {
+            assert_eq!(
+                outcome.built,
+                format!("{image}:feature-login-{commit}"),
+                "{log}"
+            );
+            assert!(
+                outcome.pushed.is_empty(),
+                "a request pushed {:?}",
+                outcome.pushed
+            );
+            assert!(!log.contains("==> push"), "{log}");
+        }
+        Event::DefaultBranch => {
+            assert_eq!(outcome.built, format!("{image}:main-{commit}"), "{log}");
+            let want = ["build-main", "main", &format!("main-{commit}")];
+            assert_eq!(sorted(&new), sorted_str(&want), "{log}");
+            // Every build warms its cache from the registry's images of the branch.
+            assert!(
+                log.contains(&format!("--cache-from {image}:build-main")),
+                "the default branch did not warm from the registry:\n{log}"
+            );
+        }
+        Event::VersionTag => {
+            assert_eq!(outcome.built, format!("{image}:v1.0.0-{commit}"), "{log}");
+            let want = ["build-v1.0.0", "v1.0.0", &format!("v1.0.0-{commit}")];
+            assert_eq!(sorted(&new), sorted_str(&want), "{log}");
+            assert!(changed.is_empty(), "a version tag moved {changed:?}");
+        }
+        Event::Schedule => {
+            assert!(log.contains("--no-cache --pull"), "{log}");
+            assert!(!log.contains("--cache-from"), "{log}");
+            let rebuilt = regex::Regex::new(&format!(
+                "^{}:main-{commit}-[0-9]{{12}}$",
+                regex::escape(image)
+            ))
+            .unwrap();
+            assert!(
+                rebuilt.is_match(&outcome.built),
+                "the rebuild is {}",
+                outcome.built
+            );
+            let tag = outcome.built.rsplit_once(':').unwrap().1;
+            assert_eq!(new, vec![tag], "{log}");
+            // The branch tags move to the rebuild; the commit's first build stays.
+            assert_eq!(sorted(&changed), sorted_str(&["build-main", "main"]));
+            assert_eq!(outcome.pushed["main"], outcome.pushed[tag]);
+        }
+    }
+}
+
+fn sorted(tags: &[&String]) -> Vec<String> {
+    let mut v: Vec<String> = tags.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+fn sorted_str(tags: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = tags.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+fn both(stack: &str, args: &[&str]) {
+    let rig = Rig::new();
+    events(&rig, Ci::GitHub, stack, args);
+    events(&rig, Ci::GitLab, stack, args);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn flask_pip_pipelines_on_every_event() {
+    both("ci-flask", &["--framework", "flask", "--installer", "pip"]);
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn django_pipenv_pipelines_on_every_event() {
+    both(
+        "ci-django",
+        &["--framework", "django", "--installer", "pipenv"],
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn fastapi_uv_pipelines_on_every_event() {
+    both(
+        "ci-fastapi",
+        &["--framework", "fastapi", "--installer", "uv"],
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn wsgi_pip_tools_pipelines_on_every_event() {
+    both(
+        "ci-wsgi",
+        &["--framework", "wsgi", "--installer", "pip-tools"],
+    );
+}
