@@ -98,9 +98,20 @@ fn git(root: &Path, args: &[&str]) {
 
 /// Runs the project's own build script; returns (runtime tag, combined output).
 pub fn build(root: &Path, image: &str, extra_env: &[(&str, &str)]) -> (String, String) {
+    build_with(root, image, extra_env, &[])
+}
+
+/// `build` with more arguments for the build script.
+pub fn build_with(
+    root: &Path,
+    image: &str,
+    extra_env: &[(&str, &str)],
+    args: &[&str],
+) -> (String, String) {
     let python = tool("python3").expect("python3");
     let out = Command::new(python)
         .args(["docker/build.py", "--network", "host"])
+        .args(args)
         .current_dir(root)
         .env("DOCKER", "/usr/bin/docker")
         .env("IMAGE", image)
@@ -199,11 +210,13 @@ pub fn check_stack(engine: &Engine, stack: &Stack<'_>) {
 
     let image = format!("pyscaffold-e2e/{name}");
     let started = Instant::now();
-    let (tag, log) = build(&root, &image, &[]);
+    let sbom = root.parent().unwrap().join("sbom.json");
+    let (tag, log) = build_with(&root, &image, &[], &["--sbom", sbom.to_str().unwrap()]);
     crate::support::report(&format!(
         "e2e {name}: first build and smoke test took {:.0}s",
         started.elapsed().as_secs_f64()
     ));
+    check_sbom(engine, stack, &sbom, &tag);
     assert!(
         log.contains("smoke: docker stop took"),
         "{name}: the build script did not run the smoke test:\n{log}"
@@ -432,6 +445,67 @@ fn poetry_through_the_simple_index(root: &Path) {
 
 /// The image runs the Python its tag names: Debian has 3.11 (bookworm) and 3.13 (trixie);
 /// other versions run 3.13 as stand-ins, said in the test output.
+/// A distribution name as PEP 503 compares them.
+fn normalised(name: &str) -> String {
+    regex::Regex::new(r"[-_.]+")
+        .unwrap()
+        .replace_all(&name.to_lowercase(), "-")
+        .into_owned()
+}
+
+/// The SBOM `build.py --sbom` extracted lists exactly the distributions the image's Python
+/// sees, name and version, and its generator is not among them.
+fn check_sbom(engine: &Engine, stack: &Stack<'_>, sbom: &Path, tag: &str) {
+    let name = stack.name;
+    let text = std::fs::read_to_string(sbom)
+        .unwrap_or_else(|e| panic!("{name}: build.py --sbom wrote no SBOM: {e}"));
+    let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(document["bomFormat"], "CycloneDX", "{name}: {text}");
+    let listed: std::collections::BTreeSet<(String, String)> = document["components"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name}: the SBOM has no components: {text}"))
+        .iter()
+        .map(|c| {
+            (
+                normalised(c["name"].as_str().unwrap()),
+                c["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let out = engine.run(&run_args(
+        stack,
+        &[
+            tag,
+            "python",
+            "-c",
+            "import importlib.metadata as m\n\
+             for d in m.distributions(): print(d.metadata['Name'], d.version)",
+        ],
+    ));
+    assert!(out.status.success(), "{name}: {}", stderr(&out));
+    let installed: std::collections::BTreeSet<(String, String)> = stdout(&out)
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(n, v)| (normalised(n), v.to_string()))
+        .collect();
+    assert!(
+        !installed.is_empty(),
+        "{name}: no distribution in the image"
+    );
+    assert_eq!(
+        listed, installed,
+        "{name}: the SBOM does not list exactly what the image has installed"
+    );
+    assert!(
+        !installed.iter().any(|(n, _)| n.starts_with("cyclonedx")),
+        "{name}: the SBOM generator reached the image"
+    );
+    crate::support::report(&format!(
+        "e2e {name}: the SBOM lists the image's {} distributions",
+        installed.len()
+    ));
+}
+
 fn check_python(engine: &Engine, stack: &Stack<'_>, root: &Path, tag: &str) {
     let record = std::fs::read_to_string(root.join(".pyscaffold.yml")).unwrap();
     let record: serde_json::Value = serde_saphyr::from_str(&record).unwrap();

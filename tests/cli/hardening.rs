@@ -503,3 +503,49 @@ fn project_names_that_ignore_rules_or_imports_would_swallow_are_refused() {
     }
     assert!(checked >= 20, "only {checked} names checked");
 }
+
+/// The HEALTHCHECK script against a loopback server answering `status`: its exit code.
+fn healthcheck_exit(root: &Path, status: u16) -> i32 {
+    let python = tool("python3").expect("checked by the caller");
+    let script = format!(
+        "import http.server, os, subprocess, sys, threading\n\
+         class H(http.server.BaseHTTPRequestHandler):\n\
+         \x20   def do_GET(self):\n\
+         \x20       self.send_response({status})\n\
+         \x20       self.send_header('Location', '/elsewhere')\n\
+         \x20       self.end_headers()\n\
+         \x20   def log_message(self, *a): pass\n\
+         server = http.server.HTTPServer(('127.0.0.1', 0), H)\n\
+         threading.Thread(target=server.serve_forever, daemon=True).start()\n\
+         env = dict(os.environ, PORT=str(server.server_port))\n\
+         sys.exit(subprocess.run([sys.executable, 'docker/healthcheck.py'], env=env).returncode)\n"
+    );
+    let out = Command::new(python)
+        .args(["-c", &script])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    out.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn a_redirect_from_the_health_path_is_healthy_and_never_followed() {
+    if tool("python3").is_none() {
+        return;
+    }
+    // 0.9.0 took a redirect from the health path for a failure.
+    let (_old_tmp, old) = generate("demo", &["-y", "--no-lock", "--template-version", "0.9.0"]);
+    assert_eq!(
+        healthcheck_exit(&old, 302),
+        1,
+        "0.9.0 no longer shows the defect"
+    );
+    let (_tmp, root) = generate("demo", &["-y", "--no-lock"]);
+    for (status, want) in [(200, 0), (301, 0), (302, 0), (404, 1), (500, 1)] {
+        assert_eq!(
+            healthcheck_exit(&root, status),
+            want,
+            "HTTP {status} on the health path"
+        );
+    }
+}

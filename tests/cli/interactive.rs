@@ -60,6 +60,8 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         ("private git repositories", ENTER),
         ("Image repository CI pushes to", ENTER),
         ("scheduled job that opens a pull/merge request", ENTER),
+        ("Scan the image for vulnerabilities", ENTER),
+        ("Sign each pushed image", ENTER),
         ("Default git branch", ENTER),
     ];
     answer(&mut p, rest);
@@ -105,7 +107,7 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
         .env("TERM", "xterm-256color");
     let mut p = Session::spawn(command).expect("spawn in a pty");
     p.set_expect_timeout(Some(Duration::from_secs(20)));
-    // Only the questions 0.3.0, 0.6.0 and 0.7.0 added (and ask) are asked; every recorded answer is carried
+    // Only the questions 0.3.0, 0.6.0, 0.7.0 and 0.10.0 added (and ask) are asked; every recorded answer is carried
     // over.
     // The question's help text is shown with it.
     p.expect("seconds or minutes, e.g. 30s or 1m")
@@ -121,6 +123,13 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
     // 0.6.0 adds the scheduled upgrade job: the default (no) is taken.
     p.expect("scheduled job that opens a pull/merge request")
         .expect("the 0.6.0 question is asked");
+    p.send(ENTER).unwrap();
+    // 0.10.0 adds the scan gate and signing: the defaults (yes) are taken.
+    p.expect("Scan the image for vulnerabilities")
+        .expect("the 0.10.0 scan question is asked");
+    p.send(ENTER).unwrap();
+    p.expect("Sign each pushed image")
+        .expect("the 0.10.0 signing question is asked");
     p.send(ENTER).unwrap();
     p.expect("upgraded from templates 0.2.0 to")
         .expect("the upgrade finishes");

@@ -33,6 +33,7 @@ mod readme;
 mod render_digests;
 mod scenarios;
 mod serve;
+mod supply_chain;
 mod support;
 mod upgrade;
 mod upgrade_job;

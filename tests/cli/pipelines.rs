@@ -10,7 +10,10 @@
 //! tags, warming from the registry; a version tag pushes its own tags; the weekly schedule
 //! rebuilds with `--no-cache --pull` under a tag of its own. After each event the registry is
 //! read: no tag that names one build (`<ref>-<commit>`, `<ref>-<commit>-<time>`) is ever
-//! pushed again with another image; only `<ref>` and `build-<ref>` move.
+//! pushed again with another image; only `<ref>` and `build-<ref>` move. Every build is
+//! scanned before any push (a stand-in scanner image; one that reports a CRITICAL finding
+//! stops the pipeline with nothing pushed), and every push is signed by the digest the
+//! registry holds (a stand-in cosign).
 //! CircleCI has no offline runner: its config stays schema-checked (tests/cli/validators.rs).
 
 use std::collections::BTreeMap;
@@ -64,6 +67,7 @@ struct Rig {
     _registry: Registry,
     base: String,
     stand_ins: PathBuf,
+    scanner: String,
 }
 
 impl Rig {
@@ -77,14 +81,41 @@ impl Rig {
         engine.ok("tag base", &["tag", "python:3.11-slim-bookworm", &base]);
         engine.ok("push base", &["push", &base]);
         let stand_ins = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pipelines");
-        Self {
+        let newest = pyscaffold::template_set::builtin::latest().unwrap();
+        let set = pyscaffold::template_set::builtin::load(&newest).unwrap();
+        let scanner = set.dependencies["supply_chain"]["scanner"][0].clone();
+        let rig = Self {
             engine,
             tmp,
             port,
             _registry: registry,
             base,
             stand_ins,
-        }
+            scanner,
+        };
+        rig.stand_in_scanner(false);
+        rig
+    }
+
+    /// Tags the stand-in scanner as the template set's scanner image; `findings`: one that
+    /// reports a CRITICAL finding.
+    fn stand_in_scanner(&self, findings: bool) {
+        let findings = format!("FINDINGS={}", u8::from(findings));
+        let dir = self.stand_ins.join("trivy");
+        self.engine.ok(
+            "stand-in scanner",
+            &[
+                "build",
+                "--network",
+                "host",
+                "-q",
+                "--build-arg",
+                &findings,
+                "-t",
+                &self.scanner,
+                dir.to_str().unwrap(),
+            ],
+        );
     }
 
     /// PATH for the CI clients: the stand-ins first, then the validators' tools.
@@ -162,6 +193,13 @@ fn pinned(workflow: &str, action: &str) -> String {
 
 /// Runs one event of the GitHub workflow under act; returns its log.
 fn github(rig: &Rig, root: &Path, event: Event) -> String {
+    let (ok, log) = run_github(rig, root, event);
+    assert!(ok, "act ({event:?}) failed:\n{log}");
+    log
+}
+
+/// Runs one event of the GitHub workflow under act: whether its job succeeded, and its log.
+fn run_github(rig: &Rig, root: &Path, event: Event) -> (bool, String) {
     let act = tool("act").expect("act");
     let workflow = std::fs::read_to_string(root.join(".github/workflows/docker.yml")).unwrap();
     let uses: Vec<&str> = workflow
@@ -172,8 +210,14 @@ fn github(rig: &Rig, root: &Path, event: Event) -> String {
                 .or(l.trim().strip_prefix("uses: "))
         })
         .collect();
+    let stand_ins = [
+        ("actions/checkout", "checkout"),
+        ("sigstore/cosign-installer", "cosign-installer"),
+    ];
     assert!(
-        uses.iter().all(|u| u.starts_with("actions/checkout@")),
+        uses.iter().all(|u| stand_ins
+            .iter()
+            .any(|(a, _)| u.starts_with(&format!("{a}@")))),
         "a stand-in is needed for every action the workflow uses: {uses:?}"
     );
     let sha = git(root, &["rev-parse", "HEAD"]);
@@ -202,21 +246,21 @@ fn github(rig: &Rig, root: &Path, event: Event) -> String {
     };
     let event_file = rig.tmp.path().join(format!("{name}-{event:?}.json"));
     std::fs::write(&event_file, payload.to_string()).unwrap();
-    let checkout = format!(
-        "actions/checkout@{}={}",
-        pinned(&workflow, "actions/checkout"),
-        rig.stand_ins.join("checkout").display()
-    );
-    let out = rig
-        .command(&act, root)
+    let mut command = rig.command(&act, root);
+    command
         .args([name, "-W", ".github/workflows/docker.yml", "-e"])
         .arg(&event_file)
-        .args([
-            "-P",
-            "ubuntu-24.04=-self-hosted",
-            "--local-repository",
-            &checkout,
-        ])
+        .args(["-P", "ubuntu-24.04=-self-hosted"]);
+    for (action, dir) in stand_ins {
+        if workflow.contains(&format!("uses: {action}@")) {
+            command.arg("--local-repository").arg(format!(
+                "{action}@{}={}",
+                pinned(&workflow, action),
+                rig.stand_ins.join(dir).display()
+            ));
+        }
+    }
+    let out = command
         .args([
             "-s",
             "REGISTRY_USERNAME=pipeline-test-user",
@@ -226,15 +270,18 @@ fn github(rig: &Rig, root: &Path, event: Event) -> String {
         .output()
         .unwrap();
     let log = format!("{}{}", stdout(&out), stderr(&out));
-    assert!(
-        out.status.success() && log.contains("Job succeeded"),
-        "act {name} ({event:?}) failed:\n{log}"
-    );
-    log
+    (out.status.success() && log.contains("Job succeeded"), log)
 }
 
 /// Runs one event of `.gitlab-ci.yml` under gitlab-ci-local; returns its log.
 fn gitlab(rig: &Rig, root: &Path, event: Event) -> String {
+    let (ok, log) = run_gitlab(rig, root, event);
+    assert!(ok, "gitlab-ci-local ({event:?}) failed:\n{log}");
+    log
+}
+
+/// Runs one event of `.gitlab-ci.yml` under gitlab-ci-local: whether it passed, and its log.
+fn run_gitlab(rig: &Rig, root: &Path, event: Event) -> (bool, String) {
     let client = tool("gitlab-ci-local").expect("gitlab-ci-local");
     let mut set: Vec<String> = vec![
         format!("CI_DEFAULT_BRANCH={DEFAULT_BRANCH}"),
@@ -288,11 +335,10 @@ fn gitlab(rig: &Rig, root: &Path, event: Event) -> String {
     }
     let out = command.output().unwrap();
     let log = format!("{}{}", stdout(&out), stderr(&out));
-    assert!(
+    (
         out.status.success() && log.contains("PASS") && !log.contains("FAIL"),
-        "gitlab-ci-local ({event:?}) failed:\n{log}"
-    );
-    log
+        log,
+    )
 }
 
 /// The Docker-in-Docker service the GitLab job names, stood in by an idle container: the job's
@@ -334,8 +380,14 @@ struct Outcome {
     pushed: BTreeMap<String, String>,
 }
 
-/// Runs the four events on one CI and checks what each built, tagged and pushed.
-fn events(rig: &Rig, ci: Ci, stack: &str, args: &[&str]) {
+/// A generated project for `ci`, pushing to the rig's registry as `team/<stack>-<ci>`:
+/// (its temporary folder, root, registry repository, image).
+fn ci_project(
+    rig: &Rig,
+    ci: Ci,
+    stack: &str,
+    args: &[&str],
+) -> (assert_fs::TempDir, PathBuf, String, String) {
     let repository = format!("team/{stack}-{}", ci.name());
     let image = format!("127.0.0.1:{}/{repository}", rig.port);
     let mut all = vec!["-y", "--ci", ci.name(), "--image", &image];
@@ -349,15 +401,21 @@ fn events(rig: &Rig, ci: Ci, stack: &str, args: &[&str]) {
         "none",
     ]);
     all.extend_from_slice(args);
-    let (_tmp, root) = project(&format!("{stack}-{}", ci.name()), &all);
+    let (tmp, root) = project(&format!("{stack}-{}", ci.name()), &all);
     git(
         &root,
         &["remote", "add", "origin", "https://ci.invalid/team/app.git"],
     );
-    let commit = git(&root, &["rev-parse", "--short=12", "HEAD"]);
     if matches!(ci, Ci::GitLab) {
         stand_in_services(rig, &root);
     }
+    (tmp, root, repository, image)
+}
+
+/// Runs the four events on one CI and checks what each built, tagged and pushed.
+fn events(rig: &Rig, ci: Ci, stack: &str, args: &[&str]) {
+    let (_tmp, root, repository, image) = ci_project(rig, ci, stack, args);
+    let commit = git(&root, &["rev-parse", "--short=12", "HEAD"]);
 
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for event in EVENTS {
@@ -378,6 +436,7 @@ fn events(rig: &Rig, ci: Ci, stack: &str, args: &[&str]) {
             pushed: rig.pushed(&repository),
         };
         check(event, &image, &commit, &log, &outcome, &seen);
+        check_scan_and_signature(event, &image, &log, &outcome);
         // A tag that names one build never gets another image.
         for (tag, digest) in &outcome.pushed {
             if let Some(before) = seen.get(tag)
@@ -476,6 +535,42 @@ fn check(
     }
 }
 
+/// The build was scanned before anything was pushed, and what was pushed was signed by the
+/// digest the registry holds for the build's own tag.
+fn check_scan_and_signature(event: Event, image: &str, log: &str, outcome: &Outcome) {
+    let scan = log
+        .find("stand-in trivy: image --image-src docker")
+        .unwrap_or_else(|| panic!("{event:?}: the image was not scanned:\n{log}"));
+    assert!(
+        log.contains(&format!(
+            "--severity CRITICAL --ignorefile /tmp/trivyignore {}",
+            outcome.built
+        )),
+        "{event:?}: the scan did not name the built image:\n{log}"
+    );
+    if let Some(push) = log.find("==> push") {
+        assert!(scan < push, "{event:?}: pushed before the scan:\n{log}");
+    }
+    let signed: Vec<&str> = log
+        .lines()
+        .filter_map(|l| {
+            l.split_once("stand-in cosign: sign --yes ")
+                .map(|(_, r)| r.trim())
+        })
+        .collect();
+    if event == Event::Request {
+        assert!(signed.is_empty(), "a request signed {signed:?}");
+        return;
+    }
+    let tag = outcome.built.rsplit_once(':').unwrap().1;
+    let digest = &outcome.pushed[tag];
+    assert_eq!(
+        signed,
+        vec![format!("{image}@{digest}")],
+        "{event:?}: not signed by the pushed digest of {tag}:\n{log}"
+    );
+}
+
 fn sorted(tags: &[&String]) -> Vec<String> {
     let mut v: Vec<String> = tags.iter().map(|s| s.to_string()).collect();
     v.sort();
@@ -525,4 +620,44 @@ fn wsgi_pip_tools_pipelines_on_every_event() {
         "ci-wsgi",
         &["--framework", "wsgi", "--installer", "pip-tools"],
     );
+}
+
+/// A CRITICAL finding fails the default branch's pipeline on both CIs after the smoke test,
+/// with nothing pushed; `.trivyignore` reaches the scanner.
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn a_critical_finding_stops_the_pipeline_before_any_push() {
+    let rig = Rig::new();
+    rig.stand_in_scanner(true);
+    let args = ["--framework", "flask", "--installer", "pip"];
+    for ci in [Ci::GitHub, Ci::GitLab] {
+        let (_tmp, root, repository, _image) = ci_project(&rig, ci, "ci-finding", &args);
+        std::fs::write(
+            root.join(".trivyignore"),
+            "# CVE-0000-0001: accepted for the test\nCVE-0000-0001\n",
+        )
+        .unwrap();
+        git(&root, &["add", ".trivyignore"]);
+        git(&root, &["commit", "-q", "-m", "accept a finding"]);
+        let (ok, log) = match ci {
+            Ci::GitHub => run_github(&rig, &root, Event::DefaultBranch),
+            Ci::GitLab => run_gitlab(&rig, &root, Event::DefaultBranch),
+        };
+        assert!(!ok, "{}: a CRITICAL finding passed:\n{log}", ci.name());
+        assert!(log.contains("smoke: healthy"), "{log}");
+        assert!(
+            log.contains("stand-in trivy: ignore file has 2 lines"),
+            "{log}"
+        );
+        assert!(log.contains("build: vulnerability scan failed"), "{log}");
+        assert!(log.contains("help: "), "{log}");
+        assert!(!log.contains("==> push"), "{log}");
+        assert!(!log.contains("stand-in cosign: "), "{log}");
+        let pushed = rig.pushed(&repository);
+        assert!(pushed.is_empty(), "{}: pushed {pushed:?}", ci.name());
+        report(&format!(
+            "pipeline with a CRITICAL finding on {}: failed before any push",
+            ci.name()
+        ));
+    }
 }

@@ -29,6 +29,9 @@ def main() -> int:
         with opener.open(url, timeout=float(os.environ.get("HEALTH_TIMEOUT", "3"))) as response:
             return 0 if 200 <= response.status < 300 else 1
     except urllib.error.HTTPError as exc:
+        # A redirect (not followed) is an answer: the server is up.
+        if 300 <= exc.code < 400:
+            return 0
         print(f"unhealthy: {url}: HTTP {exc.code}", file=sys.stderr)
         return 1
     except (OSError, http.client.HTTPException, ValueError) as exc:

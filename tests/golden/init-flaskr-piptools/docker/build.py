@@ -4,6 +4,9 @@
     python3 docker/build.py               # build both stages, tag them, run the smoke test
     python3 docker/build.py --push        # the same, then push both stages (CI, default branch)
     python3 docker/build.py --no-cache    # scheduled rebuild: fresh base image and packages
+    python3 docker/build.py --scan        # also scan the image for vulnerabilities (Trivy) before any push
+    python3 docker/build.py --push --sign # CI: push, then sign the pushed digest (cosign, keyless)
+    python3 docker/build.py --sbom sbom.json  # also write the image's SBOM (CycloneDX JSON) there
     python3 docker/build.py --dry-run     # print the commands, run nothing
 
 Tags are the git branch and short commit (`main-1a2b3c4d5e6f`) plus the branch alone, never
@@ -18,10 +21,15 @@ Environment:
                   BuildKit secret: they reach the install step only, never a layer
   MAX_IMAGE_MB    fail when the runtime image is larger
   HADOLINT        `0` skips the hadolint check (it runs when hadolint is on PATH)
+  TRIVY_IMAGE     the scanner image --scan runs (default: aquasec/trivy:0.74.0)
+  SCAN_SEVERITY   severities that fail --scan (default: CRITICAL); `.trivyignore` lists the
+                  findings you accept, one ID per line with a comment saying why
+  COSIGN          the cosign client --sign runs (default: cosign)
 """
 
 import argparse
 import datetime
+import json
 import os
 import pathlib
 import re
@@ -33,6 +41,9 @@ import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_IMAGE = "flaskr-piptools"
+DEFAULT_SCANNER = "aquasec/trivy:0.74.0"
+# Where the runtime image keeps its SBOM (the Dockerfile's sbom stage writes it).
+SBOM_PATH = "/opt/sbom/cyclonedx.json"
 
 
 def git(*args):
@@ -80,6 +91,29 @@ def present_locally(docker, ref):
     except OSError:
         return False
     return found.returncode == 0
+
+
+def daemon_socket():
+    """The engine's socket as the engine itself sees it, for a container that reads images
+    from it: the path of a unix DOCKER_HOST, else the default (also inside Docker-in-Docker,
+    where the client reaches the engine over TCP)."""
+    host = os.environ.get("DOCKER_HOST", "")
+    return host[len("unix://"):] if host.startswith("unix://") else "/var/run/docker.sock"
+
+
+def scan_command(docker, tag):
+    """Trivy over the image in the engine, failing on SCAN_SEVERITY findings. The ignore file
+    goes in on stdin (a bind mount would not reach a Docker-in-Docker engine); the vulnerability
+    database is kept in a volume between runs."""
+    scanner = os.environ.get("TRIVY_IMAGE") or DEFAULT_SCANNER
+    severity = os.environ.get("SCAN_SEVERITY") or "CRITICAL"
+    return [docker, "run", "--rm", "-i",
+            "-v", f"{daemon_socket()}:/var/run/docker.sock",
+            "-v", "pyscaffold-trivy-cache:/root/.cache/trivy",
+            "--entrypoint", "/bin/sh", scanner,
+            "-c", 'cat >/tmp/trivyignore && exec trivy "$@"', "trivy",
+            "image", "--image-src", "docker", "--scanners", "vuln", "--no-progress",
+            "--exit-code", "1", "--severity", severity, "--ignorefile", "/tmp/trivyignore", tag]
 
 
 def plan(args):
@@ -138,16 +172,67 @@ def plan(args):
     if args.network:
         smoke += ["--network", args.network]
     steps.append(("smoke test", smoke))
+    # The scan gates every push too.
+    if args.scan:
+        steps.append(("vulnerability scan", scan_command(docker, runtime_tags[0])))
     if args.push:
         steps += [(f"push {tag}", [docker, "push", tag]) for tag in [build_tag, *runtime_tags]]
+    if args.sign:
+        # By digest, never by tag: the signature names the exact image pushed. The digest is
+        # known once the push is done, so `@DIGEST` is filled in then.
+        cosign = os.environ.get("COSIGN", "cosign")
+        steps.append(("sign", [cosign, "sign", "--yes", f"{image}@DIGEST"]))
     return steps, runtime_tags[0]
 
 
-def run(description, argv, env):
+HINTS = {
+    "vulnerability scan": "the image has vulnerabilities of the severities SCAN_SEVERITY names "
+                          "(default CRITICAL), listed above: update the base image or the "
+                          "packages that have them (`--no-cache` pulls fresh ones), or list "
+                          "a finding you accept in .trivyignore with a comment saying why",
+    "sign": "cosign needs an OIDC identity (GitHub: `id-token: write`; GitLab: an `id_tokens` "
+            "token with `aud: sigstore`); turn signing off with "
+            "`pyscaffold upgrade --set signing=false`",
+}
+
+
+def run(description, argv, env, stdin=None):
     print(f"==> {description}: {shlex.join(argv)}", flush=True)
-    if subprocess.run(argv, env=env).returncode != 0:
-        print(f"build: {description} failed", file=sys.stderr)
+    try:
+        code = subprocess.run(argv, env=env, stdin=stdin).returncode
+    except OSError as error:
+        print(f"build: {description} failed: cannot run {argv[0]}: {error.strerror}", file=sys.stderr)
         sys.exit(1)
+    if code != 0:
+        print(f"build: {description} failed", file=sys.stderr)
+        if description in HINTS:
+            print(f"help: {HINTS[description]}", file=sys.stderr)
+        sys.exit(1)
+
+
+def pushed_digest(docker, image, tag):
+    """The registry digest (`sha256:...`) of `image` that pushing `tag` recorded."""
+    found = subprocess.run([docker, "image", "inspect", "--format", "{{json .RepoDigests}}", tag],
+                           capture_output=True, text=True, check=True).stdout
+    for reference in json.loads(found) or []:
+        name, _, digest = reference.partition("@")
+        if name == image and digest.startswith("sha256:"):
+            return digest
+    print(f"build: no registry digest of {image} for {tag} after the push", file=sys.stderr)
+    sys.exit(1)
+
+
+def write_sbom(docker, tag, destination, env):
+    """Copies the image's SBOM out of a container that never starts."""
+    created = subprocess.run([docker, "create", tag], capture_output=True, text=True, env=env)
+    if created.returncode != 0:
+        print(f"build: cannot read the SBOM of {tag}: {created.stderr.strip()}", file=sys.stderr)
+        sys.exit(1)
+    container = created.stdout.strip()
+    try:
+        run("sbom", [docker, "cp", f"{container}:{SBOM_PATH}", str(destination)], env)
+    finally:
+        subprocess.run([docker, "rm", container], capture_output=True, env=env)
 
 
 def image_megabytes(docker, tag):
@@ -160,9 +245,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--push", action="store_true", help="push both stages after the smoke test")
     parser.add_argument("--no-cache", action="store_true", help="rebuild from a freshly pulled base")
+    parser.add_argument("--scan", action="store_true",
+                        help="scan the image with Trivy after the smoke test; findings fail the build before any push")
+    parser.add_argument("--sign", action="store_true",
+                        help="after --push, sign the pushed digest with cosign (keyless, in CI)")
+    parser.add_argument("--sbom", metavar="FILE", type=pathlib.Path,
+                        help=f"write the image's SBOM (CycloneDX JSON, {SBOM_PATH} in the image) to FILE")
     parser.add_argument("--network", help="build and test network, e.g. `host` without a bridge")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
     args = parser.parse_args(argv)
+    if args.sign and not args.push:
+        parser.error("--sign signs what --push pushed: give both")
 
     steps, tag = plan(args)
     if args.dry_run:
@@ -183,10 +276,22 @@ def main(argv=None):
         if size > float(limit):
             print(f"build: {tag} is {size:.0f} MB, over MAX_IMAGE_MB={limit}", file=sys.stderr)
             return 1
-    # The smoke test gates every push.
+    if args.sbom:
+        write_sbom(os.environ.get("DOCKER", "docker"), tag, args.sbom, env)
+        print(f"==> SBOM of {tag}: {args.sbom}")
+    # The smoke test (and the scan) gate every push.
     run(*smoke, env)
     for description, command in steps[2:]:
-        run(description, command, env)
+        if description == "vulnerability scan":
+            ignore = ROOT / ".trivyignore"
+            with open(ignore if ignore.is_file() else os.devnull, "rb") as stdin:
+                run(description, command, env, stdin=stdin)
+        elif description == "sign":
+            image = command[-1].rpartition("@")[0]
+            digest = pushed_digest(os.environ.get("DOCKER", "docker"), image, tag)
+            run(description, [*command[:-1], f"{image}@{digest}"], env)
+        else:
+            run(description, command, env)
     print(f"built {tag}")
     return 0
 
