@@ -30,6 +30,7 @@ mod packs;
 mod pinned_actions;
 mod pipelines;
 mod readme;
+mod release_script;
 mod render_digests;
 mod scenarios;
 mod serve;
