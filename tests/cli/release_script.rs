@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::support::copy_tree;
+use crate::support::{commit_all, copy_tree, git};
 
 /// A git repository with what the script reads and edits: the manifest and lock, the CHANGELOG,
 /// the built-in templates and the scripts (the crate's sources as empty files, which is all
@@ -24,29 +24,14 @@ fn release_checkout(tmp: &Path) {
         std::fs::create_dir_all(tmp.join(empty).parent().unwrap()).unwrap();
         std::fs::write(tmp.join(empty), "").unwrap();
     }
-    git(tmp, &["init", "-q", "-b", "main"]);
     commit_all(tmp, "start");
 }
 
-fn git(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Release Test",
-            "-c",
-            "user.email=release@example.com",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
+/// git's output, asserting that it succeeded.
+fn git_ok(dir: &Path, args: &[&str]) -> Output {
+    let out = git(dir, args);
     assert!(out.status.success(), "git {args:?}: {out:?}");
     out
-}
-
-fn commit_all(dir: &Path, message: &str) {
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", message]);
 }
 
 fn release(dir: &Path, args: &[&str]) -> Output {
@@ -63,22 +48,22 @@ fn release(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn head(dir: &Path) -> String {
-    String::from_utf8(git(dir, &["rev-parse", "HEAD"]).stdout).unwrap()
+    String::from_utf8(git_ok(dir, &["rev-parse", "HEAD"]).stdout).unwrap()
 }
 
 /// The script exits 2 with an `error:` naming `problem` and a `help:` line, and the checkout
 /// is as it was: same commit, clean tree, no tag.
 fn assert_refused(dir: &Path, args: &[&str], problem: &str) {
     let before = head(dir);
-    let dirty_before = git(dir, &["status", "--porcelain"]).stdout;
+    let dirty_before = git_ok(dir, &["status", "--porcelain"]).stdout;
     let out = release(dir, args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
     assert!(err.contains(problem), "{args:?}: {err}");
     assert!(err.contains("\nhelp: "), "{args:?}: {err}");
     assert_eq!(head(dir), before);
-    assert_eq!(git(dir, &["status", "--porcelain"]).stdout, dirty_before);
-    assert!(git(dir, &["tag"]).stdout.is_empty());
+    assert_eq!(git_ok(dir, &["status", "--porcelain"]).stdout, dirty_before);
+    assert!(git_ok(dir, &["tag"]).stdout.is_empty());
 }
 
 fn crate_version(dir: &Path) -> String {
@@ -187,8 +172,8 @@ fn a_release_bumps_dates_and_tags_and_refuses_what_is_not_ready() {
     let dated = std::fs::read_to_string(dir.join("CHANGELOG.md")).unwrap();
     assert!(dated.contains("\n## 0.2.0 (2027-01-15)\n"), "{dated}");
     assert!(!dated.contains("(unreleased)"), "{dated}");
-    assert!(git(dir, &["status", "--porcelain"]).stdout.is_empty());
-    let tag = String::from_utf8(git(dir, &["tag", "-n1"]).stdout).unwrap();
+    assert!(git_ok(dir, &["status", "--porcelain"]).stdout.is_empty());
+    let tag = String::from_utf8(git_ok(dir, &["tag", "-n1"]).stdout).unwrap();
     assert!(
         tag.contains("v0.2.0") && tag.contains(&format!("templates {newest}")),
         "{tag}"
