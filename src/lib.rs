@@ -32,6 +32,7 @@ pub mod pack;
 pub mod paths;
 pub mod plan;
 pub mod presets;
+pub mod progress;
 pub mod project;
 pub mod prompt;
 pub mod questions;

@@ -48,11 +48,27 @@ pub fn lock(rule: Option<&LockRule>, root: &Path, skip: bool) -> Result<LockOutc
             continue;
         };
         eprintln!("running `{}` in {}", command.join(" "), root.display());
-        let status = Command::new(program)
-            .args(args)
-            .current_dir(root)
-            .status()
-            .with_context(|| format!("cannot run `{program}`"))?;
+        let mut run = Command::new(program);
+        run.args(args).current_dir(root);
+        // On a terminal a spinner stands for the installer's output, which is shown only if it
+        // fails; elsewhere (CI logs) the output goes through as it comes.
+        let status = if crate::progress::shown() {
+            let spinner = crate::progress::spinner(format!("{program} is locking"));
+            let output = run
+                .output()
+                .with_context(|| format!("cannot run `{program}`"))?;
+            drop(spinner);
+            if !output.status.success() {
+                use std::io::Write as _;
+                let mut err = std::io::stderr();
+                let _ = err.write_all(&output.stdout);
+                let _ = err.write_all(&output.stderr);
+            }
+            output.status
+        } else {
+            run.status()
+                .with_context(|| format!("cannot run `{program}`"))?
+        };
         if !status.success() {
             return Ok(LockOutcome::Failed(format!(
                 "`{}` failed ({status}); fix the cause and run `{instruction}`",

@@ -95,6 +95,7 @@ impl AddRule {
             self.command_line(packages),
             root.display()
         );
+        let spinner = crate::progress::spinner(format!("{} is adding the packages", self.tool));
         let output = Command::new(self.tool)
             .args(&self.args)
             .args(packages)
@@ -102,6 +103,7 @@ impl AddRule {
             .current_dir(root)
             .output()
             .with_context(|| format!("cannot run `{}`", self.tool))?;
+        drop(spinner);
         for (file, existed) in self.litter.iter().zip(litter_before) {
             let path = root.join(file);
             if !existed && path.exists() {

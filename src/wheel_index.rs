@@ -159,9 +159,14 @@ fn ask(pins: &[String], minor: u32) -> Result<Option<String>, String> {
     ]);
     command.arg("--target").arg(target.path());
     command.args(pins);
+    let spinner = crate::progress::spinner(format!(
+        "asking the package index for wheels of {} pins on Python 3.{minor}",
+        pins.len()
+    ));
     let out = command
         .output()
         .map_err(|e| format!("cannot run pip: {e}"))?;
+    drop(spinner);
     if out.status.success() {
         return Ok(None);
     }

@@ -77,7 +77,15 @@ struct Report<'a> {
 pub fn run(args: &FleetReportArgs) -> Result<ExitCode> {
     let paths = repositories(&args.paths)?;
     let newest = builtin::latest()?;
-    let rows: Vec<Row> = paths.iter().map(|p| row(p, &newest)).collect();
+    let progress = crate::progress::bar(paths.len(), "repositories");
+    let rows: Vec<Row> = paths
+        .iter()
+        .map(|p| {
+            progress.step(&p.display().to_string());
+            row(p, &newest)
+        })
+        .collect();
+    drop(progress);
     if args.format == "json" {
         let report = Report {
             newest_template: newest.to_string(),

@@ -326,13 +326,15 @@ fn test(args: &PackTestArgs) -> Result<ExitCode> {
     );
     let exe = std::env::current_exe().context("cannot find the running pyscaffold")?;
     let (mut clean, mut conflicted, mut failed) = (0, 0, 0);
+    let progress = crate::progress::bar(tags.len(), "released tags");
     for (_, tag) in &tags {
+        progress.step(tag);
         let source = format!("{}#{tag}", dir.display());
         let released = match crate::pack::load(&source) {
             Ok(packs) => packs,
             Err(e) => {
                 failed += 1;
-                println!("FAILED     {tag}: the release does not load: {e:#}");
+                progress.suspend(|| println!("FAILED     {tag}: the release does not load: {e:#}"));
                 continue;
             }
         };
@@ -350,22 +352,21 @@ fn test(args: &PackTestArgs) -> Result<ExitCode> {
             match upgrade_case(&exe, &source, preset.as_deref(), edits.as_deref(), &working) {
                 Ok(conflicts) if conflicts.is_empty() => {
                     clean += 1;
-                    println!("clean      {label}");
+                    progress.suspend(|| println!("clean      {label}"));
                 }
                 Ok(conflicts) => {
                     conflicted += 1;
-                    println!("CONFLICTS  {label}: {}", conflicts.join(", "));
+                    progress.suspend(|| println!("CONFLICTS  {label}: {}", conflicts.join(", ")));
                 }
                 Err(e) => {
                     failed += 1;
-                    println!(
-                        "FAILED     {label}: {}",
-                        crate::error::redact(&format!("{e:#}"))
-                    );
+                    let said = crate::error::redact(&format!("{e:#}"));
+                    progress.suspend(|| println!("FAILED     {label}: {said}"));
                 }
             }
         }
     }
+    drop(progress);
     eprintln!("{top}: {clean} clean, {conflicted} with conflicts, {failed} failed");
     Ok(if conflicted + failed > 0 {
         ExitCode::from(crate::error::EXIT_FAILURE)

@@ -29,6 +29,7 @@ mod new_cmd;
 mod packs;
 mod pinned_actions;
 mod pipelines;
+mod progress;
 mod readme;
 mod release_script;
 mod render_digests;
