@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use semver::Version;
@@ -14,6 +15,7 @@ use serde::Serialize;
 
 use crate::cli::FleetReportArgs;
 use crate::error::bad_input;
+use crate::progress::Progress;
 use crate::template_set::builtin;
 use crate::upgrade::{Request, prepare};
 
@@ -78,13 +80,7 @@ pub fn run(args: &FleetReportArgs) -> Result<ExitCode> {
     let paths = repositories(&args.paths)?;
     let newest = builtin::latest()?;
     let progress = crate::progress::bar(paths.len(), "repositories");
-    let rows: Vec<Row> = paths
-        .iter()
-        .map(|p| {
-            progress.step(&p.display().to_string());
-            row(p, &newest)
-        })
-        .collect();
+    let rows = rows_in_parallel(&paths, &newest, &progress);
     drop(progress);
     if args.format == "json" {
         let report = Report {
@@ -135,6 +131,39 @@ fn repositories(given: &[PathBuf]) -> Result<Vec<PathBuf>> {
         ));
     }
     Ok(out)
+}
+
+/// The rows of `paths`, in their order, read by one thread per core: each repository is
+/// read on its own, so the threads share only the queue.
+fn rows_in_parallel(paths: &[PathBuf], newest: &Version, progress: &Progress) -> Vec<Row> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(paths.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let mut rows: Vec<(usize, Row)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = paths.get(i) else { break };
+                        progress.step(&path.display().to_string());
+                        mine.push((i, row(path, newest)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            // A worker's panic is the command's: no row is silently missing.
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    rows.sort_by_key(|(i, _)| *i);
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 fn row(path: &Path, newest: &Version) -> Row {

@@ -1,6 +1,7 @@
 //! Progress on long work: a bar over `fleet report`'s repositories and a spinner while an
 //! installer locks, drawn on a terminal only. Piped, stderr holds the command's own lines and
-//! nothing else, so logs and scripts see what they always saw.
+//! nothing else, so logs and scripts see what they always saw; read on every core, the rows
+//! keep their order.
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
@@ -55,6 +56,13 @@ fn fleet_report_shows_a_bar_on_a_terminal_and_nothing_when_piped() {
     assert!(err.starts_with("24 repositories:"), "{err}");
     assert!(!err.contains('\r') && !err.contains("\x1b["), "{err:?}");
     assert!(!stdout(&out).contains("\x1b["), "{}", stdout(&out));
+    // Read on both cores, the rows keep the order the repositories were given in.
+    let listed: Vec<String> = stdout(&out)
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert_eq!(listed, names, "{}", stdout(&out));
 
     // On a terminal: `N/24 repositories` with a bar while it works, then the report.
     let mut command = Command::new(bin());
