@@ -146,8 +146,11 @@ case "${1:-}" in
       say "dockerd stopped"
     fi
     # Each run starts from an empty engine: no build cache from an earlier run can hide a
-    # rebuild. The base rootfs tarball stays cached.
-    rm -rf "$state/data"
+    # rebuild. The base rootfs tarball stays cached. The folder itself stays: it may be a
+    # mount point of its own.
+    if [[ -d "$state/data" ]]; then
+      find "$state/data" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+    fi
     ;;
   status)
     daemon_up

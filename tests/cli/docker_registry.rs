@@ -84,9 +84,11 @@ fn registry_tags(port: u16, repository: &str) -> Vec<String> {
     text.lines().map(str::to_string).collect()
 }
 
-/// Lines of a BuildKit log that report a `RUN` step as taken from the cache.
+/// Lines of a BuildKit log that report a `RUN` step as taken from the cache. Step numbers
+/// start again in each `docker build` of the log, so a number means the step it last named
+/// (`#4` a `RUN` in the build stage's build, then a `FROM` in the runtime stage's).
 fn cached_runs(log: &str) -> usize {
-    let mut running = std::collections::BTreeSet::new();
+    let mut running = std::collections::BTreeMap::new();
     let mut cached = 0;
     for line in log.lines() {
         // `#12 [build 5/7] RUN --mount=...` then `#12 CACHED`
@@ -96,9 +98,9 @@ fn cached_runs(log: &str) -> usize {
         let Some((step, what)) = rest.split_once(' ') else {
             continue;
         };
-        if what.contains("] RUN ") {
-            running.insert(step.to_string());
-        } else if what == "CACHED" && running.contains(step) {
+        if what.starts_with('[') {
+            running.insert(step.to_string(), what.contains("] RUN "));
+        } else if what == "CACHED" && running.get(step) == Some(&true) {
             cached += 1;
         }
     }
