@@ -85,6 +85,18 @@ impl Prompter for TerminalPrompter {
         crate::interrupt::asking(false);
         answer
     }
+
+    fn show(&mut self, lines: &[String]) {
+        let term = Term::stderr();
+        for (i, line) in lines.iter().enumerate() {
+            let line = if i == 0 && !self.no_color {
+                dialoguer::console::style(line).bold().to_string()
+            } else {
+                line.clone()
+            };
+            let _ = term.write_line(&line);
+        }
+    }
 }
 
 impl TerminalPrompter {

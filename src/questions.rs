@@ -96,10 +96,31 @@ pub struct Question {
     /// file, detection) gives it. For answers a command sets, such as `init`'s `adopted`.
     #[serde(default = "yes")]
     pub ask: bool,
+    /// Asked first on a terminal; the others wait for the manifest's customise step.
+    #[serde(default)]
+    pub essential: bool,
 }
 
 fn yes() -> bool {
     true
+}
+
+impl Question {
+    /// A yes/no question pyscaffold asks itself (the customise step), default no.
+    pub fn confirm(id: &str, prompt: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            prompt: prompt.to_string(),
+            help: None,
+            kind: Kind::Bool,
+            choices: Vec::new(),
+            default: Some(Value::Bool(false)),
+            validate: None,
+            when: None,
+            ask: true,
+            essential: true,
+        }
+    }
 }
 
 impl Question {

@@ -32,11 +32,18 @@ pub struct Options {
     /// Questions whose template default must not stand in for a missing answer (`init`: what
     /// detection could not settle), with why, for the error.
     pub no_default: BTreeMap<String, String>,
+    /// On a terminal, ask the essential questions first, offer the others in the manifest's
+    /// customise step and show detected answers as one table (`new`, `init`); otherwise each
+    /// open question is asked in turn (`upgrade`, which asks only what a new version added).
+    pub steps: bool,
 }
 
 /// Asks one question on a terminal.
 pub trait Prompter {
     fn ask(&mut self, question: &Question, default: Option<&Value>) -> Result<Value>;
+
+    /// Shows lines (a table of answers) before a question; off a terminal there is none.
+    fn show(&mut self, _lines: &[String]) {}
 }
 
 /// The answers, where each came from, and notes for stderr.
@@ -62,7 +69,17 @@ pub fn resolve(
     let mut answers = Answers::default();
     let mut origins = BTreeMap::new();
     let mut missing = Vec::new();
-    for question in &set.questions {
+    // With a customise step (the manifest's), the essential questions are asked and the rest
+    // offered in one step; detected answers are shown as one table, confirmed one by one only
+    // on request. Decided when first needed.
+    let steps = set
+        .manifest
+        .customise
+        .as_deref()
+        .filter(|_| options.steps && set.questions.iter().any(|q| q.essential));
+    let mut customise: Option<bool> = None;
+    let mut review: Option<bool> = None;
+    for (index, question) in set.questions.iter().enumerate() {
         let context = answers.to_context();
         if let Some(when) = &question.when
             && !set.condition(when, &context)?
@@ -81,7 +98,20 @@ pub fn resolve(
             continue;
         }
         let default = default_of(set, question, &context)?;
+        if steps.is_some()
+            && review.is_none()
+            && !options.use_defaults
+            && matches!(given.get(&question.id), Some((_, LayerKind::Detected, _)))
+            && let Some(p) = prompter.as_deref_mut()
+        {
+            review = Some(review_detected(set, &given, p)?);
+        }
         let (value, origin) = match (given.get(&question.id), prompter.as_deref_mut()) {
+            (Some((value, LayerKind::Detected, at)), Some(_))
+                if !options.use_defaults && review == Some(false) =>
+            {
+                (value.clone(), at.clone())
+            }
             (Some((value, LayerKind::Detected, at)), Some(p)) if !options.use_defaults => {
                 // Detection proposes; the user confirms or changes it.
                 let mut marked = question.clone();
@@ -94,7 +124,31 @@ pub fn resolve(
                     && !options.use_defaults
                     && !options.recompute.contains(&question.id) =>
             {
-                (p.ask(question, default.as_ref())?, "asked".to_string())
+                let offered = !question.essential && !options.no_default.contains_key(&question.id);
+                match steps {
+                    Some(prompt) if offered => {
+                        if customise.is_none() {
+                            let rest = pending_defaults(set, &given, options, &answers, index)?;
+                            p.show(&rest);
+                            let asked = p.ask(
+                                &Question::confirm("customise", prompt),
+                                Some(&Value::Bool(false)),
+                            )?;
+                            customise = Some(asked == Value::Bool(true));
+                        }
+                        match (customise, default) {
+                            (Some(true), default) => {
+                                (p.ask(question, default.as_ref())?, "asked".to_string())
+                            }
+                            (_, Some(value)) => (value, "default".to_string()),
+                            (_, None) => {
+                                missing.push(question);
+                                continue;
+                            }
+                        }
+                    }
+                    _ => (p.ask(question, default.as_ref())?, "asked".to_string()),
+                }
             }
             (None, _) if options.no_default.contains_key(&question.id) => {
                 missing.push(question);
@@ -120,6 +174,80 @@ pub fn resolve(
         origins,
         notes,
     })
+}
+
+/// The answers a declined customise step leaves at their defaults, from the question at
+/// `from` on, as the lines that show them (`  Prompt: value`): each question's condition and
+/// default follow the answers before it, given or default, as the run will take them.
+fn pending_defaults(
+    set: &TemplateSet,
+    given: &BTreeMap<String, (Value, LayerKind, String)>,
+    options: &Options,
+    answers: &Answers,
+    from: usize,
+) -> Result<Vec<String>> {
+    let mut answers = answers.clone();
+    let mut lines = Vec::new();
+    for question in &set.questions[from..] {
+        let context = answers.to_context();
+        if let Some(when) = &question.when
+            && !set.condition(when, &context)?
+        {
+            continue;
+        }
+        let value = match given.get(&question.id) {
+            Some((value, _, _)) => Some(value.clone()),
+            None => {
+                let value = default_of(set, question, &context)?;
+                if question.ask
+                    && !question.essential
+                    && !options.recompute.contains(&question.id)
+                    && let Some(value) = &value
+                {
+                    lines.push(format!("  {}: {}", question.prompt, shown(value)));
+                }
+                value
+            }
+        };
+        if let Some(value) = value {
+            answers.insert(question.id.clone(), value);
+        }
+    }
+    if !lines.is_empty() {
+        lines.insert(0, "Defaults for the other questions:".to_string());
+    }
+    Ok(lines)
+}
+
+/// An answer in a table: as typed on the command line, yes/no for a bool, `(empty)` for an
+/// empty text (a list's `none` already says it).
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Bool(true) => "yes".to_string(),
+        Value::Bool(false) => "no".to_string(),
+        Value::Str(text) if text.is_empty() => "(empty)".to_string(),
+        other => other.to_text(),
+    }
+}
+
+/// Shows the detected answers as one table and asks whether to go through them one by one.
+fn review_detected(
+    set: &TemplateSet,
+    given: &BTreeMap<String, (Value, LayerKind, String)>,
+    p: &mut dyn Prompter,
+) -> Result<bool> {
+    let mut lines = vec!["Detected:".to_string()];
+    for question in &set.questions {
+        if let Some((value, LayerKind::Detected, at)) = given.get(&question.id) {
+            lines.push(format!("  {}: {}  [{at}]", question.prompt, shown(value)));
+        }
+    }
+    p.show(&lines);
+    let asked = p.ask(
+        &Question::confirm("review", "Change any of the detected answers?"),
+        Some(&Value::Bool(false)),
+    )?;
+    Ok(asked == Value::Bool(true))
 }
 
 /// Checks every given answer and layers them: id → (value, layer kind, where given).

@@ -231,6 +231,7 @@ pub fn prepare_project(
         hints: BTreeMap::new(),
         recompute: followed.clone(),
         no_default: BTreeMap::new(),
+        steps: false,
     };
     let resolved = resolve(
         &set,

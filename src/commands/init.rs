@@ -108,6 +108,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         other_versions_ids: builtin::other_versions_ids(&set)?,
         hints: flag_hints(&set, &command),
         no_default,
+        steps: true,
         ..Options::default()
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();

@@ -84,6 +84,7 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
         use_defaults: args.answers.use_defaults,
         other_versions_ids: builtin::other_versions_ids(&set)?,
         hints: flag_hints(&set, &command),
+        steps: true,
         ..Options::default()
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();

@@ -30,6 +30,10 @@ pub struct Manifest {
     /// How to create the installer's lock file after generating, when the installer locks.
     #[serde(default)]
     pub locks: Vec<LockRule>,
+    /// On a terminal, the question offering the non-essential questions in one step after the
+    /// essential ones; without it every question is asked in turn.
+    #[serde(default)]
+    pub customise: Option<String>,
     pub files: Vec<FileRule>,
 }
 

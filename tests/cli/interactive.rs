@@ -1,5 +1,7 @@
 //! The real prompts, driven through a pseudo-terminal: every question answered by keystrokes
-//! (one invalid answer re-asked), and the result compared with the unattended run.
+//! (one invalid answer re-asked), and the result compared with the unattended run; the
+//! essential questions first with the rest in one customise step, and `init`'s detected
+//! answers as one table.
 
 use std::process::Command;
 use std::time::Duration;
@@ -39,8 +41,6 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         ("Dependency installer", ENTER),
         ("CI systems", ENTER),
         ("Python version", "3.12\r"),
-        ("Debian release", &format!("{DOWN}{ENTER}")),
-        ("Base image", ENTER),
     ];
     answer(&mut p, steps);
     // An invalid port is refused with the validation message and asked again.
@@ -49,7 +49,11 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
     p.expect("pick a port from 1024 to 65535").unwrap();
     p.send("\x15").unwrap(); // clear the line
     p.send("9000\r").unwrap();
+    // The essential questions are done: the rest is one step, taken here.
     let rest: &[(&str, &str)] = &[
+        ("Customise the image", "y"),
+        ("Debian release", &format!("{DOWN}{ENTER}")),
+        ("Base image", ENTER),
         ("Health check path", ENTER),
         ("How often Docker checks the health endpoint", ENTER),
         ("runtime image", "libpq5\r"),
@@ -193,8 +197,6 @@ fn an_invalid_answer_is_explained_in_lines_that_fit_the_terminal() {
         ("Dependency installer", ENTER),
         ("CI systems", ENTER),
         ("Python version", ENTER),
-        ("Debian release", ENTER),
-        ("Base image", ENTER),
     ];
     answer(&mut p, steps);
     p.expect("Port the server listens on").unwrap();
@@ -260,10 +262,12 @@ fn init_on_a_terminal_marks_each_detected_default_and_lets_it_be_changed() {
         .env("NO_COLOR", "1");
     let mut p = Session::spawn(command).expect("spawn in a pty");
     p.set_expect_timeout(Some(Duration::from_secs(20)));
-    // Each detected answer is the default, with the file and line behind it.
+    // Asked to go through the detected answers one by one, each is the default, with the file
+    // and line behind it.
     answer(
         &mut p,
         &[
+            ("Change any of the detected answers?", "y"),
             (
                 "Project name [detected: the folder name `flask-pip`]",
                 ENTER,
@@ -350,4 +354,134 @@ fn errors_are_coloured_on_a_terminal_only() {
         piped.starts_with("error:") && !piped.contains('\x1b'),
         "{piped:?}"
     );
+}
+
+/// The whole of what a session printed until it ended, escape sequences dropped.
+fn rest_of(p: &mut expectrl::session::OsSession) -> String {
+    let mut all = Vec::new();
+    let _ = std::io::Read::read_to_end(p, &mut all);
+    visible(&all)
+}
+
+#[test]
+fn new_asks_the_essential_questions_and_offers_the_rest_in_one_step() {
+    let tmp = TempDir::new().unwrap();
+    let mut p = spawn_new(&tmp, 200);
+    let steps: &[(&str, &str)] = &[
+        ("Project name", "orders\r"),
+        ("Framework", &format!("{DOWN}{DOWN}{ENTER}")),
+        ("Dependency installer", ENTER),
+        ("CI systems", &format!("{DOWN} {ENTER}")),
+        ("Python version", ENTER),
+        ("Port the server listens on", ENTER),
+    ];
+    answer(&mut p, steps);
+    // Before the step, the defaults it would keep, with what the answers so far make them
+    // (FastAPI's base image, GitHub and GitLab's scan gate).
+    let shown = p.expect("Customise the image").unwrap();
+    let table = visible(shown.before());
+    for line in [
+        "Defaults for the other questions:",
+        "Base image (a mirror of the official python image works too): python:3.13-slim-trixie",
+        "Health check path: /healthz",
+        "Numeric user and group id the app runs as: 10001",
+        "Scan the image for vulnerabilities in CI before pushing it (Trivy; CRITICAL findings fail the build)?: yes",
+        "Default git branch (pushes and cache warming use it): main",
+    ] {
+        assert!(table.contains(line), "`{line}` missing:\n{table}");
+    }
+    let defaults = &table[table.find("Defaults for the other questions:").unwrap()..];
+    for asked in ["Project name:", "Framework:", "Port the server listens on:"] {
+        assert!(
+            !defaults.contains(asked),
+            "`{asked}` is not a default:\n{defaults}"
+        );
+    }
+    // Declined: nothing else is asked.
+    p.send("n").unwrap();
+    let said = rest_of(&mut p);
+    assert!(said.contains("created `orders`"), "{said}");
+    assert!(!said.contains("Health check path ›"), "{said}");
+
+    let interactive = read_tree(&tmp.path().join("orders"));
+    let (_tmp2, unattended_root) = generate(
+        "orders",
+        &["--framework", "fastapi", "--ci", "github,gitlab", "-y"],
+    );
+    assert_eq!(interactive, read_tree(&unattended_root));
+}
+
+#[test]
+fn init_shows_what_it_detected_as_one_table_and_asks_only_what_is_open() {
+    let tmp = TempDir::new().unwrap();
+    let repo = tmp.path().join("asked/shop");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(repo.join("requirements.txt"), "flask==3.1.3\n").unwrap();
+    std::fs::write(
+        repo.join("app.py"),
+        "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get('/healthz')\ndef health():\n    return 'ok'\n",
+    )
+    .unwrap();
+    crate::support::commit_all(&repo, "the app");
+    // The same repository under the same folder name (the project's name comes from it).
+    let copy = tmp.path().join("unattended/shop");
+    crate::support::copy_tree(&repo, &copy);
+
+    let mut command = Command::new(bin());
+    command
+        .args(["init", "--python", "3.12", "--no-lock"])
+        .current_dir(&repo)
+        .env("PYSCAFFOLD_NO_INDEX", "1")
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1");
+    let mut p = Session::spawn(command).expect("spawn in a pty");
+    p.get_process_mut().set_window_size(200, 24).unwrap();
+    p.set_expect_timeout(Some(Duration::from_secs(30)));
+    let shown = p.expect("Change any of the detected answers?").unwrap();
+    let table = visible(shown.before());
+    for line in [
+        "Detected:",
+        "Framework: flask  [detected: requirements.txt:1]",
+        "The app, as module:attribute or module:factory(): app:app  [detected: app.py:3]",
+        "Health check path: /healthz  [detected: app.py:6]",
+    ] {
+        assert!(table.contains(line), "`{line}` missing:\n{table}");
+    }
+    // Given on the command line, the Python version is not a detection to confirm.
+    assert!(!table.contains("Python version"), "{table}");
+    p.send("n").unwrap();
+    // Only what detection leaves open is asked: the CI, then the customise step.
+    p.expect("CI systems").unwrap();
+    p.send(ENTER).unwrap();
+    p.expect("Customise the image").unwrap();
+    p.send("n").unwrap();
+    let said = rest_of(&mut p);
+    assert!(said.contains("packaged `.`"), "{said}");
+    assert!(!said.contains("Framework ›"), "{said}");
+
+    let out = crate::support::command(&copy, &["init", "--python", "3.12", "--no-lock", "-y"])
+        .env("PYSCAFFOLD_NO_INDEX", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    let mut interactive = read_tree(&repo);
+    let mut unattended = read_tree(&copy);
+    // The record says where each answer came from: `asked` for the CI here, `default` there.
+    let record = ".pyscaffold.yml";
+    let (a, b) = (
+        interactive.remove(record).unwrap(),
+        unattended.remove(record).unwrap(),
+    );
+    assert_eq!(
+        a.lines().filter(|l| !l.contains("ci")).count(),
+        b.lines().filter(|l| !l.contains("ci")).count()
+    );
+    interactive.retain(|k, _| !k.starts_with(".git/"));
+    unattended.retain(|k, _| !k.starts_with(".git/"));
+    let differ: Vec<&String> = unattended
+        .keys()
+        .chain(interactive.keys())
+        .filter(|k| interactive.get(*k) != unattended.get(*k))
+        .collect();
+    assert!(differ.is_empty(), "differ: {differ:?}");
 }
