@@ -64,7 +64,11 @@ pub fn root_for(dir: &Path) -> std::path::PathBuf {
 /// Loads the record at `root`, checks it against the recorded template version, renders the
 /// base and fills in ownership kinds that older records lack.
 pub fn load(root: &Path) -> Result<Project> {
-    let mut record = record::load(root)?;
+    load_with(root, record::load(root)?)
+}
+
+/// [`load`] with the record already read from `root` (`fleet report` reads it first).
+pub fn load_with(root: &Path, mut record: record::Record) -> Result<Project> {
     let shown = root.join(RECORD_FILE).display().to_string();
     if record.template.id != builtin::BUILTIN_ID {
         return Err(bad_input(

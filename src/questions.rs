@@ -215,18 +215,15 @@ impl Question {
         let Some(rule) = &self.validate else {
             return Ok(());
         };
-        if let Some(pattern) = &rule.pattern {
-            // Patterns are checked when the template set loads, so this compiles.
-            let re = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| e.to_string())?;
-            if !re.is_match(s) {
-                return Err(rule.message.clone());
-            }
+        if let Some(pattern) = &rule.pattern
+            && !whole_match(pattern)?.is_match(s)
+        {
+            return Err(rule.message.clone());
         }
-        if let Some(forbid) = &rule.forbid {
-            let re = Regex::new(&format!("^(?:{forbid})$")).map_err(|e| e.to_string())?;
-            if re.is_match(s) {
-                return Err(rule.message.clone());
-            }
+        if let Some(forbid) = &rule.forbid
+            && whole_match(forbid)?.is_match(s)
+        {
+            return Err(rule.message.clone());
         }
         if rule.not_in.iter().any(|refused| refused == s) {
             return Err(rule.message.clone());
@@ -350,6 +347,27 @@ fn check_unique(items: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `pattern` matching a whole answer, compiled once per process: a command checks the same
+/// few patterns for every answer it reads (`fleet report` for every repository), and compiles
+/// only those of the questions answered.
+fn whole_match(pattern: &str) -> Result<std::sync::Arc<Regex>, String> {
+    // Shared, not cloned: a clone would start its own match cache.
+    static COMPILED: std::sync::Mutex<
+        Option<std::collections::HashMap<String, std::sync::Arc<Regex>>>,
+    > = std::sync::Mutex::new(None);
+    let mut cache = COMPILED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cache = cache.get_or_insert_with(std::collections::HashMap::new);
+    if let Some(re) = cache.get(pattern) {
+        return Ok(std::sync::Arc::clone(re));
+    }
+    let re =
+        std::sync::Arc::new(Regex::new(&format!("^(?:{pattern})$")).map_err(|e| e.to_string())?);
+    cache.insert(pattern.to_string(), std::sync::Arc::clone(&re));
+    Ok(re)
 }
 
 #[cfg(test)]

@@ -170,7 +170,7 @@ pub fn prepare_project(
     let mut changelog = Vec::new();
     for version in builtin::versions()? {
         if version > project.version && version <= target {
-            let manifest = builtin::parsed(&version)?.manifest;
+            let manifest = builtin::parsed(&version)?.manifest.clone();
             changelog.push((format!("templates {version}"), manifest.changelog));
         }
     }
@@ -642,7 +642,7 @@ fn migration_steps(
         if &version > from && &version <= to {
             out.push((
                 version.to_string(),
-                builtin::parsed(&version)?.manifest.migration,
+                builtin::parsed(&version)?.manifest.migration.clone(),
             ));
         }
     }

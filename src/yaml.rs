@@ -39,6 +39,11 @@ pub fn from_str_with<T: DeserializeOwned>(
 /// parse has none here: the deserialiser then reports the syntax error with its excerpt.
 fn first_tag(text: &str) -> Option<(usize, usize, String)> {
     use granit_parser::{Event, Parser};
+    // Every tag starts with `!` (`!x`, `!!x`, `!<...>`): a text without one has none, and is
+    // not parsed twice.
+    if !text.contains('!') {
+        return None;
+    }
     for item in Parser::new_from_str(text) {
         let Ok((event, span)) = item else { return None };
         let tag = match event {

@@ -17,7 +17,7 @@ use crate::cli::FleetReportArgs;
 use crate::error::bad_input;
 use crate::progress::Progress;
 use crate::template_set::builtin;
-use crate::upgrade::{Request, prepare};
+use crate::upgrade::{Request, prepare_project, refuse_leftover_markers};
 
 /// One repository's row (`--format json` prints these under `repositories`).
 #[derive(Debug, Serialize)]
@@ -235,7 +235,9 @@ fn fill(row: &mut Row, path: &Path, newest: &Version) -> Result<()> {
         target_packs: Some(target_packs.clone()),
         ..Request::default()
     };
-    let prepared = prepare(&request, None)?;
+    let project = crate::project::load_with(path, record.clone())?;
+    refuse_leftover_markers(path, &project)?;
+    let prepared = prepare_project(project, &request, None)?;
     let recorded_set = crate::pack::layered(
         &version.unwrap_or_else(|| newest.clone()),
         &crate::pack::load_recorded(&record.packs)?

@@ -120,7 +120,7 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
     );
     let mut problems = 0;
     // Every template is written by a rule, included, or replaces a built-in one.
-    let builtin_names: Vec<String> = builtin::parsed(&version)?.files.into_keys().collect();
+    let builtin_names: Vec<String> = builtin::parsed(&version)?.files.keys().cloned().collect();
     for pack in &packs {
         for name in pack.templates.keys() {
             let used = set.manifest.files.iter().any(|r| &r.template == name)
@@ -174,8 +174,7 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
         }
     }
     // Each `drop:` must match a file some case would write without it.
-    let mut undropped = set.clone();
-    undropped.drops.clear();
+    let undropped = set.without_drops();
     let mut unmatched: Vec<&crate::template_set::DropRule> = set.drops.iter().collect();
     let mut missing: Vec<String> = Vec::new();
     for (label, mut layers) in cases {

@@ -486,7 +486,7 @@ pub fn layered(version: &Version, packs: &[Pack]) -> Result<TemplateSet> {
     if packs.is_empty() {
         return builtin::load(version);
     }
-    let mut set = builtin::parsed(version)?;
+    let mut set = (*builtin::parsed(version)?).clone();
     for (i, pack) in packs.iter().enumerate() {
         set = overlay(set, pack, i + 1)?;
     }

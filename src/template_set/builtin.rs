@@ -7,7 +7,7 @@
 //! every released version stays in the binary.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Result, anyhow};
 use include_dir::{Dir, include_dir};
@@ -87,19 +87,21 @@ pub fn load(version: &Version) -> Result<TemplateSet> {
     if let Some(set) = cached(&COMPILED, &name) {
         return Ok(set);
     }
-    let set = parsed(version)?.compile()?;
+    let set = (*parsed(version)?).clone().compile()?;
     remember(&COMPILED, name, &set);
     Ok(set)
 }
 
 /// The embedded version `version`, parsed but not compiled (once per process).
-pub fn parsed(version: &Version) -> Result<ParsedSet> {
-    static PARSED: Mutex<BTreeMap<String, ParsedSet>> = Mutex::new(BTreeMap::new());
+/// Shared, not copied: a command reads several versions' manifests and questions, and `fleet
+/// report` reads them for every repository.
+pub fn parsed(version: &Version) -> Result<Arc<ParsedSet>> {
+    static PARSED: Mutex<BTreeMap<String, Arc<ParsedSet>>> = Mutex::new(BTreeMap::new());
     let name = version.to_string();
     if let Some(set) = cached(&PARSED, &name) {
         return Ok(set);
     }
-    let set = parse_embedded(version)?;
+    let set = Arc::new(parse_embedded(version)?);
     remember(&PARSED, name, &set);
     Ok(set)
 }
@@ -155,9 +157,9 @@ fn parse_embedded(version: &Version) -> Result<ParsedSet> {
 pub fn other_versions_ids(set: &TemplateSet) -> Result<BTreeSet<String>> {
     let mut ids = BTreeSet::new();
     for version in versions()? {
-        for question in parsed(&version)?.questions {
+        for question in &parsed(&version)?.questions {
             if set.question(&question.id).is_none() {
-                ids.insert(question.id);
+                ids.insert(question.id.clone());
             }
         }
     }

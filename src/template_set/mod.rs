@@ -15,7 +15,8 @@
 pub mod builtin;
 pub mod manifest;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
@@ -199,22 +200,35 @@ impl ParsedSet {
             )
         })?;
         Ok(TemplateSet {
-            manifest: self.manifest,
-            questions: self.questions,
-            dependencies: self.dependencies,
-            presets: self.presets,
-            locked: self.locked,
-            vars: self.vars,
-            drops: self.drops,
-            packs: self.packs,
-            tera,
+            data: Arc::new(SetData {
+                manifest: self.manifest,
+                questions: self.questions,
+                dependencies: self.dependencies,
+                presets: self.presets,
+                locked: self.locked,
+                vars: self.vars,
+                drops: self.drops,
+                packs: self.packs,
+            }),
+            tera: Arc::new(tera),
+            renders: Arc::default(),
         })
     }
 }
 
-/// A loaded, checked, compiled template set.
+/// A loaded, checked, compiled template set. Clones share the compiled templates and the
+/// renders already made, so a set is changed only through its methods
+/// ([`TemplateSet::without_drops`]).
 #[derive(Clone)]
 pub struct TemplateSet {
+    data: Arc<SetData>,
+    tera: Arc<tera::Tera>,
+    renders: Arc<Renders>,
+}
+
+/// What a compiled set holds besides its templates (a [`TemplateSet`] reads as this).
+#[derive(Clone)]
+pub struct SetData {
     pub manifest: Manifest,
     pub questions: Vec<Question>,
     pub dependencies: Dependencies,
@@ -223,8 +237,51 @@ pub struct TemplateSet {
     pub vars: serde_json::Map<String, serde_json::Value>,
     pub drops: Vec<DropRule>,
     pub packs: Vec<PackRef>,
-    tera: tera::Tera,
 }
+
+impl std::ops::Deref for TemplateSet {
+    type Target = SetData;
+
+    fn deref(&self) -> &SetData {
+        &self.data
+    }
+}
+
+/// The renders of one compiled set, newest last: `upgrade` renders the recorded answers for
+/// the base and, with nothing changed, the same answers for the target, and `fleet report`
+/// does that for every repository.
+#[derive(Default)]
+struct Renders(Mutex<Vec<Remembered>>);
+
+/// A render and what it was made from.
+type Remembered = (Answers, RenderMeta, Arc<Vec<RenderedFile>>);
+
+/// How many renders a set keeps: a command renders a handful of answer sets per version.
+const KEPT_RENDERS: usize = 16;
+
+/// One-off Tera strings (conditions, defaults, output paths), compiled once per process: they
+/// are the same few hundred strings for every project.
+fn one_off(text: &str) -> Option<Arc<tera::Tera>> {
+    static COMPILED: Mutex<Option<HashMap<String, Arc<tera::Tera>>>> = Mutex::new(None);
+    const KEPT: usize = 4096;
+    let mut cache = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
+    let cache = cache.get_or_insert_with(HashMap::new);
+    if let Some(tera) = cache.get(text) {
+        return Some(Arc::clone(tera));
+    }
+    let mut tera = tera::Tera::new();
+    tera.autoescape_on(Vec::<&str>::new());
+    // A string that does not compile alone (it names another template) renders the slow way.
+    tera.add_raw_template(ONE_OFF, text).ok()?;
+    if cache.len() >= KEPT {
+        cache.clear();
+    }
+    let tera = Arc::new(tera);
+    cache.insert(text.to_string(), Arc::clone(&tera));
+    Some(tera)
+}
+
+const ONE_OFF: &str = "__pyscaffold_one_off";
 
 impl TemplateSet {
     /// The newest built-in version: what `new` generates.
@@ -254,6 +311,14 @@ impl TemplateSet {
         self.presets.iter().find(|p| p.name == name)
     }
 
+    /// This set with no pack's drop rules: every file the layers have.
+    pub fn without_drops(&self) -> Self {
+        let mut set = self.clone();
+        Arc::make_mut(&mut set.data).drops.clear();
+        set.renders = Arc::default();
+        set
+    }
+
     /// Names of the template files, for checks that every file is used.
     pub fn template_names(&self) -> Vec<&str> {
         self.tera.get_template_names().collect()
@@ -262,21 +327,22 @@ impl TemplateSet {
     /// Evaluates a Tera condition (`framework == 'flask'`) against the answers so far.
     pub fn condition(&self, expr: &str, context: &tera::Context) -> Result<bool> {
         let out = self
-            .tera
-            .render_str(
-                &format!("{{% if {expr} %}}true{{% endif %}}"),
-                context,
-                false,
-            )
+            .render_one_off(&format!("{{% if {expr} %}}true{{% endif %}}"), context)
             .with_context(|| format!("cannot evaluate condition `{expr}`"))?;
         Ok(out == "true")
     }
 
     /// Renders a Tera string (a default, a path) against the answers so far.
     pub fn render_str(&self, text: &str, context: &tera::Context) -> Result<String> {
-        self.tera
-            .render_str(text, context, false)
+        self.render_one_off(text, context)
             .with_context(|| format!("cannot render `{text}`"))
+    }
+
+    fn render_one_off(&self, text: &str, context: &tera::Context) -> tera::TeraResult<String> {
+        match one_off(text) {
+            Some(compiled) => compiled.render(ONE_OFF, context),
+            None => self.tera.render_str(text, context, false),
+        }
     }
 
     /// The context every template sees: answers, derived values, the set's identity and what
@@ -344,8 +410,28 @@ impl TemplateSet {
         Ok(None)
     }
 
-    /// Renders every file whose condition holds, sorted by output path.
+    /// Renders every file whose condition holds, sorted by output path. The same answers
+    /// and metadata render once per set.
     pub fn render(&self, answers: &Answers, meta: &RenderMeta) -> Result<Vec<RenderedFile>> {
+        let lock = || {
+            self.renders
+                .0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some((_, _, files)) = lock().iter().find(|(a, m, _)| a == answers && m == meta) {
+            return Ok(files.to_vec());
+        }
+        let files = self.render_afresh(answers, meta)?;
+        let mut kept = lock();
+        if kept.len() >= KEPT_RENDERS {
+            kept.remove(0);
+        }
+        kept.push((answers.clone(), meta.clone(), Arc::new(files.clone())));
+        Ok(files)
+    }
+
+    fn render_afresh(&self, answers: &Answers, meta: &RenderMeta) -> Result<Vec<RenderedFile>> {
         let context = self.context(answers, meta)?;
         let mut out: BTreeMap<String, (usize, RenderedFile)> = BTreeMap::new();
         for rule in &self.manifest.files {
@@ -456,6 +542,83 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn answers(set: &TemplateSet, given: &[&str]) -> Answers {
+        let given: Vec<String> = given.iter().map(ToString::to_string).collect();
+        let layer = crate::resolve::set_layer(&given).unwrap();
+        let options = crate::resolve::Options {
+            use_defaults: true,
+            ..crate::resolve::Options::default()
+        };
+        crate::resolve::resolve(set, &[layer], None, &options)
+            .unwrap()
+            .answers
+    }
+
+    #[test]
+    fn a_remembered_render_is_the_render_of_those_answers_and_that_metadata() {
+        let set = TemplateSet::builtin().unwrap();
+        let flask = answers(&set, &["name=one"]);
+        let django = answers(&set, &["name=two", "framework=django"]);
+        let now = RenderMeta::current();
+        let old = RenderMeta {
+            pyscaffold_version: "0.0.1".to_string(),
+        };
+        // Each twice, interleaved, through clones that share the memo.
+        let copy = set.clone();
+        for (answers, meta) in [(&flask, &now), (&django, &now), (&flask, &old)] {
+            let fresh = set.render_afresh(answers, meta).unwrap();
+            assert_eq!(set.render(answers, meta).unwrap(), fresh);
+            assert_eq!(copy.render(answers, meta).unwrap(), fresh);
+        }
+        assert_ne!(
+            set.render(&flask, &now).unwrap(),
+            set.render(&django, &now).unwrap()
+        );
+        // Kept apart by answers and by metadata.
+        assert_eq!(set.renders.0.lock().unwrap().len(), 3);
+        // More answer sets than it keeps: the oldest go, every render stays right.
+        for i in 0..KEPT_RENDERS + 2 {
+            let answers = answers(&set, &[&format!("name=svc{i}")]);
+            assert_eq!(
+                set.render(&answers, &now).unwrap(),
+                set.render_afresh(&answers, &now).unwrap()
+            );
+        }
+        assert_eq!(set.renders.0.lock().unwrap().len(), KEPT_RENDERS);
+    }
+
+    #[test]
+    fn a_set_without_drops_does_not_reuse_the_renders_of_the_set_with_them() {
+        let set = TemplateSet::builtin().unwrap();
+        let answers = answers(&set, &["name=one"]);
+        set.render(&answers, &RenderMeta::current()).unwrap();
+        let undropped = set.without_drops();
+        assert!(undropped.renders.0.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn one_off_strings_render_as_the_set_renders_them() {
+        let set = TemplateSet::builtin().unwrap();
+        let mut context = tera::Context::new();
+        context.insert("framework", "flask");
+        context.insert("port", &8000);
+        for (text, want) in [
+            ("{{ framework | upper }}:{{ port + 1 }}", "FLASK:8001"),
+            ("{% if framework == 'flask' %}yes{% endif %}", "yes"),
+        ] {
+            assert_eq!(set.render_str(text, &context).unwrap(), want);
+            assert_eq!(set.tera.render_str(text, &context, false).unwrap(), want);
+        }
+        assert!(set.condition("framework == 'flask'", &context).unwrap());
+        assert!(!set.condition("port > 9000", &context).unwrap());
+        // A string that does not parse fails as before, naming it.
+        let err = set.render_str("{{ oops", &context).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("cannot render `{{ oops`"),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Times `pyscaffold fleet report` over a generated fleet against a baseline build.
+
+Generates COUNT projects (four template versions, three stacks, three CIs) with the pyscaffold
+under test, then times, one run each after one untimed warm-up:
+
+- the baseline binary over the COUNT repositories pinned to one core (the per-repository loop
+  as `fleet report` ran it before it used every core: one repository after another, every
+  template version, pattern and expression compiled afresh for each), and on every core;
+- the binary under test over the same COUNT repositories, and over SCALE repositories (the
+  COUNT projects copied into SCALE / COUNT folders).
+
+Both binaries must print the same JSON report for the COUNT repositories, or the run fails.
+Wall time includes process start; the machine may be shared, so compare within one run.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+STACKS = [
+    ["--framework", "flask", "--installer", "pip"],
+    ["--framework", "django", "--installer", "poetry"],
+    ["--framework", "fastapi", "--installer", "uv"],
+]
+CIS = ["github", "gitlab", "circleci"]
+
+
+def versions(pyscaffold):
+    out = subprocess.run(
+        [pyscaffold, "versions"], check=True, capture_output=True, text=True
+    ).stdout
+    found = [line.split()[0] for line in out.splitlines() if line[:1].isdigit()]
+    return sorted(found, key=lambda v: tuple(int(p) for p in v.split(".")))[-4:]
+
+
+def generate(pyscaffold, root, count):
+    chosen = versions(pyscaffold)
+
+    def one(i):
+        args = [pyscaffold, "new", f"s{i:05}", "-y", "--no-lock"]
+        args += ["--template-version", chosen[i % len(chosen)]]
+        ci = CIS[(i // 4) % len(CIS)]
+        args += STACKS[i % len(STACKS)] + ["--ci", ci]
+        if ci == "circleci":  # no registry of its own
+            args += ["--image", f"registry.example.com/team/s{i:05}"]
+        subprocess.run(args, cwd=root, check=True, capture_output=True)
+        return f"s{i:05}"
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        names = list(pool.map(one, range(count)))
+    # A user edit in every tenth repository (at the newest version: drift; older: merged).
+    for name in names[3::10]:
+        with open(root / name / "Dockerfile", "a", encoding="utf-8") as f:
+            f.write("# ours\n")
+    return names, chosen
+
+
+def one_core():
+    """Pins the child to the first core this process may use (Linux)."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def timed(args, cwd, pinned=False):
+    start = time.perf_counter()
+    done = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, preexec_fn=one_core if pinned else None
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{args[:3]} failed: {done.stderr}")
+    return elapsed, done.stdout
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pyscaffold", required=True)
+    parser.add_argument("--baseline", required=True)
+    parser.add_argument("--baseline-label", default="baseline")
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--scale", type=int, default=10000)
+    parser.add_argument("--write", help="also write the report to this Markdown file")
+    args = parser.parse_args(argv)
+    if args.scale % args.count:
+        sys.exit("--scale must be a multiple of --count")
+    pyscaffold = os.path.abspath(args.pyscaffold)
+    baseline = os.path.abspath(args.baseline)
+
+    with tempfile.TemporaryDirectory(prefix="pyscaffold-fleet-") as tmp:
+        root = pathlib.Path(tmp)
+        fleet = root / "fleet"
+        fleet.mkdir()
+        names, chosen = generate(pyscaffold, fleet, args.count)
+        (fleet / "fleet.txt").write_text("\n".join(names) + "\n")
+        big = root / "big"
+        big.mkdir()
+        listed = []
+        for copy in range(args.scale // args.count):
+            for name in names:
+                shutil.copytree(fleet / name, big / f"c{copy}" / name, symlinks=True)
+                listed.append(f"c{copy}/{name}")
+        (big / "fleet.txt").write_text("\n".join(listed) + "\n")
+
+        report = ["fleet", "report", "fleet.txt", "--format", "json"]
+        timed([baseline, *report], fleet)  # warm the page cache
+        base_time, base_out = timed([baseline, *report], fleet, pinned=True)
+        base_all_time, _ = timed([baseline, *report], fleet)
+        new_time, new_out = timed([pyscaffold, *report], fleet)
+        if json.loads(base_out) != json.loads(new_out):
+            kept = pathlib.Path(tempfile.gettempdir()) / "pyscaffold-fleet-reports"
+            kept.mkdir(exist_ok=True)
+            (kept / "baseline.json").write_text(base_out)
+            (kept / "this-build.json").write_text(new_out)
+            sys.exit(f"the two builds report differently on the same repositories: see {kept}")
+        rows = json.loads(new_out)["repositories"]
+        statuses = sorted({r["prediction"]["status"] for r in rows if r.get("prediction")})
+        timed([pyscaffold, *report], big)
+        scale_time, scale_out = timed([pyscaffold, *report], big)
+        if len(json.loads(scale_out)["repositories"]) != args.scale:
+            sys.exit("the report at scale does not have a row per repository")
+
+    when = datetime.date.today().isoformat()
+    lines = [
+        f"Measured {when} on {platform.node()} ({os.cpu_count()} cores, "
+        f"{platform.system()} {platform.release()}), one run; {args.count} generated projects "
+        f"at template versions {', '.join(chosen)}, statuses {', '.join(statuses)}.",
+        "",
+        "| run | repositories | wall time | per repository | against the baseline |",
+        "|---|---|---|---|---|",
+        f"| {args.baseline_label}, one core | {args.count} | {base_time:.2f} s "
+        f"| {base_time / args.count * 1000:.2f} ms | 1.00x |",
+        f"| {args.baseline_label}, {os.cpu_count()} cores | {args.count} | {base_all_time:.2f} s "
+        f"| {base_all_time / args.count * 1000:.2f} ms | {base_time / base_all_time:.2f}x faster |",
+        f"| this build, {os.cpu_count()} cores | {args.count} | {new_time:.2f} s "
+        f"| {new_time / args.count * 1000:.2f} ms | {base_time / new_time:.2f}x faster |",
+        f"| this build, {os.cpu_count()} cores | {args.scale} | {scale_time:.2f} s "
+        f"| {scale_time / args.scale * 1000:.2f} ms | - |",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        path = pathlib.Path(args.write)
+        doc = path.read_text()
+        intro, _, rest = doc.partition("<!-- fleet results -->")
+        if "<!-- end fleet results -->" not in rest:
+            sys.exit(f"{path} has no fleet results markers")
+        tail = rest.split("<!-- end fleet results -->", 1)[1]
+        path.write_text(
+            f"{intro}<!-- fleet results -->\n{text}\n<!-- end fleet results -->{tail}"
+        )
+
+
+if __name__ == "__main__":
+    main()

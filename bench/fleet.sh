@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the fleet-scale benchmark: builds pyscaffold (release) and, once, a baseline build of an
+# earlier revision (default 1af17fe, the last `fleet report` that compiled every template
+# version, pattern and expression afresh for each repository; sources from `git archive`,
+# built under $BENCH_CACHE, default ~/.cache/pyscaffold-bench/), then runs bench/fleet.py.
+# The baseline must have the same template versions as this build. Needs python3 and git;
+# generating the fleet takes a few minutes.
+# Usage: bench/fleet.sh [--write docs/benchmarks.md] [--count 2000] [--scale 10000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+baseline_rev="${BASELINE_REV:-1af17fe}"
+cargo build --locked --release
+target_dir="$(cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+cache="${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyscaffold-bench}"
+baseline="$cache/fleet-baseline-$baseline_rev/pyscaffold"
+if [[ ! -x "$baseline" ]]; then
+    src="$cache/fleet-baseline-$baseline_rev/src"
+    rm -rf "$src"
+    mkdir -p "$src"
+    git archive "$baseline_rev" | tar -x -C "$src"
+    # One target folder for every baseline: dependencies are compiled once.
+    (cd "$src" && CARGO_TARGET_DIR="$cache/fleet-baseline-target" cargo build --locked --release)
+    cp "$cache/fleet-baseline-target/release/pyscaffold" "$baseline"
+fi
+python3 bench/fleet.py --pyscaffold "$target_dir/release/pyscaffold" \
+    --baseline "$baseline" --baseline-label "baseline ($baseline_rev)" "$@"
