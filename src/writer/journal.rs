@@ -213,12 +213,16 @@ fn gone_paths(ops: &[Op]) -> BTreeSet<String> {
         .collect()
 }
 
-/// Removes the now-empty folders a moved or deleted file leaves behind (up to the root).
+/// Removes the now-empty folders a moved or deleted file leaves behind (up to the root). A
+/// folder already gone is passed over: a run stopped while it removed them left the upper
+/// ones, which recovery removes.
 fn remove_empty_parents(root: &Path, relative: &str) {
     let mut dir = root.join(relative);
     while dir.pop() && dir != root && dir.starts_with(root) {
-        if fs::remove_dir(&dir).is_err() {
-            break;
+        match fs::remove_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => break,
         }
     }
 }
@@ -489,6 +493,19 @@ pub fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emptied_folders_go_even_when_a_stopped_run_removed_the_lower_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        // The run removed `docker/env/development/` and stopped before `docker/env/`.
+        fs::create_dir_all(root.join("docker/env")).unwrap();
+        fs::write(root.join("docker/keep.txt"), "mine\n").unwrap();
+        remove_empty_parents(root, "docker/env/development/10-dev-requirements.sh");
+        assert!(!root.join("docker/env").exists());
+        // A folder that still holds a file stays, and so does everything above it.
+        assert!(root.join("docker/keep.txt").exists());
+    }
 
     #[test]
     fn a_journal_naming_paths_outside_the_project_is_refused_and_changes_nothing() {
