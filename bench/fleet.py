@@ -8,9 +8,12 @@ under test, then times, one run each after one untimed warm-up:
   as `fleet report` ran it before it used every core: one repository after another, every
   template version, pattern and expression compiled afresh for each), and on every core;
 - the binary under test over the same COUNT repositories, and over SCALE repositories (the
-  COUNT projects copied into SCALE / COUNT folders).
+  COUNT projects copied into SCALE / COUNT folders);
+- the binary under test over bare clones of the COUNT repositories (`--git`: each default
+  branch read from the object database, no checkout).
 
-Both binaries must print the same JSON report for the COUNT repositories, or the run fails.
+Both binaries must print the same JSON report for the COUNT repositories, and the bare clones
+the same rows as their checkouts, or the run fails.
 Wall time includes process start; the machine may be shared, so compare within one run.
 """
 
@@ -63,6 +66,36 @@ def generate(pyscaffold, root, count):
         with open(root / name / "Dockerfile", "a", encoding="utf-8") as f:
             f.write("# ours\n")
     return names, chosen
+
+
+def bare_clones(fleet, names, bare):
+    """Commits each generated project and clones it bare into `bare`; returns the list file."""
+    ident = ["-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+
+    def one(name):
+        project = fleet / name
+        for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "generated"]):
+            subprocess.run(["git", *ident, *args], cwd=project, check=True, capture_output=True)
+        subprocess.run(
+            ["git", "clone", "-q", "--bare", str(project), str(bare / f"{name}.git")],
+            check=True,
+            capture_output=True,
+        )
+        return f"{name}.git"
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        listed = list(pool.map(one, names))
+    (bare / "fleet.txt").write_text("\n".join(listed) + "\n")
+
+
+def same_rows(checkouts, bare):
+    """Whether two reports have the same rows, where each was read from aside."""
+
+    def strip(report):
+        rows = json.loads(report)["repositories"]
+        return [{k: v for k, v in r.items() if k not in ("path", "branch")} for r in rows]
+
+    return strip(checkouts) == strip(bare)
 
 
 def one_core():
@@ -127,6 +160,14 @@ def main(argv=None):
         scale_time, scale_out = timed([pyscaffold, *report], big)
         if len(json.loads(scale_out)["repositories"]) != args.scale:
             sys.exit("the report at scale does not have a row per repository")
+        bare = root / "bare"
+        bare.mkdir()
+        bare_clones(fleet, names, bare)
+        git_report = ["fleet", "report", "--git", "fleet.txt", "--format", "json"]
+        timed([pyscaffold, *git_report], bare)
+        git_time, git_out = timed([pyscaffold, *git_report], bare)
+        if not same_rows(new_out, git_out):
+            sys.exit("the bare clones report differently from their checkouts")
 
     when = datetime.date.today().isoformat()
     lines = [
@@ -144,6 +185,9 @@ def main(argv=None):
         f"| {new_time / args.count * 1000:.2f} ms | {base_time / new_time:.2f}x faster |",
         f"| this build, {os.cpu_count()} cores | {args.scale} | {scale_time:.2f} s "
         f"| {scale_time / args.scale * 1000:.2f} ms | - |",
+        f"| this build, {os.cpu_count()} cores, `--git` over bare clones | {args.count} "
+        f"| {git_time:.2f} s | {git_time / args.count * 1000:.2f} ms "
+        f"| {base_time / git_time:.2f}x faster |",
     ]
     text = "\n".join(lines)
     print(text)

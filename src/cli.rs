@@ -189,6 +189,7 @@ Examples:
   pyscaffold fleet report services/*             one row per checkout
   pyscaffold fleet report repos.txt              a file listing checkouts, one a line
   pyscaffold fleet report repos.txt --format json
+  pyscaffold fleet report --git /srv/git/*.git   bare repositories: each default branch, no checkout
 
 Exit status: 0 done (a repository that cannot be read is a row with its error), 2 bad input.";
 
@@ -198,7 +199,8 @@ pub enum FleetCommand {
     /// locked answers violated, managed files drifted, and what `upgrade --check` predicts
     ///
     /// Writes nothing; each repository is read as `upgrade --check` reads it (git packs are
-    /// fetched once per run, so `behind` counts the pack's newest tags).
+    /// fetched once per run, so `behind` counts the pack's newest tags). With `--git`, a
+    /// repository's default branch is read from its object database: no checkout needed.
     #[command(after_help = FLEET_EXAMPLES)]
     Report(FleetReportArgs),
 }
@@ -206,8 +208,12 @@ pub enum FleetCommand {
 #[derive(Debug, Args)]
 pub struct FleetReportArgs {
     /// Project checkouts, or files listing them one a line (`#` comments)
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(value_name = "PATH", required_unless_present = "git")]
     pub paths: Vec<PathBuf>,
+    /// A git repository (bare, or a clone) read without a checkout: its default branch (where
+    /// HEAD points), as committed; or a file listing them one a line. Repeatable
+    #[arg(long = "git", value_name = "DIR")]
+    pub git: Vec<PathBuf>,
     /// `text` (a table) or `json` (for dashboards)
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub format: String,

@@ -23,6 +23,7 @@ pub mod config;
 pub mod detect;
 pub mod digest;
 pub mod error;
+pub mod fleet;
 pub mod git;
 pub mod interrupt;
 pub mod lock;

@@ -17,6 +17,7 @@ mod docker_e2e;
 mod docker_registry;
 mod docker_secrets;
 mod errors;
+mod fleet;
 mod freeze_script;
 mod golden;
 mod hardening;
