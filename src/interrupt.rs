@@ -10,8 +10,9 @@
 //! status. SIGKILL and power loss cannot be caught: the writer's journal covers those.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::sync::Once;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
+use std::sync::{Mutex, Once};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -26,6 +27,8 @@ static ASKING: AtomicBool = AtomicBool::new(false);
 static DEFERRING: AtomicUsize = AtomicUsize::new(0);
 /// The signal that arrived while deferring; 0 for none.
 static PENDING: AtomicI32 = AtomicI32::new(0);
+/// Scratch folders a signal removes before the run ends (see [`remove_on_signal`]).
+static SCRATCH: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Installs the handler once; later calls do nothing.
 pub fn install() {
@@ -73,7 +76,38 @@ fn end(signal: i32) -> ! {
         ""
     };
     let _ = writeln!(std::io::stderr(), "{cursor}\nerror: {what}");
+    // Exiting runs no destructor: remove the scratch folders here (they may hold copies of a
+    // repository's files).
+    let scratch = SCRATCH
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for folder in scratch.iter() {
+        let _ = std::fs::remove_dir_all(folder);
+    }
     std::process::exit(128 + signal);
+}
+
+/// A scratch folder that a signal ending the run removes; its owner removes it otherwise, and
+/// drops this guard first.
+pub struct ScratchFolder(PathBuf);
+
+/// Registers `folder` to be removed if a signal ends the run while the guard lives.
+pub fn remove_on_signal(folder: &Path) -> ScratchFolder {
+    install();
+    SCRATCH
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(folder.to_path_buf());
+    ScratchFolder(folder.to_path_buf())
+}
+
+impl Drop for ScratchFolder {
+    fn drop(&mut self) {
+        SCRATCH
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|f| f != &self.0);
+    }
 }
 
 /// Holds SIGINT, SIGTERM and SIGHUP back until dropped (nested holds end with the outermost); a signal that came meanwhile then ends the

@@ -176,6 +176,16 @@ impl Record {
 pub fn load(root: &Path) -> Result<Record> {
     let path = root.join(RECORD_FILE);
     let shown = path.display().to_string();
+    // Never followed: a link would make another project's record (or any file) this one's.
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(bad_input(
+            format!(
+                "`{shown}` is a symbolic link; pyscaffold reads its record only as a plain file \
+                 in the project"
+            ),
+            format!("put the record itself in place of the link (`git checkout -- {RECORD_FILE}`)"),
+        ));
+    }
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !root.is_dir() => {

@@ -1,4 +1,4 @@
-//! `pyscaffold fleet report PATH... [--git DIR...]`: parses the repositories named, has
+//! `pyscaffold fleet report [--git] PATH...`: parses the repositories named, has
 //! [`crate::fleet`] read each, and prints the table (or JSON).
 
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ struct Report<'a> {
 }
 
 pub fn run(args: &FleetReportArgs) -> Result<ExitCode> {
-    let repositories = repositories(&args.paths, &args.git)?;
+    let repositories = repositories(&args.paths, args.git)?;
     let newest = builtin::latest()?;
     let progress = crate::progress::bar(repositories.len(), "repositories");
     let rows = crate::fleet::rows(&repositories, &newest, &progress);
@@ -36,32 +36,31 @@ pub fn run(args: &FleetReportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The repositories named: each PATH is a project checkout and each `--git` DIR a git
-/// repository, or either is a file listing them one a line (`#` starts a comment; relative
-/// paths are relative to the file). Checkouts first, then git repositories, each in order.
-fn repositories(checkouts: &[PathBuf], git: &[PathBuf]) -> Result<Vec<Repository>> {
-    let mut out = Vec::new();
-    out.extend(
-        listed(checkouts, "project checkouts", true)?
+/// The repositories named: each PATH is a project checkout (with `git`, a git repository),
+/// or a file listing them one a line (`#` starts a comment; relative paths are relative to the
+/// file).
+fn repositories(paths: &[PathBuf], git: bool) -> Result<Vec<Repository>> {
+    let mut out: Vec<Repository> = if git {
+        listed(paths, "git repositories", false)?
             .into_iter()
-            .map(Repository::Checkout),
-    );
-    out.extend(
-        listed(git, "git repositories (`--git`)", false)?
+            .map(Repository::Git)
+            .collect()
+    } else {
+        listed(paths, "project checkouts", true)?
             .into_iter()
-            .map(Repository::Git),
-    );
+            .map(Repository::Checkout)
+            .collect()
+    };
     // `s020` and `../fleet/s020` are one repository: listed once, as first named.
     let mut seen = std::collections::BTreeSet::new();
     out.retain(|r| {
         let path = r.path();
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        seen.insert((matches!(r, Repository::Git(_)), key))
+        seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
     });
     if out.is_empty() {
         return Err(bad_input(
             "no repositories to report on",
-            "give project checkouts, `--git` repositories, or a file listing them",
+            "give project checkouts (with `--git`, git repositories), or a file listing them",
         ));
     }
     Ok(out)
@@ -136,11 +135,18 @@ fn print_table(rows: &[Row]) {
             (None, None) => "-".to_string(),
         };
         table.push([
-            row.path.clone(),
+            match &row.branch {
+                Some(branch) => format!("{} ({branch})", row.path),
+                None => row.path.clone(),
+            },
             templates,
             packs,
             locks,
-            row.drifted.len().to_string(),
+            if row.error.is_some() {
+                "-".to_string()
+            } else {
+                row.drifted.len().to_string()
+            },
             prediction,
         ]);
     }
@@ -175,8 +181,13 @@ fn print_table(rows: &[Row]) {
         })
         .count();
     let errors = rows.iter().filter(|r| r.error.is_some()).count();
+    let repositories = if rows.len() == 1 {
+        "repository"
+    } else {
+        "repositories"
+    };
     eprintln!(
-        "{} repositories: {behind_count} behind the newest release, {errors} could not be read",
+        "{} {repositories}: {behind_count} behind the newest release, {errors} could not be read",
         rows.len()
     );
 }

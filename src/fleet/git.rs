@@ -28,14 +28,45 @@ use crate::paths::{RECORD_FILE, is_safe_relative_path};
 /// What a link in the branch points to once laid out: nothing, so it is never followed.
 const NOWHERE: &str = ".pyscaffold-fleet-link-target";
 
-/// The row of the git repository at `dir`.
-pub fn row(dir: &Path, newest: &Version) -> Row {
+/// The largest file read from a branch: pyscaffold's files are a few KiB, and a repository
+/// on a git server may hold anything.
+const LARGEST: usize = 8 << 20;
+
+/// The run's private folder (mode 0700) the branches are laid out in, one subfolder each;
+/// removed when dropped, or by a signal that ends the run first.
+pub struct Scratch {
+    folder: tempfile::TempDir,
+    _removal: crate::interrupt::ScratchFolder,
+}
+
+impl Scratch {
+    pub fn new() -> Result<Self> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let folder = tempfile::Builder::new()
+            .prefix("pyscaffold-fleet-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()
+            .context("cannot create a temporary folder")?;
+        let removal = crate::interrupt::remove_on_signal(folder.path());
+        Ok(Self {
+            folder,
+            _removal: removal,
+        })
+    }
+}
+
+/// The row of the git repository at `dir`, laid out in `scratch`.
+pub fn row(dir: &Path, newest: &Version, scratch: Option<&Result<Scratch>>) -> Row {
     let mut row = Row::empty(dir);
-    let folder = match tempfile::Builder::new()
-        .prefix("pyscaffold-fleet-")
-        .tempdir()
-        .context("cannot create a temporary folder")
-    {
+    let folder = match scratch {
+        Some(Ok(scratch)) => tempfile::Builder::new()
+            .prefix("repository-")
+            .tempdir_in(scratch.folder.path())
+            .context("cannot create a temporary folder"),
+        Some(Err(e)) => Err(anyhow::anyhow!("{e:#}")),
+        None => Err(anyhow::anyhow!("no temporary folder for git repositories")),
+    };
+    let folder = match folder {
         Ok(folder) => folder,
         Err(e) => {
             row.failed(&e);
@@ -56,6 +87,7 @@ pub fn row(dir: &Path, newest: &Version) -> Row {
 
 fn read(row: &mut Row, dir: &Path, out: &Path, newest: &Version) -> Result<()> {
     let repo = open(dir)?;
+    row.branch = head_name(&repo);
     let (branch, tree) = default_branch(&repo, dir)?;
     row.branch = Some(branch.clone());
     let mut layout = Layout {
@@ -64,6 +96,16 @@ fn read(row: &mut Row, dir: &Path, out: &Path, newest: &Version) -> Result<()> {
         root: out,
         laid: BTreeSet::new(),
     };
+    if let (_, Found::Link) = layout.find(RECORD_FILE)? {
+        return Err(bad_input(
+            format!(
+                "`{RECORD_FILE}` on branch `{branch}` of `{}` is a symbolic link; pyscaffold \
+                 reads its record only as a plain file in the project",
+                dir.display()
+            ),
+            "commit the record itself in place of the link",
+        ));
+    }
     if !layout.lay(RECORD_FILE)? {
         return Err(bad_input(
             format!(
@@ -109,6 +151,12 @@ fn open(dir: &Path) -> Result<Repository> {
             "give `--git` the folder of a bare repository or a clone",
         ));
     }
+    if let Err(e) = std::fs::read_dir(dir) {
+        return Err(bad_input(
+            format!("cannot read `{}`: {e}", dir.display()),
+            "run the report as a user who can read the repository",
+        ));
+    }
     Repository::open_ext(
         dir,
         RepositoryOpenFlags::NO_SEARCH,
@@ -117,7 +165,8 @@ fn open(dir: &Path) -> Result<Repository> {
     .map_err(|e| match e.code() {
         ErrorCode::NotFound => bad_input(
             format!("`{}` is not a git repository", dir.display()),
-            "give `--git` bare repositories (or clones); give project checkouts without `--git`",
+            "give `--git` bare repositories or a clone's top folder; give project checkouts (and \
+             a project in a subfolder of a repository) without `--git`",
         ),
         _ => bad_input(
             format!(
@@ -131,21 +180,26 @@ fn open(dir: &Path) -> Result<Repository> {
     })
 }
 
+/// The branch HEAD names, even one with no commits yet; `HEAD` when it is detached.
+fn head_name(repo: &Repository) -> Option<String> {
+    let head = repo.find_reference("HEAD").ok()?;
+    let name = match head.symbolic_target().ok().flatten() {
+        Some(target) => target.trim_start_matches("refs/heads/").to_string(),
+        None => "HEAD".to_string(),
+    };
+    Some(name)
+}
+
 /// The branch HEAD names (a bare repository's default branch) and its tree.
 fn default_branch<'r>(repo: &'r Repository, dir: &Path) -> Result<(String, Tree<'r>)> {
     let head = match repo.head() {
         Ok(head) => head,
         Err(e) if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound => {
-            let name = repo
-                .find_reference("HEAD")
-                .ok()
-                .and_then(|r| r.symbolic_target().ok().flatten().map(str::to_string))
-                .unwrap_or_else(|| "HEAD".to_string());
+            let name = head_name(repo).unwrap_or_else(|| "HEAD".to_string());
             return Err(bad_input(
                 format!(
-                    "`{}` has no commits on its default branch `{}`",
-                    dir.display(),
-                    name.trim_start_matches("refs/heads/")
+                    "`{}` has no commits on its default branch `{name}`",
+                    dir.display()
                 ),
                 "push the project's branch to it, or point HEAD at the branch that has it",
             ));
@@ -230,6 +284,22 @@ impl Layout<'_> {
                         return Ok((prefix, Found::Link));
                     }
                     Some(ObjectType::Blob) if last => {
+                        let (size, _) = self
+                            .repo
+                            .odb()
+                            .and_then(|odb| odb.read_header(entry.id()))
+                            .with_context(|| format!("cannot read `{path}` from the branch"))?;
+                        if size > LARGEST {
+                            return Err(bad_input(
+                                format!(
+                                    "`{path}` is {} MiB on the branch, larger than any file \
+                                     pyscaffold reads ({} MiB)",
+                                    size >> 20,
+                                    LARGEST >> 20
+                                ),
+                                "restore the file pyscaffold generated",
+                            ));
+                        }
                         let blob = self
                             .repo
                             .find_blob(entry.id())

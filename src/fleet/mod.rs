@@ -74,12 +74,23 @@ impl Row {
         }
     }
 
-    /// Records `error` (its first line, secrets redacted) as why the row is incomplete.
+    /// Records `error` (its first line, secrets redacted, control characters escaped: a path
+    /// in a repository can hold any) as why the row is incomplete.
     fn failed(&mut self, error: &anyhow::Error) {
         let text = format!("{error:#}");
-        self.error = Some(crate::error::redact(
-            text.lines().next().unwrap_or_default(),
-        ));
+        let line = crate::error::redact(text.lines().next().unwrap_or_default());
+        self.error = Some(
+            line.chars()
+                .flat_map(|c| {
+                    let escaped: Vec<char> = if c.is_control() {
+                        c.escape_default().collect()
+                    } else {
+                        vec![c]
+                    };
+                    escaped
+                })
+                .collect(),
+        );
     }
 }
 
@@ -119,6 +130,12 @@ pub struct Prediction {
 /// The rows of `repositories`, in their order, read by one thread per core: each repository
 /// is read on its own, so the threads share only the queue.
 pub fn rows(repositories: &[Repository], newest: &Version, progress: &Progress) -> Vec<Row> {
+    // Git repositories are laid out in a private folder, removed at the end, or by a signal
+    // that ends the run first.
+    let scratch = repositories
+        .iter()
+        .any(|r| matches!(r, Repository::Git(_)))
+        .then(git::Scratch::new);
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(repositories.len())
@@ -135,7 +152,7 @@ pub fn rows(repositories: &[Repository], newest: &Version, progress: &Progress) 
                             break;
                         };
                         progress.step(&repository.path().display().to_string());
-                        mine.push((i, row(repository, newest)));
+                        mine.push((i, row(repository, newest, scratch.as_ref())));
                     }
                     mine
                 })
@@ -151,8 +168,13 @@ pub fn rows(repositories: &[Repository], newest: &Version, progress: &Progress) 
     rows.into_iter().map(|(_, row)| row).collect()
 }
 
-/// One repository's row; what cannot be read is the row's error.
-pub fn row(repository: &Repository, newest: &Version) -> Row {
+/// One repository's row; what cannot be read is the row's error. A git repository is laid
+/// out in `scratch`.
+fn row(
+    repository: &Repository,
+    newest: &Version,
+    scratch: Option<&anyhow::Result<git::Scratch>>,
+) -> Row {
     match repository {
         Repository::Checkout(path) => {
             let mut row = Row::empty(path);
@@ -163,7 +185,7 @@ pub fn row(repository: &Repository, newest: &Version) -> Row {
             }
             row
         }
-        Repository::Git(path) => git::row(path, newest),
+        Repository::Git(path) => git::row(path, newest, scratch),
     }
 }
 

@@ -18,12 +18,16 @@ fn rows(cwd: &Path, args: &[&str]) -> Vec<serde_json::Value> {
     report["repositories"].as_array().unwrap().clone()
 }
 
-/// A row without where it was read from, to compare a checkout's with a bare repository's.
+/// A row without where it was read from, to compare a checkout's with a bare repository's
+/// (an error names the repository as it was given, so only whether there is one compares).
 fn what(row: &serde_json::Value) -> serde_json::Value {
     let mut row = row.clone();
     let object = row.as_object_mut().unwrap();
     object.remove("path");
     object.remove("branch");
+    if object.contains_key("error") {
+        object.insert("error".into(), serde_json::Value::Bool(true));
+    }
     row
 }
 
@@ -49,6 +53,22 @@ fn new_project(tmp: &Path, name: &str, args: &[&str]) -> std::path::PathBuf {
     let root = tmp.join(name);
     commit_all(&root, "generated");
     root
+}
+
+/// The scratch folders of `fleet report --git` runs in the temporary folder.
+fn scratch_folders() -> Vec<std::path::PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("pyscaffold-fleet-")
+        })
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
 }
 
 #[test]
@@ -94,7 +114,19 @@ fn bare_repositories_report_what_their_checkouts_report() {
     std::os::unix::fs::symlink("../shared-docker", linked.join("docker")).unwrap();
     commit_all(&linked, "docker/ from elsewhere");
 
-    let names = ["current", "behind", "drifted", "oldest", "shop", "linked"];
+    // A record that is a link to another project's: refused on both sides too.
+    let borrowed = new_project(tmp.path(), "borrowed", &[]);
+    std::fs::remove_file(borrowed.join(".pyscaffold.yml")).unwrap();
+    std::os::unix::fs::symlink(
+        "../behind/.pyscaffold.yml",
+        borrowed.join(".pyscaffold.yml"),
+    )
+    .unwrap();
+    commit_all(&borrowed, "the record from elsewhere");
+
+    let names = [
+        "current", "behind", "drifted", "oldest", "shop", "linked", "borrowed",
+    ];
     let bare = tmp.path().join("bare");
     std::fs::create_dir(&bare).unwrap();
     let mut listed = String::new();
@@ -142,6 +174,19 @@ fn bare_repositories_report_what_their_checkouts_report() {
         !linked_error.contains("pyscaffold-fleet-"),
         "the temporary folder shows: {linked_error}"
     );
+    let borrowed_error = from_git[6]["error"].as_str().unwrap();
+    assert!(
+        borrowed_error.contains("is a symbolic link"),
+        "{borrowed_error}"
+    );
+    assert!(
+        checkouts[6]["error"]
+            .as_str()
+            .unwrap()
+            .contains("is a symbolic link"),
+        "{}",
+        checkouts[6]
+    );
 
     // Only what is committed on the default branch counts: an edit in a checkout is not
     // there, nor one on another branch.
@@ -186,6 +231,14 @@ fn a_bare_repository_reports_its_own_default_branch() {
     let row = &rows(tmp.path(), &["--git", "svc.git"])[0];
     assert_eq!(row["branch"], "trunk", "{row}");
     assert_eq!(row["prediction"]["status"], "up-to-date", "{row}");
+    // The table names the branch beside the repository.
+    let out = run(tmp.path(), &["fleet", "report", "--git", "svc.git"]);
+    assert!(stdout(&out).contains("svc.git (trunk)"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("1 repository: 0 behind"),
+        "{}",
+        stderr(&out)
+    );
     // A clone's folder is read the same way (its HEAD, not its working tree).
     let row = &rows(tmp.path(), &["--git", "svc"])[0];
     assert_eq!(row["branch"], "trunk", "{row}");
@@ -225,6 +278,7 @@ fn repositories_that_cannot_be_read_are_rows_with_the_reason() {
         "empty.git\nother.git\nplain\nmissing.git\nbroken.git\n",
     )
     .unwrap();
+    let scratch_before = scratch_folders();
     let out = run(tmp.path(), &["fleet", "report", "--git", "fleet.txt"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let table = stdout(&out);
@@ -245,6 +299,13 @@ fn repositories_that_cannot_be_read_are_rows_with_the_reason() {
         "{table}"
     );
     assert!(!table.contains("pyscaffold-fleet-"), "{table}");
+    // An error row shows no drift count (nothing was compared).
+    assert!(errors.iter().all(|row| row.contains("  -  ")), "{table}");
+    assert_eq!(
+        scratch_folders(),
+        scratch_before,
+        "a scratch folder was left behind"
+    );
     assert!(
         stderr(&out).contains("5 repositories: 0 behind the newest release, 5 could not be read"),
         "{}",

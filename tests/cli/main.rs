@@ -42,3 +42,4 @@ mod upgrade;
 mod upgrade_job;
 mod upgrade_props;
 mod validators;
+mod wheel;
