@@ -547,6 +547,33 @@ pub fn command(set: &TemplateSet) -> clap::Command {
         .mut_subcommand("new", |new| with_question_help(set, new))
 }
 
+/// The command every run parses with: [`command`] for the built-in set, which is loaded only
+/// when `new`'s help is shown (`--version` names the newest version from the embedded
+/// folders' names, and other commands load what they use), so a start costs no template
+/// parsing.
+pub fn command_for_parsing() -> clap::Command {
+    let version = match crate::template_set::builtin::latest() {
+        Ok(newest) => format!(
+            "{} (templates {} {newest})",
+            crate::VERSION,
+            crate::template_set::builtin::BUILTIN_ID
+        ),
+        Err(_) => crate::VERSION.to_string(),
+    };
+    Cli::command()
+        .version(version)
+        .mut_subcommand("new", |new| new.defer(builtin_question_help))
+}
+
+/// [`with_question_help`] for the newest built-in set, when clap builds `new` (its help, or
+/// parsing its arguments).
+fn builtin_question_help(command: clap::Command) -> clap::Command {
+    match TemplateSet::builtin() {
+        Ok(set) => with_question_help(&set, command),
+        Err(_) => command,
+    }
+}
+
 /// Adds each question's choices and default to the help of the argument that answers it.
 fn with_question_help(set: &TemplateSet, mut command: clap::Command) -> clap::Command {
     let ids: Vec<String> = command

@@ -62,8 +62,7 @@ where
 {
     // Ctrl-C and SIGTERM end the run cleanly, and wait while the writer commits.
     interrupt::install();
-    let set = template_set::TemplateSet::builtin()?;
-    let matches = match cli::command(&set).try_get_matches_from(args) {
+    let matches = match cli::command_for_parsing().try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
             // Help and version go to stdout with status 0; usage errors to stderr with 2.
@@ -83,7 +82,9 @@ where
         (cli::Command::Presets(args), _) => commands::presets::run(&args),
         (cli::Command::Fleet(cli::FleetCommand::Report(args)), _) => commands::fleet::run(&args),
         (cli::Command::Pack(command), _) => commands::pack::run(command),
-        (cli::Command::Completions(args), _) => commands::completions::run(&args, &set),
+        (cli::Command::Completions(args), _) => {
+            commands::completions::run(&args, &template_set::TemplateSet::builtin()?)
+        }
         (cli::Command::New(_) | cli::Command::Init(_), None) => {
             anyhow::bail!("the command was parsed without its arguments")
         }

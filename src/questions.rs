@@ -253,7 +253,8 @@ impl Question {
         .into_iter()
         .flatten()
         {
-            Regex::new(pattern).map_err(|e| format!("invalid pattern `{pattern}`: {e}"))?;
+            // Compiled as answers are matched, and kept for them.
+            whole_match(pattern).map_err(|e| format!("invalid pattern `{pattern}`: {e}"))?;
         }
         let needs_choices = matches!(self.kind, Kind::Choice | Kind::MultiChoice);
         if needs_choices == self.choices.is_empty() {

@@ -21,9 +21,10 @@ use crate::value::{RawValue, Value};
 pub struct Options {
     /// `-y`: take defaults instead of asking.
     pub use_defaults: bool,
-    /// Question ids other template versions have: given for this one, they are a note, not an
-    /// error (an answers file from an older project, a preset written for a newer version).
-    pub other_versions_ids: BTreeSet<String>,
+    /// Whether a question id another built-in template version has is, given for this one, a
+    /// note rather than an error (an answers file from an older project, a preset written for
+    /// a newer version). The other versions are read only when such an id is given.
+    pub other_versions: bool,
     /// Question id → its dedicated flag (e.g. `` `--port PORT` ``), for the "missing answer" help.
     pub hints: BTreeMap<String, String>,
     /// Questions whose default is taken, never asked, when no layer answers them (`upgrade`:
@@ -274,7 +275,9 @@ fn merge_given(
             }
             let Some(question) = set.question(&answer.id) else {
                 if layer.kind == LayerKind::Record
-                    || options.other_versions_ids.contains(&answer.id)
+                    || (options.other_versions
+                        && crate::template_set::builtin::other_versions_ids(set)?
+                            .contains(&answer.id))
                 {
                     notes.push(format!(
                         "{} is not a question of templates {}: ignored",

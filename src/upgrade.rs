@@ -227,7 +227,7 @@ pub fn prepare_project(
     );
     let options = Options {
         use_defaults: request.use_defaults || prompter.is_none(),
-        other_versions_ids: builtin::other_versions_ids(&set)?,
+        other_versions: true,
         hints: BTreeMap::new(),
         recompute: followed.clone(),
         no_default: BTreeMap::new(),

@@ -21,6 +21,14 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, serde_saphyr::Erro
     from_str_with(text, options())
 }
 
+/// Deserialises pyscaffold's own embedded template data with [`options`], without looking
+/// for explicit tags first: the data is fixed when the binary is built, and a test reads every
+/// embedded version with [`from_str`] (`ParsedSet::check_embedded`), so a start does not
+/// parse it twice.
+pub fn from_embedded_str<T: DeserializeOwned>(text: &str) -> Result<T, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(text, options())
+}
+
 /// Deserialises `text` with `options` (built on [`options`]), refusing any explicit tag.
 pub fn from_str_with<T: DeserializeOwned>(
     text: &str,

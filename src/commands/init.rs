@@ -105,7 +105,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     }
     let options = Options {
         use_defaults: args.answers.use_defaults,
-        other_versions_ids: builtin::other_versions_ids(&set)?,
+        other_versions: true,
         hints: flag_hints(&set, &command),
         no_default,
         steps: true,

@@ -82,7 +82,7 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
 
     let options = Options {
         use_defaults: args.answers.use_defaults,
-        other_versions_ids: builtin::other_versions_ids(&set)?,
+        other_versions: true,
         hints: flag_hints(&set, &command),
         steps: true,
         ..Options::default()

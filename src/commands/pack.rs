@@ -190,7 +190,7 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
         });
         let options = Options {
             use_defaults: true,
-            other_versions_ids: builtin::other_versions_ids(&set)?,
+            other_versions: true,
             ..Options::default()
         };
         let resolved = resolve(&set, &layers, None, &options);

@@ -122,6 +122,21 @@ fn remember<T: Clone>(cache: &Mutex<BTreeMap<String, T>>, name: String, value: &
 }
 
 fn parse_embedded(version: &Version) -> Result<ParsedSet> {
+    ParsedSet::parse(embedded_source(version)?).and_then(|set| {
+        let name = version.to_string();
+        if set.manifest.version != name || set.manifest.id != BUILTIN_ID {
+            return Err(anyhow!(
+                "templates/builtin/{name}/manifest.yml says {} {}",
+                set.manifest.id,
+                set.manifest.version
+            ));
+        }
+        Ok(set)
+    })
+}
+
+/// The parts of one embedded version, as [`ParsedSet::parse`] takes them.
+fn embedded_source(version: &Version) -> Result<SetSource> {
     let name = version.to_string();
     let dir = BUILTIN
         .get_dir(&name)
@@ -134,22 +149,14 @@ fn parse_embedded(version: &Version) -> Result<ParsedSet> {
     };
     let mut files = BTreeMap::new();
     collect_files(dir, &format!("{name}/files/"), &mut files)?;
-    let set = ParsedSet::parse(SetSource {
+    Ok(SetSource {
         origin: format!("built-in templates {name}"),
         manifest: read("manifest.yml")?,
         questions: read("questions.yml")?,
         dependencies: read("dependencies.yml")?,
         files,
         presets: crate::presets::builtin()?,
-    })?;
-    if set.manifest.version != name || set.manifest.id != BUILTIN_ID {
-        return Err(anyhow!(
-            "templates/builtin/{name}/manifest.yml says {} {}",
-            set.manifest.id,
-            set.manifest.version
-        ));
-    }
-    Ok(set)
+    })
 }
 
 /// Question ids that some built-in version has and `set` does not: given for `set`, they are
@@ -223,6 +230,33 @@ fn collect_bytes(dir: &Dir<'_>, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_embedded_version_passes_the_checks_a_start_skips() {
+        for version in versions().unwrap() {
+            let source = embedded_source(&version).unwrap();
+            ParsedSet::check_embedded(&source).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_skipped_checks_find_a_tag_and_a_bad_pattern() {
+        let mut source = embedded_source(&latest().unwrap()).unwrap();
+        let good = source.questions.clone();
+        source.questions = good.replacen("- id: name", "- id: !!str name", 1);
+        let e = ParsedSet::check_embedded(&source).unwrap_err();
+        assert!(format!("{e:#}").contains("unsupported tag"), "{e:#}");
+        source.questions = good
+            .lines()
+            .map(|line| match line.split_once("pattern: ") {
+                Some((indent, _)) => format!("{indent}pattern: \"(\""),
+                None => line.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let e = ParsedSet::check_embedded(&source).unwrap_err();
+        assert!(format!("{e:#}").contains("invalid pattern `(`"), "{e:#}");
+    }
 
     #[test]
     fn every_embedded_version_is_released_and_unchanged() {

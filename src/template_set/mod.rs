@@ -136,18 +136,37 @@ pub struct DropRule {
 }
 
 impl ParsedSet {
-    /// Parses and checks a set's parts.
-    pub fn parse(source: SetSource) -> Result<Self> {
+    /// The checks [`ParsedSet::parse`] leaves to the test suite: `source`'s YAML read the way a
+    /// user's file is (any explicit tag refused), and every question's definition (its
+    /// patterns compile, choices only where they belong).
+    pub fn check_embedded(source: &SetSource) -> Result<()> {
         let origin = &source.origin;
-        let manifest: Manifest = crate::yaml::from_str(&source.manifest)
+        let _: serde::de::IgnoredAny = crate::yaml::from_str(&source.manifest)
             .with_context(|| format!("invalid manifest.yml in {origin}"))?;
         let questions: Vec<Question> = crate::yaml::from_str(&source.questions)
             .with_context(|| format!("invalid questions.yml in {origin}"))?;
+        let _: serde::de::IgnoredAny = crate::yaml::from_str(&source.dependencies)
+            .with_context(|| format!("invalid dependencies.yml in {origin}"))?;
         for q in &questions {
             q.check_definition()
                 .map_err(|e| anyhow!("question `{}` in {origin}: {e}", q.id))?;
         }
-        let dependencies: Dependencies = crate::yaml::from_str(&source.dependencies)
+        Ok(())
+    }
+
+    /// Parses and checks a set's parts.
+    ///
+    /// The set is pyscaffold's own embedded data: it is read without the checks a user's file
+    /// gets on every read (explicit YAML tags, each question's patterns compiled), which
+    /// [`ParsedSet::check_embedded`] makes and a test runs on every built-in version, so a
+    /// start does not pay for them.
+    pub fn parse(source: SetSource) -> Result<Self> {
+        let origin = &source.origin;
+        let manifest: Manifest = crate::yaml::from_embedded_str(&source.manifest)
+            .with_context(|| format!("invalid manifest.yml in {origin}"))?;
+        let questions: Vec<Question> = crate::yaml::from_embedded_str(&source.questions)
+            .with_context(|| format!("invalid questions.yml in {origin}"))?;
+        let dependencies: Dependencies = crate::yaml::from_embedded_str(&source.dependencies)
             .with_context(|| format!("invalid dependencies.yml in {origin}"))?;
         for rule in &manifest.files {
             if !source.files.contains_key(&rule.template) {
