@@ -323,6 +323,8 @@ pub fn prepare_project(
         }
     }
     plan.sort();
+    // What the writer would refuse, refused now: `--check` predicts it.
+    crate::writer::check_destinations(root, &plan)?;
     Ok(Prepared {
         root: root.to_path_buf(),
         from: project.version,

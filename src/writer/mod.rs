@@ -173,11 +173,7 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
     }
     // The record last: a record naming the new version means every file is in place.
     steps.sort_by_key(|s| s.path == RECORD_FILE);
-    for step in &steps {
-        if step.action != Action::Delete {
-            check_destination(root, &step.path)?;
-        }
-    }
+    check_destinations(root, plan)?;
     let stage = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
         .tempdir_in(root)
@@ -298,6 +294,17 @@ pub fn recover(root: &Path) -> Result<()> {
                  place; its leftovers were removed",
                 root.display()
             ),
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a plan that would write where something is in the way ([`check_destination`] for
+/// every file it writes): what [`apply`] checks first, and what `upgrade --check` predicts.
+pub fn check_destinations(root: &Path, plan: &Plan) -> Result<()> {
+    for step in plan.changes() {
+        if step.action != Action::Delete {
+            check_destination(root, &step.path)?;
         }
     }
     Ok(())

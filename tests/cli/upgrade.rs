@@ -541,6 +541,22 @@ fn bad_input_is_refused_and_changes_nothing() {
             "which the project does not have",
         ),
         (
+            "a file where the new version needs a folder",
+            |r| std::fs::write(r.join("docker/environments"), "ours\n").unwrap(),
+            vec![],
+            "docker/environments` is in the way",
+        ),
+        (
+            "a record that is a symbolic link",
+            |r| {
+                let elsewhere = r.parent().unwrap().join("elsewhere.yml");
+                std::fs::rename(r.join(".pyscaffold.yml"), &elsewhere).unwrap();
+                std::os::unix::fs::symlink(&elsewhere, r.join(".pyscaffold.yml")).unwrap();
+            },
+            vec![],
+            "is a symbolic link; pyscaffold reads its record only as a plain file",
+        ),
+        (
             "a project directory that does not exist",
             |r| std::fs::remove_dir_all(r).unwrap(),
             vec![],
