@@ -544,7 +544,8 @@ pub fn command(set: &TemplateSet) -> clap::Command {
     let version = format!("{} (templates {})", crate::VERSION, set.label());
     Cli::command()
         .version(version)
-        .mut_subcommand("new", |new| with_question_help(set, new))
+        .mut_subcommand("new", |new| with_question_help(set, new, true))
+        .mut_subcommand("init", |init| with_question_help(set, init, false))
 }
 
 /// The command every run parses with: [`command`] for the built-in set, which is loaded only
@@ -563,19 +564,33 @@ pub fn command_for_parsing() -> clap::Command {
     Cli::command()
         .version(version)
         .mut_subcommand("new", |new| new.defer(builtin_question_help))
+        .mut_subcommand("init", |init| init.defer(builtin_choices_help))
 }
 
-/// [`with_question_help`] for the newest built-in set, when clap builds `new` (its help, or
-/// parsing its arguments).
+/// [`with_question_help`] for the newest built-in set, when clap builds `new` or `init` (its
+/// help, or parsing its arguments).
 fn builtin_question_help(command: clap::Command) -> clap::Command {
     match TemplateSet::builtin() {
-        Ok(set) => with_question_help(&set, command),
+        Ok(set) => with_question_help(&set, command, true),
         Err(_) => command,
     }
 }
 
-/// Adds each question's choices and default to the help of the argument that answers it.
-fn with_question_help(set: &TemplateSet, mut command: clap::Command) -> clap::Command {
+/// The choices alone, for `init`, whose defaults are what detection finds.
+fn builtin_choices_help(command: clap::Command) -> clap::Command {
+    match TemplateSet::builtin() {
+        Ok(set) => with_question_help(&set, command, false),
+        Err(_) => command,
+    }
+}
+
+/// Adds each question's choices (and, with `defaults`, its default) to the help of the argument
+/// that answers it.
+fn with_question_help(
+    set: &TemplateSet,
+    mut command: clap::Command,
+    defaults: bool,
+) -> clap::Command {
     let ids: Vec<String> = command
         .get_arguments()
         .map(|a| a.get_id().to_string())
@@ -595,7 +610,7 @@ fn with_question_help(set: &TemplateSet, mut command: clap::Command) -> clap::Co
                 question.choice_values().join(", ")
             ));
         }
-        if let Some(default) = &question.default {
+        if let Some(default) = question.default.as_ref().filter(|_| defaults) {
             help.push_str(&format!(" [default: {default}]"));
         }
         command = command.mut_arg(id, |a| a.help(help));

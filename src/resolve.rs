@@ -274,11 +274,24 @@ fn merge_given(
                 continue;
             }
             let Some(question) = set.question(&answer.id) else {
-                if layer.kind == LayerKind::Record
-                    || (options.other_versions
-                        && crate::template_set::builtin::other_versions_ids(set)?
-                            .contains(&answer.id))
-                {
+                let elsewhere = options.other_versions
+                    && crate::template_set::builtin::other_versions_ids(set)?.contains(&answer.id);
+                // Typed on the command line, it was meant for this version: refused, not
+                // dropped. A file written for another version gives way with a note.
+                if elsewhere && matches!(layer.kind, LayerKind::Set | LayerKind::Flag) {
+                    return Err(bad_input(
+                        format!(
+                            "{}: `{}` is a question of other template versions, not of \
+                             templates {}",
+                            answer.label(),
+                            answer.id,
+                            set.label()
+                        ),
+                        "leave it out, or generate with a template version that asks it \
+                         (`--template-version`, `pyscaffold versions`)",
+                    ));
+                }
+                if layer.kind == LayerKind::Record || elsewhere {
                     notes.push(format!(
                         "{} is not a question of templates {}: ignored",
                         answer.label(),
