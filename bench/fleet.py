@@ -30,6 +30,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from results import write_between_markers
+
 STACKS = [
     ["--framework", "flask", "--installer", "pip"],
     ["--framework", "django", "--installer", "poetry"],
@@ -192,15 +194,7 @@ def main(argv=None):
     text = "\n".join(lines)
     print(text)
     if args.write:
-        path = pathlib.Path(args.write)
-        doc = path.read_text()
-        intro, _, rest = doc.partition("<!-- fleet results -->")
-        if "<!-- end fleet results -->" not in rest:
-            sys.exit(f"{path} has no fleet results markers")
-        tail = rest.split("<!-- end fleet results -->", 1)[1]
-        path.write_text(
-            f"{intro}<!-- fleet results -->\n{text}\n<!-- end fleet results -->{tail}"
-        )
+        write_between_markers(args.write, "fleet", text)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+from results import write_between_markers
+
 NEW = ["-y", "--ci", "github,gitlab,circleci", "--image", "registry.example.com/team/demo",
        "--no-lock"]
 
@@ -71,14 +73,7 @@ def main(argv=None):
     text = "\n".join(lines)
     print(text)
     if args.write:
-        path = pathlib.Path(args.write)
-        doc = path.read_text()
-        intro, _, rest = doc.partition("<!-- startup results -->")
-        if "<!-- end startup results -->" not in rest:
-            sys.exit(f"{path} has no startup results markers")
-        tail = rest.split("<!-- end startup results -->", 1)[1]
-        path.write_text(
-            f"{intro}<!-- startup results -->\n{text}\n<!-- end startup results -->{tail}")
+        write_between_markers(args.write, "startup", text)
 
 
 if __name__ == "__main__":

@@ -10,16 +10,8 @@ baseline_rev="${BASELINE_REV:-c5b51dd}"
 cargo build --locked --release
 target_dir="$(cargo metadata --format-version 1 --no-deps \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-cache="${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyscaffold-bench}"
-baseline="$cache/startup-baseline-$baseline_rev/pyscaffold"
-if [[ ! -x "$baseline" ]]; then
-    src="$cache/startup-baseline-$baseline_rev/src"
-    rm -rf "$src"
-    mkdir -p "$src"
-    git archive "$baseline_rev" | tar -x -C "$src"
-    # One target folder for every baseline: dependencies are compiled once.
-    (cd "$src" && CARGO_TARGET_DIR="$cache/baseline-target" cargo build --locked --release)
-    cp "$cache/baseline-target/release/pyscaffold" "$baseline"
-fi
+# shellcheck source=bench/baseline.sh
+source bench/baseline.sh
+baseline="$(baseline_binary "$baseline_rev")"
 python3 bench/startup.py --pyscaffold "$target_dir/release/pyscaffold" \
     --baseline "$baseline" --baseline-label "baseline ($baseline_rev)" "$@"
