@@ -5,6 +5,7 @@
 //! Every given value is checked before any question is asked, so bad input fails at once.
 //! Commands never read flags or files themselves; they build layers and call [`resolve`].
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
@@ -13,7 +14,7 @@ use crate::answers::Answers;
 pub use crate::answers::{Given, GivenValue, Layer, LayerKind};
 use crate::error::bad_input;
 use crate::questions::{Kind, Question, is_none_item};
-use crate::template_set::TemplateSet;
+use crate::template_set::{TemplateSet, help_of};
 use crate::value::{RawValue, Value};
 
 /// How the resolve step behaves beyond the layers.
@@ -115,7 +116,7 @@ pub fn resolve(
             }
             (Some((value, LayerKind::Detected, at)), Some(p)) if !options.use_defaults => {
                 // Detection proposes; the user confirms or changes it.
-                let mut marked = question.clone();
+                let mut marked = as_asked(question, &context)?.into_owned();
                 marked.prompt = format!("{} [{at}]", question.prompt);
                 (p.ask(&marked, Some(value))?, "asked".to_string())
             }
@@ -138,9 +139,10 @@ pub fn resolve(
                             customise = Some(asked == Value::Bool(true));
                         }
                         match (customise, default) {
-                            (Some(true), default) => {
-                                (p.ask(question, default.as_ref())?, "asked".to_string())
-                            }
+                            (Some(true), default) => (
+                                p.ask(&*as_asked(question, &context)?, default.as_ref())?,
+                                "asked".to_string(),
+                            ),
                             (_, Some(value)) => (value, "default".to_string()),
                             (_, None) => {
                                 missing.push(question);
@@ -148,7 +150,10 @@ pub fn resolve(
                             }
                         }
                     }
-                    _ => (p.ask(question, default.as_ref())?, "asked".to_string()),
+                    _ => (
+                        p.ask(&*as_asked(question, &context)?, default.as_ref())?,
+                        "asked".to_string(),
+                    ),
                 }
             }
             (None, _) if options.no_default.contains_key(&question.id) => {
@@ -476,10 +481,21 @@ pub fn value_help(question: &Question) -> String {
             question.choice_values().join(", ")
         ));
     }
-    if let Some(text) = &question.help {
+    if let Ok(Some(text)) = help_of(question, &tera::Context::new()) {
         help.push_str(&format!("; {text}"));
     }
     help
+}
+
+/// The question as it is asked: its help for the answers so far.
+fn as_asked<'q>(question: &'q Question, context: &tera::Context) -> Result<Cow<'q, Question>> {
+    let help = help_of(question, context)?;
+    if help == question.help {
+        return Ok(Cow::Borrowed(question));
+    }
+    let mut asked = question.clone();
+    asked.help = help;
+    Ok(Cow::Owned(asked))
 }
 
 /// The question's default, rendered against earlier answers; `None` when it has none or when

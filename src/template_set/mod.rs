@@ -138,7 +138,7 @@ pub struct DropRule {
 impl ParsedSet {
     /// The checks [`ParsedSet::parse`] leaves to the test suite: `source`'s YAML read the way a
     /// user's file is (any explicit tag refused), and every question's definition (its
-    /// patterns compile, choices only where they belong).
+    /// patterns compile, choices only where they belong, its help renders with no answers).
     pub fn check_embedded(source: &SetSource) -> Result<()> {
         let origin = &source.origin;
         let _: serde::de::IgnoredAny = crate::yaml::from_str(&source.manifest)
@@ -150,6 +150,8 @@ impl ParsedSet {
         for q in &questions {
             q.check_definition()
                 .map_err(|e| anyhow!("question `{}` in {origin}: {e}", q.id))?;
+            // Help that is Tera renders before any answer exists (an error's help line).
+            help_of(q, &tera::Context::new()).with_context(|| format!("in {origin}"))?;
         }
         Ok(())
     }
@@ -298,6 +300,24 @@ fn one_off(text: &str) -> Option<Arc<tera::Tera>> {
     let tera = Arc::new(tera);
     cache.insert(text.to_string(), Arc::clone(&tera));
     Some(tera)
+}
+
+/// A question's help for the answers so far. Help is Tera over them, so it names only what
+/// applies to the choices already made (`{% if 'gitlab' in ci %}`); before those answers exist
+/// (an error's help line) a help written `ci is not defined or ...` names every case. Runs of
+/// spaces the branches leave are collapsed.
+pub fn help_of(question: &Question, context: &tera::Context) -> Result<Option<String>> {
+    let Some(help) = &question.help else {
+        return Ok(None);
+    };
+    if !(help.contains("{{") || help.contains("{%")) {
+        return Ok(Some(help.clone()));
+    }
+    let text = one_off(help)
+        .ok_or_else(|| anyhow::anyhow!("it does not compile"))
+        .and_then(|tera| Ok(tera.render(ONE_OFF, context)?))
+        .with_context(|| format!("cannot render the help of question `{}`", question.id))?;
+    Ok(Some(text.split_whitespace().collect::<Vec<_>>().join(" ")))
 }
 
 const ONE_OFF: &str = "__pyscaffold_one_off";
@@ -561,6 +581,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_questions_help_names_what_applies_to_the_answers_before_it() {
+        let set = TemplateSet::builtin().unwrap();
+        let help = |id: &str, context: &[(&str, serde_json::Value)]| {
+            let mut tera = tera::Context::new();
+            for (key, value) in context {
+                tera.insert(key.to_string(), value);
+            }
+            help_of(set.question(id).unwrap(), &tera).unwrap().unwrap()
+        };
+        let gitlab = help("image", &[("ci", serde_json::json!(["gitlab"]))]);
+        assert_eq!(
+            gitlab,
+            "without a tag, e.g. ghcr.io/acme/billing-api; empty means the project's own \
+             container registry on GitLab"
+        );
+        let github = help("signing", &[("ci", serde_json::json!(["github"]))]);
+        assert_eq!(
+            github,
+            "GitHub Actions signs with the workflow's own OIDC identity."
+        );
+        // Before the answers exist (an error's help line), every case is named.
+        let any = help("image", &[]);
+        for case in ["on GitHub", "on GitLab", "CircleCI"] {
+            assert!(any.contains(case), "{any}");
+        }
+        let django = help("app", &[("framework", serde_json::json!("django"))]);
+        assert_eq!(django, "e.g. mysite.wsgi:application");
+        // Plain help is kept as written.
+        let port = set.question("git_ssh").unwrap();
+        assert_eq!(help("git_ssh", &[]), port.help.clone().unwrap());
     }
 
     fn answers(set: &TemplateSet, given: &[&str]) -> Answers {

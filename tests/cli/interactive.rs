@@ -66,6 +66,7 @@ fn terminal_answers_produce_the_same_tree_as_flags() {
         ("scheduled job that opens a pull/merge request", ENTER),
         ("Scan the image for vulnerabilities", ENTER),
         ("Sign each pushed image", ENTER),
+        ("Platforms CI pushes the image for", ENTER),
         ("Default git branch", ENTER),
     ];
     answer(&mut p, rest);
@@ -111,7 +112,7 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
         .env("TERM", "xterm-256color");
     let mut p = Session::spawn(command).expect("spawn in a pty");
     p.set_expect_timeout(Some(Duration::from_secs(20)));
-    // Only the questions 0.3.0, 0.6.0, 0.7.0 and 0.10.0 added (and ask) are asked; every recorded answer is carried
+    // Only the questions 0.3.0, 0.6.0, 0.7.0, 0.10.0 and 0.12.0 added (and ask) are asked; every recorded answer is carried
     // over.
     // The question's help text is shown with it.
     p.expect("seconds or minutes, e.g. 30s or 1m")
@@ -132,8 +133,28 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
     p.expect("Scan the image for vulnerabilities")
         .expect("the 0.10.0 scan question is asked");
     p.send(ENTER).unwrap();
-    p.expect("Sign each pushed image")
+    // A question's help names only what applies to the answers before it: this project's CI
+    // is GitHub Actions alone.
+    let signing = p
+        .expect("Sign each pushed image")
         .expect("the 0.10.0 signing question is asked");
+    let help = String::from_utf8_lossy(signing.before()).to_string();
+    assert!(
+        help.contains("GitHub Actions signs with the workflow's own OIDC identity"),
+        "{help}"
+    );
+    assert!(
+        !help.contains("GitLab") && !help.contains("CircleCI"),
+        "{help}"
+    );
+    p.send(ENTER).unwrap();
+    // 0.12.0 adds the platforms CI pushes for: the defaults (amd64 and arm64) are taken.
+    let platforms = p
+        .expect("Platforms CI pushes the image for")
+        .expect("the 0.12.0 platforms question is asked");
+    let help = String::from_utf8_lossy(platforms.before()).to_string();
+    assert!(help.contains("In GitHub Actions, each push"), "{help}");
+    assert!(!help.contains("GitLab"), "{help}");
     p.send(ENTER).unwrap();
     p.expect("upgraded from templates 0.2.0 to")
         .expect("the upgrade finishes");
@@ -145,6 +166,11 @@ fn upgrade_asks_the_new_question_on_a_terminal() {
         tree["Dockerfile"]
     );
     assert!(tree[".pyscaffold.yml"].contains("healthcheck_interval: 1m"));
+    assert!(
+        tree[".pyscaffold.yml"].contains("  platforms:\n    - linux/amd64\n    - linux/arm64\n"),
+        "{}",
+        tree[".pyscaffold.yml"]
+    );
 }
 
 /// `pyscaffold new` in a pseudo-terminal of `columns` columns, plain text (NO_COLOR).

@@ -213,6 +213,8 @@ fn run_github(rig: &Rig, root: &Path, event: Event) -> (bool, String) {
     let stand_ins = [
         ("actions/checkout", "checkout"),
         ("sigstore/cosign-installer", "cosign-installer"),
+        ("docker/setup-qemu-action", "setup-qemu"),
+        ("docker/setup-buildx-action", "setup-buildx"),
     ];
     assert!(
         uses.iter().all(|u| stand_ins
@@ -437,6 +439,7 @@ fn events(rig: &Rig, ci: Ci, stack: &str, args: &[&str]) {
         };
         check(event, &image, &commit, &log, &outcome, &seen);
         check_scan_and_signature(event, &image, &log, &outcome);
+        check_platforms(ci, event, &log);
         // A tag that names one build never gets another image.
         for (tag, digest) in &outcome.pushed {
             if let Some(before) = seen.get(tag)
@@ -551,13 +554,18 @@ fn check_scan_and_signature(event: Event, image: &str, log: &str, outcome: &Outc
     if let Some(push) = log.find("==> push") {
         assert!(scan < push, "{event:?}: pushed before the scan:\n{log}");
     }
+    // An image index is signed with each of its platforms' images.
     let signed: Vec<&str> = log
         .lines()
         .filter_map(|l| {
-            l.split_once("stand-in cosign: sign --yes ")
+            l.split_once("stand-in cosign: sign --yes --recursive ")
                 .map(|(_, r)| r.trim())
         })
         .collect();
+    assert!(
+        !log.contains("stand-in cosign: sign --yes 127."),
+        "{event:?}: the index was signed without its platforms' images:\n{log}"
+    );
     if event == Event::Request {
         assert!(signed.is_empty(), "a request signed {signed:?}");
         return;
@@ -568,6 +576,37 @@ fn check_scan_and_signature(event: Event, image: &str, log: &str, outcome: &Outc
         signed,
         vec![format!("{image}@{digest}")],
         "{event:?}: not signed by the pushed digest of {tag}:\n{log}"
+    );
+}
+
+/// A push is one image for every platform of the answer (the default: linux/amd64 and
+/// linux/arm64), built by a builder of its own with provenance and SBOM attestations, QEMU set
+/// up for the platform the runner lacks; a request sets up and pushes nothing.
+fn check_platforms(ci: Ci, event: Event, log: &str) {
+    let (builder, qemu) = match ci {
+        Ci::GitHub => (
+            "stand-in-builder",
+            "stand-in setup-qemu: platforms linux/arm64",
+        ),
+        Ci::GitLab => ("pyscaffold-push", "--install linux/arm64"),
+    };
+    let push = format!(
+        "stand-in buildx: build builder={builder} platforms=linux/amd64,linux/arm64 \
+         provenance=mode=max sbom=true push=1"
+    );
+    if event == Event::Request {
+        assert!(!log.contains("stand-in buildx: build"), "{log}");
+        assert!(!log.contains(qemu), "a request set up QEMU:\n{log}");
+        return;
+    }
+    assert!(
+        log.contains(&push),
+        "{event:?}: not pushed as one attested image for both platforms:\n{log}"
+    );
+    assert!(log.contains(qemu), "{event:?}: no QEMU for arm64:\n{log}");
+    assert!(
+        !log.contains("PUSH_BUILDER is not set"),
+        "{event:?}: fell back to a host-platform push:\n{log}"
     );
 }
 

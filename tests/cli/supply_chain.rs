@@ -8,8 +8,19 @@ use crate::support::{generate, stderr, stdout, tool};
 
 /// `python3 docker/build.py ARGS` in a generated project: (exit code, stdout, stderr).
 fn build_py(args: &[&str], env: &[(&str, &str)]) -> Option<(i32, String, String)> {
+    build_py_with(&[], args, env)
+}
+
+/// `python3 docker/build.py ARGS` in a project generated with `new -y --no-lock ANSWERS`.
+fn build_py_with(
+    answers: &[&str],
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Option<(i32, String, String)> {
     let python = tool("python3")?;
-    let (_tmp, root) = generate("demo", &["-y", "--no-lock"]);
+    let mut new_args = vec!["-y", "--no-lock"];
+    new_args.extend_from_slice(answers);
+    let (_tmp, root) = generate("demo", &new_args);
     let out = Command::new(python)
         .arg("docker/build.py")
         .args(args)
@@ -17,6 +28,8 @@ fn build_py(args: &[&str], env: &[(&str, &str)]) -> Option<(i32, String, String)
         .env("IMAGE", "registry.example.com/team/demo")
         .env_remove("TRIVY_IMAGE")
         .env_remove("DOCKER_HOST")
+        .env_remove("PUSH_BUILDER")
+        .env_remove("PLATFORMS")
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
@@ -90,4 +103,158 @@ fn signing_without_a_push_is_refused_before_anything_runs() {
         "{err}"
     );
     assert!(!out.contains("==>"), "something ran:\n{out}");
+}
+
+/// A stand-in docker client for `--dry-run`: buildx answers for the builder `ci-builder`
+/// (container driver) and `engine` (the engine's own `docker` driver), and no image is local.
+fn stand_in_docker(dir: &std::path::Path) -> String {
+    let path = dir.join("docker");
+    std::fs::write(
+        &path,
+        "#!/bin/sh\n\
+         case \"$1 $2 $3\" in\n\
+         \x20 \"buildx inspect ci-builder\") printf 'Name: ci-builder\\nDriver: docker-container\\n' ;;\n\
+         \x20 \"buildx inspect engine\") printf 'Name: engine\\nDriver: docker\\n' ;;\n\
+         \x20 \"buildx inspect \"*) echo \"ERROR: no builder \\\"$3\\\" found\" >&2; exit 1 ;;\n\
+         \x20 \"image inspect \"*) exit 1 ;;\n\
+         esac\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_push_builder_pushes_one_attested_image_for_every_platform_after_the_gates() {
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let docker = stand_in_docker(tmp.path());
+    let env = [("DOCKER", docker.as_str()), ("PUSH_BUILDER", "ci-builder")];
+    let Some((code, out, err)) = build_py(&["--dry-run", "--scan", "--push", "--sign"], &env)
+    else {
+        return;
+    };
+    assert_eq!(code, 0, "{out}{err}");
+    let steps: Vec<(&str, &str)> = out.lines().filter_map(|l| l.split_once(": ")).collect();
+    let at = |step: &str| steps.iter().position(|(s, _)| s.starts_with(step)).unwrap();
+    // The build stage is pushed as built (the cache later builds warm from); the runtime stage
+    // goes out once, for every platform, with its attestations, after the smoke test and scan.
+    let (_, build_push) = steps[at("push registry.example.com/team/demo:build-")];
+    assert!(
+        build_push.ends_with(" push registry.example.com/team/demo:build-detached"),
+        "{out}"
+    );
+    let (name, index) = steps[at("push registry.example.com/team/demo:detached-nocommit, ")];
+    assert!(name.ends_with("(linux/amd64,linux/arm64)"), "{out}");
+    for part in [
+        " buildx build --builder ci-builder --target runtime --platform linux/amd64,linux/arm64 \
+         --provenance=mode=max --sbom=true --metadata-file ",
+        " --push --tag registry.example.com/team/demo:detached-nocommit --tag registry.example.com/team/demo:detached ",
+        " --cache-from registry.example.com/team/demo:build-detached ",
+        " --build-arg GIT_COMMIT=",
+    ] {
+        assert!(index.contains(part), "no `{part}` in {index}");
+    }
+    assert!(
+        at("vulnerability scan") < at("push registry.example.com/team/demo:build-"),
+        "{out}"
+    );
+    assert_eq!(
+        steps.last().unwrap(),
+        &(
+            "sign",
+            "cosign sign --yes --recursive registry.example.com/team/demo@DIGEST"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        steps.iter().filter(|(s, _)| s.starts_with("push ")).count(),
+        2,
+        "{out}"
+    );
+    assert!(!out.contains("note:"), "{out}");
+
+    // PLATFORMS overrides the answer; a schedule's --no-cache warms from nothing.
+    let env = [
+        ("DOCKER", docker.as_str()),
+        ("PUSH_BUILDER", "ci-builder"),
+        ("PLATFORMS", "linux/arm64"),
+    ];
+    let (code, out, err) = build_py(&["--dry-run", "--push", "--no-cache"], &env).unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(" --platform linux/arm64 --provenance=mode=max"),
+        "{out}"
+    );
+    assert!(!out.contains("--cache-from"), "{out}");
+
+    // The answer sets the default: `none` is the builder's own platform.
+    let (code, out, err) = build_py_with(
+        &["--set", "platforms=none"],
+        &["--dry-run", "--push"],
+        &[("DOCKER", docker.as_str()), ("PUSH_BUILDER", "ci-builder")],
+    )
+    .unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("(the builder platform): "), "{out}");
+    assert!(!out.contains("--platform"), "{out}");
+}
+
+#[test]
+fn without_a_push_builder_the_host_platform_is_pushed_and_a_note_says_so() {
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let docker = stand_in_docker(tmp.path());
+    let Some((code, out, err)) = build_py(
+        &["--dry-run", "--push", "--sign"],
+        &[("DOCKER", docker.as_str()), ("PUSH_BUILDER", "")],
+    ) else {
+        return;
+    };
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("note: PUSH_BUILDER is not set: pushing the image built here, for this host's platform only, without provenance or SBOM attestations"),
+        "{out}"
+    );
+    assert!(!out.contains("buildx"), "{out}");
+    assert_eq!(
+        out.matches(" push registry.example.com/team/demo:").count(),
+        3,
+        "{out}"
+    );
+    assert!(
+        out.contains("sign: cosign sign --yes registry.example.com/team/demo@DIGEST"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_push_builder_that_cannot_build_an_attested_index_is_refused_before_anything_runs() {
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let docker = stand_in_docker(tmp.path());
+    for (builder, says) in [
+        (
+            "missing",
+            "build: PUSH_BUILDER=missing is not a buildx builder here: ERROR: no builder \"missing\" found",
+        ),
+        (
+            "engine",
+            "build: PUSH_BUILDER=engine uses the `docker` driver, which can build neither an image index nor attestations",
+        ),
+    ] {
+        let Some((code, out, err)) = build_py(
+            &["--push"],
+            &[("DOCKER", docker.as_str()), ("PUSH_BUILDER", builder)],
+        ) else {
+            return;
+        };
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(
+            err.contains(
+                "help: create one with `docker buildx create --name NAME --driver docker-container`"
+            ),
+            "{err}"
+        );
+        assert!(!out.contains("==>"), "something ran:\n{out}");
+    }
 }

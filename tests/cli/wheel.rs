@@ -166,3 +166,177 @@ fn the_wheel_installs_the_pyscaffold_command_with_pip_and_uv() {
             .starts_with(&format!("pyscaffold {version} (templates ")),
     );
 }
+
+/// The install steps of the generated upgrade job, as the CI runs them: (GitHub's steps, in
+/// `bash -e`; GitLab's `before_script` after its apt line, in `sh -e`).
+fn install_steps(root: &Path) -> (String, String) {
+    let workflow: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(root.join(".github/workflows/pyscaffold-upgrade.yml")).unwrap(),
+    )
+    .unwrap();
+    let steps = workflow["jobs"]["upgrade"]["steps"].as_array().unwrap();
+    let run = |prefix: &str| {
+        steps
+            .iter()
+            .find(|s| s["name"].as_str().is_some_and(|n| n.starts_with(prefix)))
+            .unwrap_or_else(|| panic!("no step {prefix}"))["run"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let github = format!(
+        "{}\n{}",
+        run("Install pyscaffold"),
+        run("Put pyscaffold on PATH")
+    );
+    let ci: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(root.join(".gitlab-ci.yml")).unwrap())
+            .unwrap();
+    let lines: Vec<&str> = ci["pyscaffold-upgrade"]["before_script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(lines[0].starts_with("apt-get update"), "{lines:?}");
+    (github, lines[1..].join("\n"))
+}
+
+/// Runs `script` with `shell` in `cwd`: pip's index is `links` (a folder of wheels), and a
+/// stand-in `cargo` (which records its arguments and installs a script that prints a version)
+/// comes first on PATH. Returns (success, output).
+fn run_install(shell: &str, script: &str, cwd: &Path, home: &Path, links: &Path) -> (bool, String) {
+    let bin = home.join("stand-in-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("cargo"),
+        "#!/bin/sh\n\
+         echo \"$@\" > \"$HOME/cargo-args\"\n\
+         root=$(printf '%s\\n' \"$@\" | sed -n '/^--root$/{n;p;}')\n\
+         mkdir -p \"$root/bin\"\n\
+         printf '#!/bin/sh\\necho \"pyscaffold (compiled by cargo)\"\\n' > \"$root/bin/pyscaffold\"\n\
+         chmod +x \"$root/bin/pyscaffold\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("cargo"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let out = Command::new(shell)
+        .args(["-e", "-c", script])
+        .current_dir(cwd)
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("GITHUB_PATH", home.join("github-path"))
+        .env("PYSCAFFOLD_VERSION", env!("CARGO_PKG_VERSION"))
+        .env("PIP_NO_INDEX", "1")
+        .env("PIP_FIND_LINKS", links)
+        .env_remove("PIP_INDEX_URL")
+        .env_remove("VIRTUAL_ENV")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!("{}{}", stdout(&out), stderr(&out)),
+    )
+}
+
+#[test]
+fn the_upgrade_job_installs_the_pinned_wheel_and_compiles_only_when_none_fits() {
+    let Some(maturin) = tool("maturin") else {
+        return;
+    };
+    let tmp = TempDir::new().unwrap();
+    let dist = tmp.path().join("dist");
+    build_wheel(&maturin, &dist);
+    let (_project, root) = crate::support::generate(
+        "svc",
+        &[
+            "-y",
+            "--no-lock",
+            "--ci",
+            "github,gitlab",
+            "--set",
+            "upgrade_job=true",
+        ],
+    );
+    let (github, gitlab) = install_steps(&root);
+    let version = env!("CARGO_PKG_VERSION");
+    let empty = tmp.path().join("no-wheels");
+    std::fs::create_dir_all(&empty).unwrap();
+
+    // GitHub: the wheel from the index, into ~/.pyscaffold, put on the job's PATH.
+    let home = tmp.path().join("github-home");
+    let (ok, log) = run_install("bash", &github, &root, &home, &dist);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains(&format!("installed pyscaffold {version} from its wheel")),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("pyscaffold {version} (templates ")),
+        "{log}"
+    );
+    assert!(!home.join("cargo-args").exists(), "cargo ran:\n{log}");
+    assert_eq!(
+        std::fs::read_to_string(home.join("github-path"))
+            .unwrap()
+            .trim(),
+        home.join(".pyscaffold/bin").to_str().unwrap()
+    );
+    // No wheel for this version or runner: cargo compiles the same version into the same place.
+    let home = tmp.path().join("github-fallback");
+    let (ok, log) = run_install("bash", &github, &root, &home, &empty);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains(&format!(
+            "no pyscaffold-docker {version} wheel for this runner: compiling it with cargo"
+        )),
+        "{log}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.join("cargo-args"))
+            .unwrap()
+            .trim(),
+        format!(
+            "install --locked --root {} pyscaffold --version {version}",
+            home.join(".pyscaffold").display()
+        )
+    );
+    assert!(log.contains("pyscaffold (compiled by cargo)"), "{log}");
+
+    // GitLab: into the cached .pyscaffold-bin of the checkout, then on PATH.
+    let home = tmp.path().join("gitlab-home");
+    let (ok, log) = run_install("sh", &gitlab, &root, &home, &dist);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains(&format!("installed pyscaffold {version} from its wheel")),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("pyscaffold {version} (templates ")),
+        "{log}"
+    );
+    assert!(root.join(".pyscaffold-bin/bin/pyscaffold").is_file());
+    // A cache hit installs nothing.
+    let (ok, log) = run_install("sh", &gitlab, &root, &home, &empty);
+    assert!(ok, "{log}");
+    assert!(
+        !log.contains("installed pyscaffold") && !log.contains("compiling"),
+        "{log}"
+    );
+    assert!(!home.join("cargo-args").exists(), "cargo ran:\n{log}");
+    std::fs::remove_dir_all(root.join(".pyscaffold-bin")).unwrap();
+    let (ok, log) = run_install("sh", &gitlab, &root, &home, &empty);
+    assert!(ok, "{log}");
+    assert_eq!(
+        std::fs::read_to_string(home.join("cargo-args"))
+            .unwrap()
+            .trim(),
+        format!("install --locked --root .pyscaffold-bin pyscaffold --version {version}")
+    );
+    assert!(log.contains("pyscaffold (compiled by cargo)"), "{log}");
+}

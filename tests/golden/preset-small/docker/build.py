@@ -3,6 +3,7 @@
 
     python3 docker/build.py               # build both stages, tag them, run the smoke test
     python3 docker/build.py --push        # the same, then push both stages (CI, default branch)
+                                          # (with PUSH_BUILDER: one image for every PLATFORMS, attested)
     python3 docker/build.py --no-cache    # scheduled rebuild: fresh base image and packages
     python3 docker/build.py --scan        # also scan the image for vulnerabilities (Trivy) before any push
     python3 docker/build.py --push --sign # CI: push, then sign the pushed digest (cosign, keyless)
@@ -25,6 +26,12 @@ Environment:
   SCAN_SEVERITY   severities that fail --scan (default: CRITICAL); `.trivyignore` lists the
                   findings you accept, one ID per line with a comment saying why
   COSIGN          the cosign client --sign runs (default: cosign)
+  PUSH_BUILDER    a buildx builder with a container driver (CI creates one): --push then builds the
+                  runtime stage for every PLATFORMS and pushes it as one image index with SLSA
+                  provenance (mode=max) and an SBOM attestation. Unset: the image built here
+                  (this host's platform) is pushed with `docker push`, without attestations
+  PLATFORMS       the platforms a PUSH_BUILDER push builds, comma-separated (default:
+                  ; empty: the builder's own)
 """
 
 import argparse
@@ -37,11 +44,15 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_IMAGE = "tiny"
 DEFAULT_SCANNER = "aquasec/trivy:0.74.0"
+DEFAULT_PLATFORMS = ""
+# Where a PUSH_BUILDER push writes what it pushed (the image index digest the signature names).
+METADATA = pathlib.Path(tempfile.gettempdir()) / f"pyscaffold-push-{os.getpid()}.json"
 # Where the runtime image keeps its SBOM (the Dockerfile's sbom stage writes it).
 SBOM_PATH = "/opt/sbom/cyclonedx.json"
 
@@ -116,6 +127,35 @@ def scan_command(docker, tag):
             "--exit-code", "1", "--severity", severity, "--ignorefile", "/tmp/trivyignore", tag]
 
 
+def push_builder(docker):
+    """The buildx builder that pushes a multi-platform, attested image: PUSH_BUILDER when it is
+    set, else None (and why not, for the log). A PUSH_BUILDER that buildx cannot use is an
+    error: CI asked for attestations, and a push without them is not what it asked for."""
+    builder = os.environ.get("PUSH_BUILDER", "").strip()
+    if not builder:
+        return None, ("PUSH_BUILDER is not set: pushing the image built here, for this host's "
+                      "platform only, without provenance or SBOM attestations (the image still "
+                      f"carries its SBOM at {SBOM_PATH})")
+    try:
+        found = subprocess.run([docker, "buildx", "inspect", builder], capture_output=True, text=True)
+    except OSError as error:
+        sys.exit(f"build: cannot run {docker}: {error.strerror}")
+    if found.returncode != 0:
+        print(f"build: PUSH_BUILDER={builder} is not a buildx builder here: {found.stderr.strip()}",
+              file=sys.stderr)
+        print("help: create one with `docker buildx create --name NAME --driver docker-container`, "
+              "or unset PUSH_BUILDER to push this host's platform without attestations", file=sys.stderr)
+        sys.exit(1)
+    driver = re.search(r"^Driver:\s*(\S+)", found.stdout, re.MULTILINE)
+    if driver and driver.group(1) == "docker":
+        print(f"build: PUSH_BUILDER={builder} uses the `docker` driver, which can build neither an "
+              "image index nor attestations", file=sys.stderr)
+        print("help: create one with `docker buildx create --name NAME --driver docker-container`",
+              file=sys.stderr)
+        sys.exit(1)
+    return builder, None
+
+
 def plan(args):
     """The docker commands to run, in order, as (description, argv) pairs."""
     docker = os.environ.get("DOCKER", "docker")
@@ -175,13 +215,35 @@ def plan(args):
     # The scan gates every push too.
     if args.scan:
         steps.append(("vulnerability scan", scan_command(docker, runtime_tags[0])))
+    builder = None
     if args.push:
-        steps += [(f"push {tag}", [docker, "push", tag]) for tag in [build_tag, *runtime_tags]]
+        # The build stage is pushed as built here: later builds warm their cache from it.
+        steps.append((f"push {build_tag}", [docker, "push", build_tag]))
+        builder, why_not = push_builder(docker)
+        if builder:
+            # The runtime stage again, for every platform, from the same sources and the build
+            # stage's cache just pushed (this host's platform is a cache hit), pushed as one
+            # image index with its attestations. The smoke test and the scan above passed on
+            # this host's platform; the other platforms are built from the same lock.
+            platforms = os.environ.get("PLATFORMS", DEFAULT_PLATFORMS).strip()
+            steps.append((f"push {', '.join(runtime_tags)} ({platforms or 'the builder platform'})", [
+                docker, "buildx", "build", "--builder", builder, "--target", "runtime",
+                *(["--platform", platforms] if platforms else []),
+                "--provenance=mode=max", "--sbom=true", "--metadata-file", str(METADATA), "--push",
+                *[a for t in runtime_tags for a in ("--tag", t)],
+                *[a for ref in ([] if args.no_cache else dict.fromkeys([build_tag, *runtime_cache]))
+                  for a in ("--cache-from", ref)],
+                *common, *labels, str(ROOT)]))
+        else:
+            print(f"note: {why_not}", flush=True)
+            steps += [(f"push {tag}", [docker, "push", tag]) for tag in runtime_tags]
     if args.sign:
         # By digest, never by tag: the signature names the exact image pushed. The digest is
-        # known once the push is done, so `@DIGEST` is filled in then.
+        # known once the push is done, so `@DIGEST` is filled in then. An image index is signed
+        # with each of its platforms' images (--recursive).
         cosign = os.environ.get("COSIGN", "cosign")
-        steps.append(("sign", [cosign, "sign", "--yes", f"{image}@DIGEST"]))
+        recursive = ["--recursive"] if builder else []
+        steps.append(("sign", [cosign, "sign", "--yes", *recursive, f"{image}@DIGEST"]))
     return steps, runtime_tags[0]
 
 
@@ -220,6 +282,17 @@ def pushed_digest(docker, image, tag):
             return digest
     print(f"build: no registry digest of {image} for {tag} after the push", file=sys.stderr)
     sys.exit(1)
+
+
+def index_digest():
+    """The digest of the image index a PUSH_BUILDER push pushed (buildx's metadata file)."""
+    try:
+        digest = json.loads(METADATA.read_text())["containerimage.digest"]
+    except (OSError, ValueError, KeyError) as error:
+        sys.exit(f"build: no pushed digest in buildx's metadata file {METADATA}: {error}")
+    finally:
+        METADATA.unlink(missing_ok=True)
+    return digest
 
 
 def write_sbom(docker, tag, destination, env):
@@ -288,7 +361,10 @@ def main(argv=None):
                 run(description, command, env, stdin=stdin)
         elif description == "sign":
             image = command[-1].rpartition("@")[0]
-            digest = pushed_digest(os.environ.get("DOCKER", "docker"), image, tag)
+            if "--recursive" in command:
+                digest = index_digest()
+            else:
+                digest = pushed_digest(os.environ.get("DOCKER", "docker"), image, tag)
             run(description, [*command[:-1], f"{image}@{digest}"], env)
         else:
             run(description, command, env)
