@@ -13,7 +13,9 @@
 //! pushed again with another image; only `<ref>` and `build-<ref>` move. Every build is
 //! scanned before any push (a stand-in scanner image; one that reports a CRITICAL finding
 //! stops the pipeline with nothing pushed), and every push is signed by the digest the
-//! registry holds (a stand-in cosign).
+//! registry holds (a stand-in cosign). Each push is one image for both platforms with its
+//! attestations (a stand-in buildx). The scheduled upgrade job runs under both clients too: it
+//! installs pyscaffold from the suite's wheel, upgrades, pushes its branch and opens its request.
 //! CircleCI has no offline runner: its config stays schema-checked (tests/cli/validators.rs).
 
 use std::collections::BTreeMap;
@@ -699,4 +701,205 @@ fn a_critical_finding_stops_the_pipeline_before_any_push() {
             ci.name()
         ));
     }
+}
+
+/// The scheduled upgrade job, through the CI clients: the project (generated under pack `v1`,
+/// with the job) is behind pack `v2`. Each job installs pyscaffold from the wheel the suite
+/// builds (a package index folder), upgrades on `pyscaffold/upgrade`, pushes the branch to the
+/// repository (a bare one, reached through the URL the job pushes to) and opens its request on
+/// the API recorder; the GitHub job builds and smoke-tests the upgraded image first.
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn the_upgrade_job_opens_its_request_from_github_actions_and_gitlab_ci() {
+    let Some(maturin) = tool("maturin") else {
+        return;
+    };
+    let rig = Rig::new();
+    let dist = rig.tmp.path().join("dist");
+    crate::wheel::build_wheel(&maturin, &dist);
+    let pack = crate::upgrade_job::pack(rig.tmp.path());
+    let (api, seen) = crate::upgrade_job::fake_api();
+    let from_v1 = format!("file://{}#v1", pack.display());
+    let answers = ["--pack", &from_v1, "--set", "upgrade_job=true"];
+
+    // GitHub Actions, on a workflow_dispatch: the job pushes to
+    // https://github.com/team/app.git, which git (the job's HOME) sends to the bare repository.
+    let (_tmp, root, _, _) = ci_project(&rig, Ci::GitHub, "upgrade", &answers);
+    // act names the repository (GITHUB_REPOSITORY) from a GitHub remote only.
+    git(
+        &root,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "https://github.com/team/app.git",
+        ],
+    );
+    let origin = rig.tmp.path().join("github-origin.git");
+    git(
+        rig.tmp.path(),
+        &["init", "-q", "--bare", origin.to_str().unwrap()],
+    );
+    let home = rig.tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        home.join(".gitconfig"),
+        format!(
+            "[url \"file://{}\"]\n\tinsteadOf = https://github.com/team/app.git\n",
+            origin.display()
+        ),
+    )
+    .unwrap();
+    let act = tool("act").expect("act");
+    let workflow =
+        std::fs::read_to_string(root.join(".github/workflows/pyscaffold-upgrade.yml")).unwrap();
+    let event = rig.tmp.path().join("workflow_dispatch.json");
+    std::fs::write(
+        &event,
+        serde_json::json!({"repository": {"default_branch": DEFAULT_BRANCH, "full_name": "team/app"}})
+            .to_string(),
+    )
+    .unwrap();
+    let mut command = rig.command(&act, &root);
+    command
+        .args([
+            "workflow_dispatch",
+            "-W",
+            ".github/workflows/pyscaffold-upgrade.yml",
+            "-e",
+        ])
+        .arg(&event)
+        .args(["-P", "ubuntu-24.04=-self-hosted"]);
+    for (action, dir) in [("actions/checkout", "checkout"), ("actions/cache", "cache")] {
+        command.arg("--local-repository").arg(format!(
+            "{action}@{}={}",
+            pinned(&workflow, action),
+            rig.stand_ins.join(dir).display()
+        ));
+    }
+    let out = command
+        .args(["--env", "PIP_NO_INDEX=1", "--env"])
+        .arg(format!("PIP_FIND_LINKS={}", dist.display()))
+        .args(["--env", &format!("GITHUB_API_URL={api}")])
+        .args(["-s", "PYSCAFFOLD_UPGRADE_TOKEN=gh-upgrade-token"])
+        .output()
+        .unwrap();
+    let log = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        out.status.success() && log.contains("Job succeeded"),
+        "act (upgrade job) failed:\n{log}"
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    for part in [
+        &format!("installed pyscaffold {version} from its wheel") as &str,
+        "smoke: healthy",
+        "upgrade job: opened or updated the request",
+    ] {
+        assert!(log.contains(part), "no `{part}` in the job's log:\n{log}");
+    }
+    check_upgrade_branch(&origin);
+    let post = opened(&seen, "/repos/team/app/pulls");
+    assert!(
+        post.headers.contains("Bearer gh-upgrade-token"),
+        "{}",
+        post.headers
+    );
+    let request = crate::upgrade_job::body(&post);
+    assert_eq!(request["head"], "pyscaffold/upgrade");
+    assert_eq!(
+        request["draft"], false,
+        "the upgraded image built and passed: {request}"
+    );
+    report("upgrade job on github: installed from the wheel, built, pushed, opened a pull request");
+
+    // GitLab CI, on the schedule with PYSCAFFOLD_UPGRADE=1: the job pushes to
+    // $CI_SERVER_URL/$CI_PROJECT_PATH.git.
+    let (_tmp, root, _, _) = ci_project(&rig, Ci::GitLab, "upgrade", &answers);
+    let server = rig.tmp.path().join("gitlab-server");
+    let origin = server.join("team/app.git");
+    std::fs::create_dir_all(&origin).unwrap();
+    git(&origin, &["init", "-q", "--bare", "."]);
+    let client = tool("gitlab-ci-local").expect("gitlab-ci-local");
+    let state = rig.tmp.path().join("gitlab-ci-local-upgrade");
+    std::fs::create_dir_all(state.join("builds")).unwrap();
+    let mut command = rig.command(&client, &root);
+    command
+        .args(["--force-shell-executor", "--home"])
+        .arg(rig.tmp.path().join("gitlab-ci-local"))
+        .arg("--state-dir")
+        .arg(&state)
+        .env(
+            "GCL_IGNORE_PREDEFINED_VARS",
+            "CI_PIPELINE_SOURCE,CI_COMMIT_REF_NAME,CI_COMMIT_BRANCH,CI_DEFAULT_BRANCH,\
+             CI_SERVER_URL,CI_PROJECT_PATH,CI_PROJECT_ID,CI_API_V4_URL",
+        );
+    for variable in [
+        "CI_PIPELINE_SOURCE=schedule".to_string(),
+        "PYSCAFFOLD_UPGRADE=1".to_string(),
+        format!("CI_DEFAULT_BRANCH={DEFAULT_BRANCH}"),
+        format!("CI_COMMIT_BRANCH={DEFAULT_BRANCH}"),
+        format!("CI_COMMIT_REF_NAME={DEFAULT_BRANCH}"),
+        format!("CI_SERVER_URL=file://{}", server.display()),
+        "CI_PROJECT_PATH=team/app".to_string(),
+        "CI_PROJECT_ID=42".to_string(),
+        format!("CI_API_V4_URL={api}/api/v4"),
+        "PYSCAFFOLD_UPGRADE_TOKEN=gl-upgrade-token".to_string(),
+        "PIP_NO_INDEX=1".to_string(),
+        format!("PIP_FIND_LINKS={}", dist.display()),
+    ] {
+        command.args(["--variable", &variable]);
+    }
+    let out = command.output().unwrap();
+    let log = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        out.status.success() && log.contains("PASS") && !log.contains("FAIL"),
+        "gitlab-ci-local (upgrade job) failed:\n{log}"
+    );
+    assert!(
+        log.contains("pyscaffold-upgrade"),
+        "the upgrade job did not run:\n{log}"
+    );
+    assert!(
+        !log.contains("docker-image"),
+        "the image job ran on the upgrade schedule:\n{log}"
+    );
+    for part in [
+        &format!("installed pyscaffold {version} from its wheel") as &str,
+        "upgrade job: opened or updated the request",
+    ] {
+        assert!(log.contains(part), "no `{part}` in the job's log:\n{log}");
+    }
+    check_upgrade_branch(&origin);
+    let post = opened(&seen, "/api/v4/projects/42/merge_requests");
+    assert!(
+        post.headers.contains("gl-upgrade-token"),
+        "{}",
+        post.headers
+    );
+    let request = crate::upgrade_job::body(&post);
+    assert_eq!(request["source_branch"], "pyscaffold/upgrade");
+    assert_eq!(request["target_branch"], DEFAULT_BRANCH);
+    report("upgrade job on gitlab: installed from the wheel, pushed, opened a merge request");
+}
+
+/// The upgrade branch on `origin` holds pack v2's file and record.
+fn check_upgrade_branch(origin: &Path) {
+    let owners = git(origin, &["show", "pyscaffold/upgrade:CODEOWNERS"]);
+    assert_eq!(owners, "# owners\n* @acme/two");
+    let record = git(origin, &["show", "pyscaffold/upgrade:.pyscaffold.yml"]);
+    assert!(record.contains("version: \"2.0.0\""), "{record}");
+}
+
+/// The one request the recorder received that opened something at `path`.
+fn opened(
+    seen: &std::sync::Arc<std::sync::Mutex<Vec<crate::upgrade_job::Seen>>>,
+    path: &str,
+) -> crate::upgrade_job::Seen {
+    let seen = seen.lock().unwrap();
+    let posts: Vec<_> = seen
+        .iter()
+        .filter(|s| s.method == "POST" && s.path == path)
+        .collect();
+    assert_eq!(posts.len(), 1, "requests: {seen:?}");
+    posts[0].clone()
 }

@@ -16,15 +16,15 @@ use crate::support::{bin, commit_all, git, run, stderr, stdout, test_cache};
 
 /// One request the fake API received.
 #[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    path: String,
-    headers: String,
-    body: String,
+pub(crate) struct Seen {
+    pub method: String,
+    pub path: String,
+    pub headers: String,
+    pub body: String,
 }
 
 /// Serves `[]` to every GET and a created request to everything else; records all.
-fn fake_api() -> (String, Arc<Mutex<Vec<Seen>>>) {
+pub(crate) fn fake_api() -> (String, Arc<Mutex<Vec<Seen>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -75,7 +75,7 @@ fn fake_api() -> (String, Arc<Mutex<Vec<Seen>>>) {
 }
 
 /// A lock-free pack with tags v1 and v2 (v2 changes the CODEOWNERS line).
-fn pack(dir: &Path) -> PathBuf {
+pub(crate) fn pack(dir: &Path) -> PathBuf {
     let root = dir.join("pack");
     std::fs::create_dir_all(root.join("files")).unwrap();
     let manifest = |version: &str| {
@@ -149,7 +149,7 @@ fn job(root: &Path, platform: &str, origin: &Path, api: &str) -> Output {
         .unwrap()
 }
 
-fn body(seen: &Seen) -> serde_json::Value {
+pub(crate) fn body(seen: &Seen) -> serde_json::Value {
     serde_json::from_str(&seen.body).unwrap()
 }
 

@@ -18,7 +18,7 @@ fn repo() -> &'static Path {
 
 /// Builds the wheel into `out` (the dev profile: the suite proves the packaging, a release
 /// builds with `--release`); returns its path.
-fn build_wheel(maturin: &Path, out: &Path) -> PathBuf {
+pub(crate) fn build_wheel(maturin: &Path, out: &Path) -> PathBuf {
     let built = Command::new(maturin)
         .args([
             "build",
@@ -281,12 +281,19 @@ fn the_upgrade_job_installs_the_pinned_wheel_and_compiles_only_when_none_fits() 
         "{log}"
     );
     assert!(!home.join("cargo-args").exists(), "cargo ran:\n{log}");
+    // Only the command goes on PATH: the virtualenv's python and pip would shadow the runner's.
+    let path = home.join(".pyscaffold/path");
     assert_eq!(
         std::fs::read_to_string(home.join("github-path"))
             .unwrap()
             .trim(),
-        home.join(".pyscaffold/bin").to_str().unwrap()
+        path.to_str().unwrap()
     );
+    let listed: Vec<_> = std::fs::read_dir(&path)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(listed, ["pyscaffold"]);
     // No wheel for this version or runner: cargo compiles the same version into the same place.
     let home = tmp.path().join("github-fallback");
     let (ok, log) = run_install("bash", &github, &root, &home, &empty);
@@ -321,6 +328,11 @@ fn the_upgrade_job_installs_the_pinned_wheel_and_compiles_only_when_none_fits() 
         "{log}"
     );
     assert!(root.join(".pyscaffold-bin/bin/pyscaffold").is_file());
+    let listed: Vec<_> = std::fs::read_dir(root.join(".pyscaffold-bin/path"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(listed, ["pyscaffold"]);
     // A cache hit installs nothing.
     let (ok, log) = run_install("sh", &gitlab, &root, &home, &empty);
     assert!(ok, "{log}");
