@@ -542,7 +542,7 @@ pub fn flag_hints(set: &TemplateSet, command: &clap::Command) -> BTreeMap<String
 /// The clap command, with versions and choices filled in from the template set.
 pub fn command(set: &TemplateSet) -> clap::Command {
     let version = format!("{} (templates {})", crate::VERSION, set.label());
-    Cli::command()
+    named(Cli::command())
         .version(version)
         .mut_subcommand("new", |new| with_question_help(set, new, true))
         .mut_subcommand("init", |init| with_question_help(set, init, false))
@@ -561,10 +561,32 @@ pub fn command_for_parsing() -> clap::Command {
         ),
         Err(_) => crate::VERSION.to_string(),
     };
-    Cli::command()
+    named(Cli::command())
         .version(version)
         .mut_subcommand("new", |new| new.defer(builtin_question_help))
         .mut_subcommand("init", |init| init.defer(builtin_choices_help))
+}
+
+/// `pyscaffold new --version` prints `pyscaffold 0.1.0 (...)`, as `pyscaffold --version` does
+/// (clap would name the subcommand `pyscaffold-new`).
+fn named(command: clap::Command) -> clap::Command {
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    names.iter().fold(command, |command, name| {
+        command.mut_subcommand(name, |sub| {
+            let nested: Vec<String> = sub
+                .get_subcommands()
+                .map(|s| s.get_name().to_string())
+                .collect();
+            nested
+                .iter()
+                .fold(sub.display_name("pyscaffold"), |sub, name| {
+                    sub.mut_subcommand(name, |s| s.display_name("pyscaffold"))
+                })
+        })
+    })
 }
 
 /// [`with_question_help`] for the newest built-in set, when clap builds `new` or `init` (its

@@ -324,6 +324,14 @@ fn merge_given(
                 }
                 bad_input(format!("{}: {e}", answer.label()), help)
             })?;
+            // Two answers typed on one command line: the later (a flag over `--set`) wins, said.
+            if let Some((before, before_kind, before_at)) = given.get(&answer.id)
+                && matches!(before_kind, LayerKind::Set | LayerKind::Flag)
+                && matches!(layer.kind, LayerKind::Set | LayerKind::Flag)
+                && *before != value
+            {
+                notes.push(format!("{} replaces {before_at}", answer.at));
+            }
             given.insert(answer.id.clone(), (value, layer.kind, answer.at.clone()));
         }
     }

@@ -550,3 +550,62 @@ fn force_refuses_a_hand_edited_record_and_deletes_nothing() {
         "mine\n"
     );
 }
+
+#[test]
+fn a_flag_that_replaces_a_set_answer_on_the_same_command_line_says_so() {
+    let tmp = TempDir::new().unwrap();
+    let out = run(
+        tmp.path(),
+        &[
+            "new",
+            "x",
+            "-y",
+            "--no-lock",
+            "--set",
+            "port=8080",
+            "--port",
+            "9000",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: `--port 9000` replaces `--set port=8080`"),
+        "{}",
+        stderr(&out)
+    );
+    let record = std::fs::read_to_string(tmp.path().join("x/.pyscaffold.yml")).unwrap();
+    assert!(record.contains("  port: 9000\n"), "{record}");
+    // The same value twice is no news.
+    let out = run(
+        tmp.path(),
+        &[
+            "new",
+            "y",
+            "-y",
+            "--no-lock",
+            "--set",
+            "port=9000",
+            "--port",
+            "9000",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("replaces"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_subcommand_version_names_pyscaffold() {
+    let tmp = TempDir::new().unwrap();
+    for args in [
+        &["new", "--version"][..],
+        &["fleet", "report", "--version"][..],
+    ] {
+        let out = run(tmp.path(), args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with("pyscaffold 0."),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+    }
+}
