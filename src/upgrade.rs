@@ -241,10 +241,17 @@ pub fn prepare_project(
     )?;
     let mut notes = migrated.notes.clone();
     notes.extend(resolved.notes.iter().cloned());
+    let context = resolved.answers.to_context();
     for (id, origin) in &resolved.origins {
         if origin == "default" && !project.record.answers.contains_key(id) {
+            // What the answer changes, as its question's help says for these answers.
+            let what = set
+                .question(id)
+                .and_then(|q| crate::template_set::help_of(q, &context).ok().flatten())
+                .map(|help| format!(": {help}"))
+                .unwrap_or_default();
             notes.push(format!(
-                "new question `{id}` takes its default `{}` (`--set {id}=VALUE` to change it)",
+                "new question `{id}` takes its default `{}` (`--set {id}=VALUE` to change it){what}",
                 resolved
                     .answers
                     .get(id)

@@ -85,7 +85,14 @@ impl Rig {
         let stand_ins = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pipelines");
         let newest = pyscaffold::template_set::builtin::latest().unwrap();
         let set = pyscaffold::template_set::builtin::load(&newest).unwrap();
-        let scanner = set.dependencies["supply_chain"]["scanner"][0].clone();
+        // Pinned by digest, which a local tag cannot carry: the stand-in carries the tag, and
+        // the stand-in docker client drops the digest (tests/pipelines/bin/docker).
+        let pinned = &set.dependencies["supply_chain"]["scanner"][0];
+        assert!(
+            pinned.contains("@sha256:"),
+            "the scanner is not pinned by digest: {pinned}"
+        );
+        let scanner = pinned.split('@').next().unwrap().to_string();
         let rig = Self {
             engine,
             tmp,
@@ -99,7 +106,7 @@ impl Rig {
         rig
     }
 
-    /// Tags the stand-in scanner as the template set's scanner image; `findings`: one that
+    /// Tags the stand-in scanner as the template set's scanner image (without its digest); `findings`: one that
     /// reports a CRITICAL finding.
     fn stand_in_scanner(&self, findings: bool) {
         let findings = format!("FINDINGS={}", u8::from(findings));
@@ -461,6 +468,51 @@ fn events(rig: &Rig, ci: Ci, stack: &str, args: &[&str]) {
         ));
         seen = outcome.pushed;
     }
+    if stack == "ci-flask" {
+        rerun(rig, ci, &root, &image, &commit, &seen);
+    }
+}
+
+/// A re-run of the default branch's pushed build (a job re-run, a manual pipeline): nothing is
+/// pushed, the registry is as it was, and the signature names the digest the registry holds
+/// for the commit's tag.
+fn rerun(
+    rig: &Rig,
+    ci: Ci,
+    root: &Path,
+    image: &str,
+    commit: &str,
+    before: &BTreeMap<String, String>,
+) {
+    let log = match ci {
+        Ci::GitHub => github(rig, root, Event::DefaultBranch),
+        Ci::GitLab => gitlab(rig, root, Event::DefaultBranch),
+    };
+    let repository = image.split_once('/').unwrap().1;
+    let tag = format!("main-{commit}");
+    assert!(
+        log.contains(&format!(
+            "note: {image}:{tag} is in the registry already: a tag that names one build is never pushed again"
+        )),
+        "{log}"
+    );
+    assert!(!log.contains("==> push"), "a re-run pushed:\n{log}");
+    assert_eq!(
+        &rig.pushed(repository),
+        before,
+        "a re-run changed the registry"
+    );
+    assert!(
+        log.contains(&format!(
+            "stand-in cosign: sign --yes --recursive {image}@{}",
+            before[&tag]
+        )),
+        "the re-run did not sign the registry's digest of {tag}:\n{log}"
+    );
+    report(&format!(
+        "pipeline re-run on {}: nothing pushed, {tag} signed again",
+        ci.name()
+    ));
 }
 
 /// The ref a moving tag follows (`main`, `build-main`), or None for a tag naming one build.
@@ -592,9 +644,13 @@ fn check_platforms(ci: Ci, event: Event, log: &str) {
         ),
         Ci::GitLab => ("pyscaffold-push", "--install linux/arm64"),
     };
+    let newest = pyscaffold::template_set::builtin::latest().unwrap();
+    let set = pyscaffold::template_set::builtin::load(&newest).unwrap();
+    let generator = &set.dependencies["supply_chain"]["sbom_generator"][0];
+    assert!(generator.contains("@sha256:"), "{generator}");
     let push = format!(
         "stand-in buildx: build builder={builder} platforms=linux/amd64,linux/arm64 \
-         provenance=mode=max sbom=true push=1"
+         provenance=mode=max sbom=generator={generator} push=1"
     );
     if event == Event::Request {
         assert!(!log.contains("stand-in buildx: build"), "{log}");

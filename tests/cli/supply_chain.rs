@@ -61,7 +61,7 @@ fn the_scan_gates_the_push_and_signing_names_the_pushed_digest() {
         "{out}"
     );
     assert!(
-        out.contains("--exit-code 1 --severity CRITICAL --ignorefile /tmp/trivyignore registry.example.com/team/demo:"),
+        out.contains("--exit-code 3 --severity CRITICAL --ignorefile /tmp/trivyignore registry.example.com/team/demo:"),
         "{out}"
     );
     assert!(
@@ -148,7 +148,8 @@ fn a_push_builder_pushes_one_attested_image_for_every_platform_after_the_gates()
     assert!(name.ends_with("(linux/amd64,linux/arm64)"), "{out}");
     for part in [
         " buildx build --builder ci-builder --target runtime --platform linux/amd64,linux/arm64 \
-         --provenance=mode=max --sbom=true --metadata-file ",
+         --provenance=mode=max --sbom=generator=docker/buildkit-syft-scanner:stable-1@sha256:",
+        " --metadata-file ",
         " --push --tag registry.example.com/team/demo:detached-nocommit --tag registry.example.com/team/demo:detached ",
         " --cache-from registry.example.com/team/demo:build-detached ",
         " --build-arg GIT_COMMIT=",
@@ -256,5 +257,83 @@ fn a_push_builder_that_cannot_build_an_attested_index_is_refused_before_anything
             "{err}"
         );
         assert!(!out.contains("==>"), "something ran:\n{out}");
+    }
+}
+
+/// Findings and a scanner that failed are told apart: Trivy exits 3 on findings (`--exit-code`),
+/// and any other failure is the scanner's own, with its own help.
+#[test]
+fn a_scanner_that_fails_is_not_reported_as_vulnerabilities() {
+    let Some(python) = tool("python3") else {
+        return;
+    };
+    let (_tmp, root) = generate("demo", &["-y", "--no-lock"]);
+    let scan = |code: i32| {
+        let out = Command::new(&python)
+            .args([
+                "-c",
+                &format!(
+                    "import sys; sys.path.insert(0, 'docker'); import build; \
+                     build.run('vulnerability scan', ['sh', '-c', 'exit {code}'], None)"
+                ),
+            ])
+            .current_dir(&root)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        stderr(&out)
+    };
+    let findings = scan(3);
+    assert!(
+        findings.contains("build: vulnerability scan failed\n"),
+        "{findings}"
+    );
+    assert!(
+        findings.contains("help: the image has vulnerabilities"),
+        "{findings}"
+    );
+    let broken = scan(1);
+    assert!(
+        broken.contains("build: vulnerability scan failed: the scanner exited 1"),
+        "{broken}"
+    );
+    assert!(
+        broken.contains("help: the scanner itself failed, before it could judge the image"),
+        "{broken}"
+    );
+    assert!(!broken.contains("has vulnerabilities"), "{broken}");
+}
+
+#[test]
+fn the_scan_runs_on_the_build_network_and_a_push_without_the_host_platform_says_so() {
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let docker = stand_in_docker(tmp.path());
+    let Some((code, out, err)) = build_py(
+        &["--dry-run", "--scan", "--push", "--network", "host"],
+        &[
+            ("DOCKER", docker.as_str()),
+            ("PUSH_BUILDER", "ci-builder"),
+            ("PLATFORMS", "linux/arm64"),
+        ],
+    ) else {
+        return;
+    };
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("vulnerability scan: ") && out.contains(" run --rm -i --network host -v "),
+        "{out}"
+    );
+    // On an x86-64 or arm64 host, one of the two is left out.
+    let host = if cfg!(target_arch = "aarch64") {
+        "arm64"
+    } else {
+        "amd64"
+    };
+    if host == "amd64" {
+        assert!(
+            out.contains("note: PLATFORMS (linux/arm64) leaves out this host's linux/amd64: no image pushed is of the platform the smoke test ran on"),
+            "{out}"
+        );
     }
 }

@@ -22,7 +22,7 @@ Environment:
                   BuildKit secret: they reach the install step only, never a layer
   MAX_IMAGE_MB    fail when the runtime image is larger
   HADOLINT        `0` skips the hadolint check (it runs when hadolint is on PATH)
-  TRIVY_IMAGE     the scanner image --scan runs (default: aquasec/trivy:0.74.0)
+  TRIVY_IMAGE     the scanner image --scan runs (default: aquasec/trivy:0.74.0@sha256:62b1e65e8869bc4b4c6aa4fa2b21595256c7c2f6018a9d9ad61caf87187c1969)
   SCAN_SEVERITY   severities that fail --scan (default: CRITICAL); `.trivyignore` lists the
                   findings you accept, one ID per line with a comment saying why
   COSIGN          the cosign client --sign runs (default: cosign)
@@ -39,6 +39,7 @@ import datetime
 import json
 import os
 import pathlib
+import platform
 import re
 import shlex
 import shutil
@@ -49,8 +50,11 @@ import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_IMAGE = "demo"
-DEFAULT_SCANNER = "aquasec/trivy:0.74.0"
+DEFAULT_SCANNER = "aquasec/trivy:0.74.0@sha256:62b1e65e8869bc4b4c6aa4fa2b21595256c7c2f6018a9d9ad61caf87187c1969"
 DEFAULT_PLATFORMS = "linux/amd64,linux/arm64"
+SBOM_GENERATOR = "docker/buildkit-syft-scanner:stable-1@sha256:ae4f3b554449e7e25548e7d8ccc029d17357348e30c6e3df01b92bc93654d6a9"
+# What the scanner exits with when it finds vulnerabilities (any other failure is its own).
+FINDINGS_EXIT = 3
 # Where a PUSH_BUILDER push writes what it pushed (the image index digest the signature names).
 METADATA = pathlib.Path(tempfile.gettempdir()) / f"pyscaffold-push-{os.getpid()}.json"
 # Where the runtime image keeps its SBOM (the Dockerfile's sbom stage writes it).
@@ -112,19 +116,19 @@ def daemon_socket():
     return host[len("unix://"):] if host.startswith("unix://") else "/var/run/docker.sock"
 
 
-def scan_command(docker, tag):
+def scan_command(docker, tag, network=None):
     """Trivy over the image in the engine, failing on SCAN_SEVERITY findings. The ignore file
     goes in on stdin (a bind mount would not reach a Docker-in-Docker engine); the vulnerability
     database is kept in a volume between runs."""
     scanner = os.environ.get("TRIVY_IMAGE") or DEFAULT_SCANNER
     severity = os.environ.get("SCAN_SEVERITY") or "CRITICAL"
-    return [docker, "run", "--rm", "-i",
+    return [docker, "run", "--rm", "-i", *(["--network", network] if network else []),
             "-v", f"{daemon_socket()}:/var/run/docker.sock",
             "-v", "pyscaffold-trivy-cache:/root/.cache/trivy",
             "--entrypoint", "/bin/sh", scanner,
             "-c", 'cat >/tmp/trivyignore && exec trivy "$@"', "trivy",
             "image", "--image-src", "docker", "--scanners", "vuln", "--no-progress",
-            "--exit-code", "1", "--severity", severity, "--ignorefile", "/tmp/trivyignore", tag]
+            "--exit-code", str(FINDINGS_EXIT), "--severity", severity, "--ignorefile", "/tmp/trivyignore", tag]
 
 
 def push_builder(docker):
@@ -154,6 +158,13 @@ def push_builder(docker):
               file=sys.stderr)
         sys.exit(1)
     return builder, None
+
+
+def host_platform():
+    """This host's platform as Docker names it (`linux/amd64`)."""
+    machine = platform.machine().lower()
+    arch = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm/v7", "i686": "386"}.get(machine, machine)
+    return f"linux/{arch}"
 
 
 def plan(args):
@@ -214,7 +225,7 @@ def plan(args):
     steps.append(("smoke test", smoke))
     # The scan gates every push too.
     if args.scan:
-        steps.append(("vulnerability scan", scan_command(docker, runtime_tags[0])))
+        steps.append(("vulnerability scan", scan_command(docker, runtime_tags[0], args.network)))
     builder = None
     if args.push:
         # The build stage is pushed as built here: later builds warm their cache from it.
@@ -226,10 +237,14 @@ def plan(args):
             # image index with its attestations. The smoke test and the scan above passed on
             # this host's platform; the other platforms are built from the same lock.
             platforms = os.environ.get("PLATFORMS", DEFAULT_PLATFORMS).strip()
+            host = host_platform()
+            if platforms and host not in platforms.split(","):
+                print(f"note: PLATFORMS ({platforms}) leaves out this host's {host}: no image "
+                      "pushed is of the platform the smoke test ran on", flush=True)
             steps.append((f"push {', '.join(runtime_tags)} ({platforms or 'the builder platform'})", [
                 docker, "buildx", "build", "--builder", builder, "--target", "runtime",
                 *(["--platform", platforms] if platforms else []),
-                "--provenance=mode=max", "--sbom=true", "--metadata-file", str(METADATA), "--push",
+                "--provenance=mode=max", f"--sbom=generator={SBOM_GENERATOR}", "--metadata-file", str(METADATA), "--push",
                 *[a for t in runtime_tags for a in ("--tag", t)],
                 *[a for ref in ([] if args.no_cache else dict.fromkeys([build_tag, *runtime_cache]))
                   for a in ("--cache-from", ref)],
@@ -252,6 +267,9 @@ HINTS = {
                           "(default CRITICAL), listed above: update the base image or the "
                           "packages that have them (`--no-cache` pulls fresh ones), or list "
                           "a finding you accept in .trivyignore with a comment saying why",
+    "scanner": "the scanner itself failed, before it could judge the image (its output is "
+               "above): it must reach its vulnerability database, and TRIVY_IMAGE must name "
+               "a Trivy image",
     "sign": "cosign needs an OIDC identity (GitHub: `id-token: write`; GitLab: an `id_tokens` "
             "token with `aud: sigstore`); turn signing off with "
             "`pyscaffold upgrade --set signing=false`",
@@ -266,7 +284,12 @@ def run(description, argv, env, stdin=None):
         print(f"build: {description} failed: cannot run {argv[0]}: {error.strerror}", file=sys.stderr)
         sys.exit(1)
     if code != 0:
-        print(f"build: {description} failed", file=sys.stderr)
+        # A scan fails on findings with its own exit status; anything else is the scanner's.
+        if description == "vulnerability scan" and code != FINDINGS_EXIT:
+            print(f"build: {description} failed: the scanner exited {code}", file=sys.stderr)
+            description = "scanner"
+        else:
+            print(f"build: {description} failed", file=sys.stderr)
         if description in HINTS:
             print(f"help: {HINTS[description]}", file=sys.stderr)
         sys.exit(1)
@@ -282,6 +305,43 @@ def pushed_digest(docker, image, tag):
             return digest
     print(f"build: no registry digest of {image} for {tag} after the push", file=sys.stderr)
     sys.exit(1)
+
+
+def loopback(ref):
+    """`--insecure` for a registry on this machine's loopback, which the engine reaches over
+    plain HTTP too (`docker manifest` would try HTTPS alone and call the image missing)."""
+    host = ref.split("/")[0] if "/" in ref else ""
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+    return ["--insecure"] if name in ("localhost", "[::1]") or name.startswith("127.") else []
+
+
+def in_registry(docker, ref):
+    """Whether the registry holds `ref` already (read with the client's own credentials)."""
+    try:
+        found = subprocess.run([docker, "manifest", "inspect", *loopback(ref), ref], capture_output=True)
+    except OSError:
+        return False
+    return found.returncode == 0
+
+
+def registry_digest(docker, ref, index):
+    """The digest the registry holds for `ref`: an image index's through buildx (`docker
+    manifest` lists an index's images, not its own digest), an image's through `docker
+    manifest inspect -v`."""
+    if index:
+        found = subprocess.run([docker, "buildx", "imagetools", "inspect", ref],
+                               capture_output=True, text=True)
+        digest = re.search(r"^Digest:\s*(sha256:[0-9a-f]{64})", found.stdout, re.MULTILINE)
+    else:
+        found = subprocess.run([docker, "manifest", "inspect", "-v", *loopback(ref), ref],
+                               capture_output=True, text=True)
+        try:
+            digest = json.loads(found.stdout)["Descriptor"]["digest"]
+        except (ValueError, KeyError, TypeError):
+            digest = None
+    if not digest:
+        sys.exit(f"build: cannot read the digest of {ref} in the registry: {found.stderr.strip()}")
+    return digest if isinstance(digest, str) else digest.group(1)
 
 
 def index_digest():
@@ -354,17 +414,31 @@ def main(argv=None):
         print(f"==> SBOM of {tag}: {args.sbom}")
     # The smoke test (and the scan) gate every push.
     run(*smoke, env)
+    docker = os.environ.get("DOCKER", "docker")
+    # A re-run of a pushed build (a job re-run, a manual pipeline) pushes nothing: the tag that
+    # names one build never gets another image. Signing signs what the registry holds, so a
+    # re-run repairs a signature that failed.
+    pushed = None
+    if args.push and not args.no_cache and in_registry(docker, tag):
+        print(f"note: {tag} is in the registry already: a tag that names one build is never "
+              "pushed again, so nothing is pushed (a rebuild of a commit runs with --no-cache "
+              "and gets a tag of its own)", flush=True)
+        pushed = registry_digest(docker, tag, any("--recursive" in c for d, c in steps if d == "sign"))
     for description, command in steps[2:]:
+        if pushed and description.startswith("push "):
+            continue
         if description == "vulnerability scan":
             ignore = ROOT / ".trivyignore"
             with open(ignore if ignore.is_file() else os.devnull, "rb") as stdin:
                 run(description, command, env, stdin=stdin)
         elif description == "sign":
             image = command[-1].rpartition("@")[0]
-            if "--recursive" in command:
+            if pushed:
+                digest = pushed
+            elif "--recursive" in command:
                 digest = index_digest()
             else:
-                digest = pushed_digest(os.environ.get("DOCKER", "docker"), image, tag)
+                digest = pushed_digest(docker, image, tag)
             run(description, [*command[:-1], f"{image}@{digest}"], env)
         else:
             run(description, command, env)
