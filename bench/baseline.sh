@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Sourced by the benchmark scripts: `baseline_binary REV` builds pyscaffold at revision REV
-# once (sources from `git archive`, under $BENCH_CACHE, default ~/.cache/pyscaffold-bench/, one
-# target folder for every baseline so dependencies compile once) and prints the binary's path.
+# Sourced by the benchmark scripts: `baseline_binary REV [templates]` builds pyscaffold at
+# revision REV once (sources from `git archive`, under $BENCH_CACHE, default
+# ~/.cache/pyscaffold-bench/, one target folder for every baseline so dependencies compile
+# once) and prints the binary's path. With `templates`, the baseline embeds this checkout's
+# committed template versions (templates/builtin of HEAD) instead of its own, so it knows the
+# same versions as the build it is compared with.
 baseline_binary() {
-    local rev="$1" cache out src
+    local rev="$1" with="${2:-}" cache out src key="$1"
     cache="${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyscaffold-bench}"
-    out="$cache/baseline-$rev/pyscaffold"
+    if [[ "$with" == templates ]]; then
+        key="$rev-templates-$(git rev-parse --short=12 HEAD:templates/builtin)"
+    fi
+    out="$cache/baseline-$key/pyscaffold"
     if [[ ! -x "$out" ]]; then
-        src="$cache/baseline-$rev/src"
+        src="$cache/baseline-$key/src"
         rm -rf "$src"
         mkdir -p "$src"
         git archive "$rev" | tar -x -C "$src"
+        if [[ "$with" == templates ]]; then
+            rm -rf "$src/templates/builtin"
+            git archive HEAD templates/builtin | tar -x -C "$src"
+        fi
         (cd "$src" && CARGO_TARGET_DIR="$cache/baseline-target" cargo build --locked --release) >&2
         cp "$cache/baseline-target/release/pyscaffold" "$out"
     fi

@@ -3,7 +3,8 @@
 # earlier revision (default 1af17fe, the last `fleet report` that compiled every template
 # version, pattern and expression afresh for each repository; sources from `git archive`,
 # built under $BENCH_CACHE, default ~/.cache/pyscaffold-bench/), then runs bench/fleet.py.
-# The baseline must have the same template versions as this build. Needs python3 and git;
+# The baseline is built with this checkout's template versions (bench/baseline.sh `templates`),
+# so both builds know the same versions and must report the same. Needs python3 and git;
 # generating the fleet takes a few minutes.
 # Usage: bench/fleet.sh [--write docs/benchmarks.md] [--count 2000] [--scale 10000]
 set -euo pipefail
@@ -14,6 +15,6 @@ target_dir="$(cargo metadata --format-version 1 --no-deps \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 # shellcheck source=bench/baseline.sh
 source bench/baseline.sh
-baseline="$(baseline_binary "$baseline_rev")"
+baseline="$(baseline_binary "$baseline_rev" templates)"
 python3 bench/fleet.py --pyscaffold "$target_dir/release/pyscaffold" \
     --baseline "$baseline" --baseline-label "baseline ($baseline_rev)" "$@"

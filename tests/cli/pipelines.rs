@@ -845,22 +845,14 @@ fn the_upgrade_job_opens_its_request_from_github_actions_and_gitlab_ci() {
         out.status.success() && log.contains("Job succeeded"),
         "act (upgrade job) failed:\n{log}"
     );
-    let version = env!("CARGO_PKG_VERSION");
-    for part in [
-        &format!("installed pyscaffold {version} from its wheel") as &str,
-        "smoke: healthy",
-        "upgrade job: opened or updated the request",
-    ] {
-        assert!(log.contains(part), "no `{part}` in the job's log:\n{log}");
-    }
-    check_upgrade_branch(&origin);
-    let post = opened(&seen, "/repos/team/app/pulls");
-    assert!(
-        post.headers.contains("Bearer gh-upgrade-token"),
-        "{}",
-        post.headers
+    assert!(log.contains("smoke: healthy"), "{log}");
+    let request = check_upgrade_job(
+        &log,
+        &origin,
+        &seen,
+        "/repos/team/app/pulls",
+        "Bearer gh-upgrade-token",
     );
-    let request = crate::upgrade_job::body(&post);
     assert_eq!(request["head"], "pyscaffold/upgrade");
     assert_eq!(
         request["draft"], false,
@@ -919,31 +911,42 @@ fn the_upgrade_job_opens_its_request_from_github_actions_and_gitlab_ci() {
         !log.contains("docker-image"),
         "the image job ran on the upgrade schedule:\n{log}"
     );
+    let request = check_upgrade_job(
+        &log,
+        &origin,
+        &seen,
+        "/api/v4/projects/42/merge_requests",
+        "gl-upgrade-token",
+    );
+    assert_eq!(request["source_branch"], "pyscaffold/upgrade");
+    assert_eq!(request["target_branch"], DEFAULT_BRANCH);
+    report("upgrade job on gitlab: installed from the wheel, pushed, opened a merge request");
+}
+
+/// What an upgrade job run shows: pyscaffold installed from its wheel, the upgrade branch on
+/// `origin` holding pack v2's file and record, and one request opened at `path` with `token`;
+/// returns the request.
+fn check_upgrade_job(
+    log: &str,
+    origin: &Path,
+    seen: &std::sync::Arc<std::sync::Mutex<Vec<crate::upgrade_job::Seen>>>,
+    path: &str,
+    token: &str,
+) -> serde_json::Value {
+    let version = env!("CARGO_PKG_VERSION");
     for part in [
         &format!("installed pyscaffold {version} from its wheel") as &str,
         "upgrade job: opened or updated the request",
     ] {
         assert!(log.contains(part), "no `{part}` in the job's log:\n{log}");
     }
-    check_upgrade_branch(&origin);
-    let post = opened(&seen, "/api/v4/projects/42/merge_requests");
-    assert!(
-        post.headers.contains("gl-upgrade-token"),
-        "{}",
-        post.headers
-    );
-    let request = crate::upgrade_job::body(&post);
-    assert_eq!(request["source_branch"], "pyscaffold/upgrade");
-    assert_eq!(request["target_branch"], DEFAULT_BRANCH);
-    report("upgrade job on gitlab: installed from the wheel, pushed, opened a merge request");
-}
-
-/// The upgrade branch on `origin` holds pack v2's file and record.
-fn check_upgrade_branch(origin: &Path) {
     let owners = git(origin, &["show", "pyscaffold/upgrade:CODEOWNERS"]);
     assert_eq!(owners, "# owners\n* @acme/two");
     let record = git(origin, &["show", "pyscaffold/upgrade:.pyscaffold.yml"]);
     assert!(record.contains("version: \"2.0.0\""), "{record}");
+    let post = opened(seen, path);
+    assert!(post.headers.contains(token), "{}", post.headers);
+    crate::upgrade_job::body(&post)
 }
 
 /// The one request the recorder received that opened something at `path`.

@@ -244,6 +244,17 @@ fn run_install(shell: &str, script: &str, cwd: &Path, home: &Path, links: &Path)
     )
 }
 
+/// The install step's log: the wheel installed, and the command it put on PATH ran.
+fn installed_from_the_wheel(log: &str) {
+    let version = env!("CARGO_PKG_VERSION");
+    for part in [
+        format!("installed pyscaffold {version} from its wheel"),
+        format!("pyscaffold {version} (templates "),
+    ] {
+        assert!(log.contains(&part), "no `{part}` in:\n{log}");
+    }
+}
+
 #[test]
 fn the_upgrade_job_installs_the_pinned_wheel_and_compiles_only_when_none_fits() {
     let Some(maturin) = tool("maturin") else {
@@ -272,14 +283,7 @@ fn the_upgrade_job_installs_the_pinned_wheel_and_compiles_only_when_none_fits() 
     let home = tmp.path().join("github-home");
     let (ok, log) = run_install("bash", &github, &root, &home, &dist);
     assert!(ok, "{log}");
-    assert!(
-        log.contains(&format!("installed pyscaffold {version} from its wheel")),
-        "{log}"
-    );
-    assert!(
-        log.contains(&format!("pyscaffold {version} (templates ")),
-        "{log}"
-    );
+    installed_from_the_wheel(&log);
     assert!(!home.join("cargo-args").exists(), "cargo ran:\n{log}");
     // Only the command goes on PATH: the virtualenv's python and pip would shadow the runner's.
     let path = home.join(".pyscaffold/path");
@@ -319,14 +323,7 @@ fn the_upgrade_job_installs_the_pinned_wheel_and_compiles_only_when_none_fits() 
     let home = tmp.path().join("gitlab-home");
     let (ok, log) = run_install("sh", &gitlab, &root, &home, &dist);
     assert!(ok, "{log}");
-    assert!(
-        log.contains(&format!("installed pyscaffold {version} from its wheel")),
-        "{log}"
-    );
-    assert!(
-        log.contains(&format!("pyscaffold {version} (templates ")),
-        "{log}"
-    );
+    installed_from_the_wheel(&log);
     assert!(root.join(".pyscaffold-bin/bin/pyscaffold").is_file());
     let listed: Vec<_> = std::fs::read_dir(root.join(".pyscaffold-bin/path"))
         .unwrap()
