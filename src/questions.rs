@@ -92,6 +92,9 @@ pub struct Question {
     /// A Tera condition over earlier answers; the question is not asked when it is false.
     #[serde(default)]
     pub when: Option<String>,
+    /// `when` in words, for messages (`only with GitHub Actions or GitLab CI`).
+    #[serde(default)]
+    pub applies: Option<String>,
     /// `false`: never prompted; its default stands unless a layer (a flag, `--set`, an answers
     /// file, detection) gives it. For answers a command sets, such as `init`'s `adopted`.
     #[serde(default = "yes")]
@@ -117,6 +120,7 @@ impl Question {
             default: Some(Value::Bool(false)),
             validate: None,
             when: None,
+            applies: None,
             ask: true,
             essential: true,
         }

@@ -92,8 +92,12 @@ pub fn resolve(
                     LayerKind::Record | LayerKind::Lock | LayerKind::Detected
                 )
             {
+                let applies = match &question.applies {
+                    Some(words) => words.clone(),
+                    None => format!("only when {when}"),
+                };
                 notes.push(format!(
-                    "ignoring the answer to `{}`: it applies only when {when}",
+                    "ignoring the answer to `{}`: it applies {applies}",
                     question.id
                 ));
             }

@@ -299,7 +299,7 @@ fn an_answer_that_does_not_apply_is_ignored_with_a_note() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains(
-        "note: ignoring the answer to `port`: it applies only when framework != 'worker'"
+        "note: ignoring the answer to `port`: it applies only to a web app, not a worker"
     ));
 }
 
