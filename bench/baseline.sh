@@ -3,13 +3,14 @@
 # revision REV once (sources from `git archive`, under $BENCH_CACHE, default
 # ~/.cache/pyscaffold-bench/, one target folder for every baseline so dependencies compile
 # once) and prints the binary's path. With `templates`, the baseline embeds this checkout's
-# committed template versions (templates/builtin of HEAD) instead of its own, so it knows the
+# committed template versions (templates/builtin of HEAD, or of $BASELINE_TEMPLATES_REV when the
+# baseline cannot read HEAD's: a field it does not know) instead of its own, so it knows the
 # same versions as the build it is compared with.
 baseline_binary() {
-    local rev="$1" with="${2:-}" cache out src key="$1"
+    local rev="$1" with="${2:-}" cache out src key="$1" templates="${BASELINE_TEMPLATES_REV:-HEAD}"
     cache="${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyscaffold-bench}"
     if [[ "$with" == templates ]]; then
-        key="$rev-templates-$(git rev-parse --short=12 HEAD:templates/builtin)"
+        key="$rev-templates-$(git rev-parse --short=12 "$templates:templates/builtin")"
     fi
     out="$cache/baseline-$key/pyscaffold"
     if [[ ! -x "$out" ]]; then
@@ -19,9 +20,12 @@ baseline_binary() {
         git archive "$rev" | tar -x -C "$src"
         if [[ "$with" == templates ]]; then
             rm -rf "$src/templates/builtin"
-            git archive HEAD templates/builtin | tar -x -C "$src"
+            git archive "$templates" templates/builtin | tar -x -C "$src"
         fi
-        (cd "$src" && CARGO_TARGET_DIR="$cache/baseline-target" cargo build --locked --release) >&2
+        # The target folder is shared (dependencies compile once), so pyscaffold itself is
+        # cleaned first: cargo would otherwise take another baseline's build for this one.
+        (cd "$src" && CARGO_TARGET_DIR="$cache/baseline-target" cargo clean --release -p pyscaffold \
+            && CARGO_TARGET_DIR="$cache/baseline-target" cargo build --locked --release) >&2
         cp "$cache/baseline-target/release/pyscaffold" "$out"
     fi
     echo "$out"
