@@ -293,7 +293,6 @@ fn gitlab(rig: &Rig, root: &Path, event: Event) -> String {
 
 /// Runs one event of `.gitlab-ci.yml` under gitlab-ci-local: whether it passed, and its log.
 fn run_gitlab(rig: &Rig, root: &Path, event: Event) -> (bool, String) {
-    let client = tool("gitlab-ci-local").expect("gitlab-ci-local");
     let mut set: Vec<String> = vec![
         format!("CI_DEFAULT_BRANCH={DEFAULT_BRANCH}"),
         "REGISTRY_USER=pipeline-test-user".into(),
@@ -325,31 +324,53 @@ fn run_gitlab(rig: &Rig, root: &Path, event: Event) -> (bool, String) {
             set.push(format!("CI_COMMIT_REF_NAME={DEFAULT_BRANCH}"));
         }
     }
-    // Its state (a copy of the repository per job) outside the project, which stays as checked out.
-    let state = rig.tmp.path().join("gitlab-ci-local-state");
+    let out = gitlab_ci_local(rig, root, "gitlab-ci-local-state", &set, &unset);
+    let log = format!("{}{}", stdout(&out), stderr(&out));
+    (
+        out.status.success() && log.contains("PASS") && !log.contains("FAIL"),
+        log,
+    )
+}
+
+/// Runs gitlab-ci-local in `root` with the variables `set` (`NAME=VALUE`) and `unset`, its
+/// state (a copy of the repository per job) in the rig's folder `state`, outside the project,
+/// which stays as checked out. The predefined variables the test gives are not GitLab's own.
+fn gitlab_ci_local(
+    rig: &Rig,
+    root: &Path,
+    state: &str,
+    set: &[String],
+    unset: &[&str],
+) -> std::process::Output {
+    let client = tool("gitlab-ci-local").expect("gitlab-ci-local");
+    let state = rig.tmp.path().join(state);
     std::fs::create_dir_all(state.join("builds")).unwrap();
+    let mut ignored = vec![
+        "CI_PIPELINE_SOURCE",
+        "CI_COMMIT_REF_NAME",
+        "CI_COMMIT_BRANCH",
+        "CI_COMMIT_TAG",
+        "CI_DEFAULT_BRANCH",
+    ];
+    for name in set.iter().filter_map(|v| v.split_once('=')).map(|(n, _)| n) {
+        if name.starts_with("CI_") && !ignored.contains(&name) {
+            ignored.push(name);
+        }
+    }
     let mut command = rig.command(&client, root);
     command
         .args(["--force-shell-executor", "--home"])
         .arg(rig.tmp.path().join("gitlab-ci-local"))
         .arg("--state-dir")
         .arg(&state)
-        .env(
-            "GCL_IGNORE_PREDEFINED_VARS",
-            "CI_PIPELINE_SOURCE,CI_COMMIT_REF_NAME,CI_COMMIT_BRANCH,CI_COMMIT_TAG,CI_DEFAULT_BRANCH",
-        );
-    for variable in &set {
+        .env("GCL_IGNORE_PREDEFINED_VARS", ignored.join(","));
+    for variable in set {
         command.args(["--variable", variable]);
     }
-    for variable in &unset {
+    for variable in unset {
         command.args(["--unset-variable", variable]);
     }
-    let out = command.output().unwrap();
-    let log = format!("{}{}", stdout(&out), stderr(&out));
-    (
-        out.status.success() && log.contains("PASS") && !log.contains("FAIL"),
-        log,
-    )
+    command.output().unwrap()
 }
 
 /// The Docker-in-Docker service the GitLab job names, stood in by an idle container: the job's
@@ -867,21 +888,7 @@ fn the_upgrade_job_opens_its_request_from_github_actions_and_gitlab_ci() {
     let origin = server.join("team/app.git");
     std::fs::create_dir_all(&origin).unwrap();
     git(&origin, &["init", "-q", "--bare", "."]);
-    let client = tool("gitlab-ci-local").expect("gitlab-ci-local");
-    let state = rig.tmp.path().join("gitlab-ci-local-upgrade");
-    std::fs::create_dir_all(state.join("builds")).unwrap();
-    let mut command = rig.command(&client, &root);
-    command
-        .args(["--force-shell-executor", "--home"])
-        .arg(rig.tmp.path().join("gitlab-ci-local"))
-        .arg("--state-dir")
-        .arg(&state)
-        .env(
-            "GCL_IGNORE_PREDEFINED_VARS",
-            "CI_PIPELINE_SOURCE,CI_COMMIT_REF_NAME,CI_COMMIT_BRANCH,CI_DEFAULT_BRANCH,\
-             CI_SERVER_URL,CI_PROJECT_PATH,CI_PROJECT_ID,CI_API_V4_URL",
-        );
-    for variable in [
+    let set = [
         "CI_PIPELINE_SOURCE=schedule".to_string(),
         "PYSCAFFOLD_UPGRADE=1".to_string(),
         format!("CI_DEFAULT_BRANCH={DEFAULT_BRANCH}"),
@@ -894,10 +901,8 @@ fn the_upgrade_job_opens_its_request_from_github_actions_and_gitlab_ci() {
         "PYSCAFFOLD_UPGRADE_TOKEN=gl-upgrade-token".to_string(),
         "PIP_NO_INDEX=1".to_string(),
         format!("PIP_FIND_LINKS={}", dist.display()),
-    ] {
-        command.args(["--variable", &variable]);
-    }
-    let out = command.output().unwrap();
+    ];
+    let out = gitlab_ci_local(&rig, &root, "gitlab-ci-local-upgrade", &set, &[]);
     let log = format!("{}{}", stdout(&out), stderr(&out));
     assert!(
         out.status.success() && log.contains("PASS") && !log.contains("FAIL"),
