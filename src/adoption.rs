@@ -363,29 +363,12 @@ pub(crate) fn check_against_the_code(
              there; nothing was written",
         ));
     }
-    if let Some(ws) = &detection.findings.workspace {
-        let at = ws
-            .evidence
-            .first()
-            .map(Evidence::location)
-            .unwrap_or_default();
-        if ws.value.is_none() {
-            return Err(bad_input(
-                ws.note.clone().unwrap_or_default(),
-                "fix the glob (uv reads members as glob patterns, e.g. `services/*`); nothing \
-                 was written",
-            ));
-        }
+    if let Some(ws) = &detection.findings.workspace
+        && ws.value.is_none()
+    {
         return Err(bad_input(
-            format!(
-                "`{}` is a member of the uv workspace at `{}` ({at}): its dependencies are locked \
-                 in the workspace root's uv.lock, and pyscaffold does not yet build a workspace \
-                 member (the image would need the workspace root as its build context)",
-                root.display(),
-                ws.text().unwrap_or("..")
-            ),
-            "package a service that has its own pyproject.toml and uv.lock (move the member out \
-             of the workspace, or run `uv lock` in a copy of it that is not a member); nothing \
+            ws.note.clone().unwrap_or_default(),
+            "fix the glob (uv reads members as glob patterns, e.g. `services/*`); nothing \
              was written",
         ));
     }
@@ -617,12 +600,24 @@ pub(crate) fn detected_layer(
     .filter(|(path, _)| root.join(path).exists())
     .map(|(_, ci)| RawValue::Str(ci.to_string()))
     .collect();
-    if !ci.is_empty() {
+    let ci_found = !ci.is_empty();
+    if ci_found {
         give(
             "ci",
             RawValue::List(ci),
             "detected: the repository's CI files".into(),
         );
+    }
+    if let Some((member, at)) = workspace_member(root, detection) {
+        give("workspace_member", RawValue::Str(member), at);
+        // CI reads its files at the repository's root, not in a member's folder.
+        if !ci_found {
+            give(
+                "ci",
+                RawValue::List(vec![]),
+                "a uv workspace member: CI files belong at the repository's root".into(),
+            );
+        }
     }
     if findings.framework.text() == Some("worker") {
         open.insert(
@@ -646,6 +641,33 @@ pub(crate) fn detected_layer(
             answers,
         },
         open,
+    ))
+}
+
+/// The folder of the uv workspace member at `root`, from the workspace root (`backend`,
+/// `services/api`), and where detection found the workspace.
+pub(crate) fn workspace_member(root: &Path, detection: &Detection) -> Option<(String, String)> {
+    let ws = detection.findings.workspace.as_ref()?;
+    let here = root.canonicalize().ok()?;
+    let top = here.join(ws.text()?).canonicalize().ok()?;
+    let member = here
+        .strip_prefix(&top)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
+    (!member.is_empty()).then(|| (member, origin(ws)))
+}
+
+/// Where the image of a uv workspace member builds from, said once.
+pub(crate) fn workspace_note(root: &Path, detection: &Detection) -> Option<String> {
+    let (member, at) = workspace_member(root, detection)?;
+    let back = detection.findings.workspace.as_ref()?.text()?.to_string();
+    Some(format!(
+        "note: this project is the member `{member}` of the uv workspace at `{back}` ({at}): the \
+         image builds with the workspace root as its context and installs from its uv.lock; \
+         `Dockerfile.dockerignore` filters the workspace, and CI files, which belong at the \
+         repository's root, are not written (call `python3 {member}/docker/build.py` from the \
+         repository's pipeline)"
     ))
 }
 

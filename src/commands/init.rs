@@ -247,6 +247,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         notes_early.push(note);
     }
     notes_early.extend(crate::adoption::release_note(&detection));
+    notes_early.extend(crate::adoption::workspace_note(&root, &detection));
 
     // The template set's own `lock_file` (derived from the installer): none for pip and flit.
     let lock_file = set
@@ -256,7 +257,14 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         .map(str::trim)
         .filter(|f| !f.is_empty())
         .map(str::to_string);
-    let lock_missing = lock_file.as_ref().is_some_and(|f| !root.join(f).exists());
+    // A uv workspace member's lock is the workspace root's.
+    let lock_dir = match detection.findings.workspace.as_ref().and_then(|w| w.text()) {
+        Some(back) => root.join(back),
+        None => root.clone(),
+    };
+    let lock_missing = lock_file
+        .as_ref()
+        .is_some_and(|f| !lock_dir.join(f).exists());
     let outcome = if lock_missing {
         lock(set.lock_rule(&answers)?, &root, args.no_lock)?
     } else {

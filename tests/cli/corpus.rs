@@ -150,6 +150,96 @@ fn corpus_a_uv_init_package_with_fastapi_builds_and_serves() {
     adopt_and_build_at(&tmp, &root, &[], &["/healthz"]);
 }
 
+/// A uv workspace as `uv init` makes one: a root project, an app member `backend` and a
+/// library member `packages/common` that the app imports, FastAPI added to the member with
+/// `uv add`; one uv.lock at the root. `init` runs in the member; the image builds from the
+/// workspace root and installs the library as a wheel (the app's import of it is the probe).
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn corpus_a_uv_workspace_member_builds_from_the_workspace_root_and_serves() {
+    let tmp = TempDir::new().unwrap();
+    let top = tmp.path().join("platform");
+    std::fs::create_dir_all(&top).unwrap();
+    run_ok(
+        "uv",
+        &["init", "--app", "--vcs", "none", "--python", "3.11", "."],
+        &top,
+    );
+    run_ok("uv", &["init", "--app", "--vcs", "none", "backend"], &top);
+    run_ok(
+        "uv",
+        &["init", "--lib", "--vcs", "none", "packages/common"],
+        &top,
+    );
+    let root = top.join("backend");
+    run_ok(
+        "uv",
+        &["add", "--no-sync", "fastapi==0.165.0", "common"],
+        &root,
+    );
+    std::fs::write(
+        root.join("src/backend/main.py"),
+        "from common import hello\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get(\"/health\")\ndef health():\n    return {\"ok\": True, \"greeting\": hello()}\n",
+    )
+    .unwrap();
+    crate::support::commit_all(&top, "a uv workspace");
+    let json = detect(&root);
+    assert_eq!(json["findings"]["installer"]["value"], "uv");
+    assert_eq!(json["findings"]["workspace"]["value"], "..");
+    assert_eq!(json["findings"]["app"]["value"], "backend.main:app");
+    let log = adopt_and_build_at(&tmp, &root, &[], &["/health"]);
+    assert!(log.contains("workspace_member backend"), "{log}");
+}
+
+/// The same workspace shape with a packaged member (`uv init --package --build-backend
+/// hatch`) serving Flask: the member is built as a wheel from its folder in the workspace.
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn corpus_a_packaged_uv_workspace_member_builds_its_wheel_and_serves() {
+    let tmp = TempDir::new().unwrap();
+    let top = tmp.path().join("shop");
+    std::fs::create_dir_all(&top).unwrap();
+    run_ok(
+        "uv",
+        &["init", "--app", "--vcs", "none", "--python", "3.11", "."],
+        &top,
+    );
+    run_ok(
+        "uv",
+        &[
+            "init",
+            "--package",
+            "--build-backend",
+            "hatch",
+            "--vcs",
+            "none",
+            "services/storefront",
+        ],
+        &top,
+    );
+    run_ok(
+        "uv",
+        &["init", "--lib", "--vcs", "none", "packages/common"],
+        &top,
+    );
+    let root = top.join("services/storefront");
+    run_ok("uv", &["add", "--no-sync", "flask==3.1.3", "common"], &root);
+    std::fs::write(
+        root.join("src/storefront/web.py"),
+        "from common import hello\nfrom flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"/ping\")\ndef ping():\n    return hello()\n",
+    )
+    .unwrap();
+    crate::support::commit_all(&top, "a uv workspace");
+    let json = detect(&root);
+    assert_eq!(json["findings"]["workspace"]["value"], "../..");
+    assert_eq!(json["findings"]["package"]["value"], true);
+    let log = adopt_and_build_at(&tmp, &root, &[], &["/ping"]);
+    assert!(
+        log.contains("workspace_member services/storefront"),
+        "{log}"
+    );
+}
+
 /// A package `poetry new` made (src layout, PEP 621 tables), Flask added with `poetry add`.
 #[test]
 #[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]

@@ -509,10 +509,17 @@ pub(crate) fn adopt_and_build_at(
     let engine = crate::docker_e2e::Engine::get();
     let name = root.file_name().unwrap().to_str().unwrap();
     let root = root.to_path_buf();
-    crate::support::commit_all(&root, "the repository as it was");
+    // The repository is the folder's own, or one above it that the test made (a workspace).
+    let repo = root
+        .ancestors()
+        .take_while(|dir| dir.starts_with(tmp.path()) && *dir != tmp.path())
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(&root)
+        .to_path_buf();
+    crate::support::commit_all(&repo, "the repository as it was");
     let mut args = vec!["init", name, "-y"];
     args.extend(init_args);
-    let out = run(tmp.path(), &args);
+    let out = run(root.parent().unwrap(), &args);
     assert!(
         out.status.success(),
         "{name}: init failed:\n{}",
@@ -525,7 +532,7 @@ pub(crate) fn adopt_and_build_at(
         assert!(pyproject.contains("gunicorn"), "{name}: {pyproject}");
         assert!(!root.join("docker/server-requirements.txt").exists());
     }
-    crate::support::commit_all(&root, "pyscaffold init");
+    crate::support::commit_all(&repo, "pyscaffold init");
     let started = std::time::Instant::now();
     let (tag, log) = crate::docker_e2e::build(&root, &format!("pyscaffold-e2e/init-{name}"), &[]);
     crate::support::report(&format!(
@@ -661,6 +668,20 @@ fn packaging_written_for_adopted_repositories_matches_the_golden_trees() {
             &written,
         ));
     }
+    // A uv workspace member: the packaging in the member, built from the workspace root.
+    let tmp = TempDir::new().unwrap();
+    let member = detect_scenario(&tmp, "uv-workspace-member").join("backend");
+    let before = read_tree(&member);
+    let out = run(&member, &["init", "-y", "--no-lock"]);
+    assert!(out.status.success(), "workspace member: {}", stderr(&out));
+    let written: BTreeMap<String, String> = read_tree(&member)
+        .into_iter()
+        .filter(|(path, _)| !before.contains_key(path))
+        .collect();
+    failures.extend(crate::golden::compare_or_bless(
+        "init-uv-workspace-member",
+        &written,
+    ));
     assert!(
         failures.is_empty(),
         "init's files differ from tests/golden (PYSCAFFOLD_BLESS=1 to accept):\n{}",
@@ -1009,18 +1030,152 @@ fn init_makes_the_folders_an_app_creates_at_start_writable() {
 }
 
 #[test]
-fn init_in_a_uv_workspace_member_refuses_naming_the_workspace_and_writes_nothing() {
+fn init_in_a_uv_workspace_member_builds_from_the_workspace_root_with_its_lock() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "uv-workspace-member");
+    let member = root.join("backend");
+    let out = run(&member, &["init", "-y", "--no-lock"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("workspace_member backend")
+            && err.contains("the member `backend` of the uv workspace at `..`")
+            && err.contains("call `python3 backend/docker/build.py`"),
+        "{err}"
+    );
+    // The lock is the workspace root's: nothing says it is missing.
+    assert!(!err.contains("uv.lock is missing"), "{err}");
+    let read = |path: &str| std::fs::read_to_string(member.join(path)).unwrap();
+    let dockerfile = read("Dockerfile");
+    for want in [
+        "COPY pyproject.toml uv.loc[k] ./",
+        "COPY backend/pyproject.toml backend/",
+        "uv sync --directory backend --frozen --no-dev --no-install-workspace",
+        "--mount=type=bind,target=/tmp/workspace,rw",
+        "uv sync --directory /tmp/workspace/backend --locked --no-dev --no-editable",
+        "COPY backend/app/ app/",
+        "COPY backend/docker/entrypoint.sh",
+    ] {
+        assert!(dockerfile.contains(want), "no `{want}` in:\n{dockerfile}");
+    }
+    let ignore = read("Dockerfile.dockerignore");
+    assert!(
+        ignore.contains("\n**/.git\n") && ignore.contains("\nbackend/docker/build.py\n"),
+        "{ignore}"
+    );
+    assert!(!member.join(".dockerignore").exists());
+    assert!(!member.join(".github").exists() && !member.join(".gitlab-ci.yml").exists());
+    assert!(read("docker/build.py").contains(
+        r#"CONTEXT = ["--file", str(ROOT / "Dockerfile"), str((ROOT / "..").resolve())]"#
+    ));
+    let compose = read("compose.yaml");
+    assert!(
+        compose.contains("context: ..") && compose.contains("dockerfile: backend/Dockerfile"),
+        "{compose}"
+    );
+    assert!(read(".pyscaffold.yml").contains("workspace_member: backend"));
+    // The ignore file filters the workspace root: what the Dockerfile and the workspace step
+    // need reaches the daemon, and no secret or virtualenv anywhere in the workspace does.
+    let mut builder = ignore::gitignore::GitignoreBuilder::new(&root);
+    for line in ignore.lines() {
+        builder.add_line(None, line).unwrap();
+    }
+    let matcher = builder.build().unwrap();
+    let ignored = |path: &str| {
+        matcher
+            .matched_path_or_any_parents(root.join(path), false)
+            .is_ignore()
+    };
+    for needed in [
+        "pyproject.toml",
+        "uv.lock",
+        "backend/pyproject.toml",
+        "backend/app/main.py",
+        "backend/docker/entrypoint.sh",
+        "libs/common/pyproject.toml",
+        "libs/common/src/common/__init__.py",
+    ] {
+        assert!(
+            !ignored(needed),
+            "Dockerfile.dockerignore leaves out `{needed}`"
+        );
+    }
+    for kept_out in [
+        ".git/config",
+        ".venv/bin/python",
+        "backend/.venv/bin/python",
+        ".env",
+        "libs/common/.env",
+        "backend/docker/build.py",
+        "backend/Dockerfile",
+        "backend/.pyscaffold.yml",
+        "backend/tests/test_main.py",
+        "libs/common/dist/common-0.1.0.tar.gz",
+    ] {
+        assert!(
+            ignored(kept_out),
+            "Dockerfile.dockerignore lets `{kept_out}` in"
+        );
+    }
+    if let Some(results) = crate::validators::validate_adopted(&member) {
+        let failed: BTreeMap<_, _> = results
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+        assert!(failed.is_empty(), "validators failed: {failed:#?}");
+    }
+}
+
+#[test]
+fn init_in_a_nested_uv_workspace_member_builds_two_folders_up() {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path().join("monorepo");
+    let files = [
+        (
+            "pyproject.toml",
+            "[tool.uv.workspace]\nmembers = [\"services/*\"]\n",
+        ),
+        (
+            "services/api/pyproject.toml",
+            "[project]\nname = \"api\"\nversion = \"0.1.0\"\nrequires-python = \">=3.12\"\ndependencies = [\"flask>=3\"]\n",
+        ),
+        (
+            "services/api/api.py",
+            "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"/ping\")\ndef ping():\n    return \"ok\"\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    crate::support::commit_all(&root, "a virtual workspace root");
+    let member = root.join("services/api");
+    let out = run(&member, &["init", "-y", "--no-lock"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dockerfile = std::fs::read_to_string(member.join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("COPY services/api/api.py api.py")
+            && dockerfile.contains("uv sync --directory services/api --frozen"),
+        "{dockerfile}"
+    );
+    let build = std::fs::read_to_string(member.join("docker/build.py")).unwrap();
+    assert!(build.contains(r#"(ROOT / "../..").resolve()"#), "{build}");
+}
+
+#[test]
+fn init_in_a_uv_workspace_member_refuses_ci_files_it_cannot_run_and_writes_nothing() {
     let tmp = TempDir::new().unwrap();
     let root = detect_scenario(&tmp, "uv-workspace-member");
     let member = root.join("backend");
     let before = read_tree(&root);
-    let out = run(&member, &["init", "-y", "--no-lock"]);
+    let out = run(&member, &["init", "-y", "--no-lock", "--ci", "github"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("member of the uv workspace at `..`")
-            && err.contains("../pyproject.toml:6")
-            && err.contains("help:"),
+        err.contains("`backend` is a member of a uv workspace")
+            && err.contains("`backend/.github`")
+            && err.contains("help: give `--ci none`"),
         "{err}"
     );
     assert_eq!(read_tree(&root), before, "nothing written");

@@ -17,8 +17,27 @@ fn repo() -> &'static Path {
 }
 
 /// Builds the wheel into `out` (the dev profile: the suite proves the packaging, a release
-/// builds with `--release`); returns its path.
+/// builds with `--release`); returns its path. The suite's tests share one build: maturin
+/// builds run side by side in one target folder would replace each other's binary.
 pub(crate) fn build_wheel(maturin: &Path, out: &Path) -> PathBuf {
+    static BUILT: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if built.is_none() {
+        let dist = repo()
+            .join("target/wheel/dist")
+            .join(std::process::id().to_string());
+        let _ = std::fs::remove_dir_all(&dist);
+        std::fs::create_dir_all(&dist).unwrap();
+        *built = Some(maturin_build(maturin, &dist));
+    }
+    let wheel = built.as_ref().unwrap();
+    std::fs::create_dir_all(out).unwrap();
+    let copy = out.join(wheel.file_name().unwrap());
+    std::fs::copy(wheel, &copy).unwrap();
+    copy
+}
+
+fn maturin_build(maturin: &Path, out: &Path) -> PathBuf {
     let built = Command::new(maturin)
         .args([
             "build",

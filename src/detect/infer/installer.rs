@@ -269,7 +269,8 @@ pub(crate) fn workspace_membership(
         )
         .noted(format!(
             "this folder is the workspace member `{member}`: its dependencies are locked in the \
-             workspace root's uv.lock"
+             workspace root's uv.lock, and the image builds with the workspace root (`{back}`) \
+             as its context"
         )),
     ))
 }

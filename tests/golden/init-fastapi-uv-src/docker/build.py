@@ -49,6 +49,8 @@ import tempfile
 import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# The build context: the project.
+CONTEXT = [str(ROOT)]
 DEFAULT_IMAGE = "inventory"
 DEFAULT_SCANNER = "aquasec/trivy:0.74.0@sha256:62b1e65e8869bc4b4c6aa4fa2b21595256c7c2f6018a9d9ad61caf87187c1969"
 DEFAULT_PLATFORMS = "linux/amd64,linux/arm64"
@@ -214,10 +216,10 @@ def plan(args):
     ]
     steps = [
         ("build stage", [docker, "build", "--target", "build", "--tag", build_tag,
-                         *cache_from(build_cache), *common, str(ROOT)]),
+                         *cache_from(build_cache), *common, *CONTEXT]),
         ("runtime stage", [docker, "build", "--target", "runtime",
                            *[a for t in runtime_tags for a in ("--tag", t)],
-                           *cache_from(runtime_cache), *common, *labels, str(ROOT)]),
+                           *cache_from(runtime_cache), *common, *labels, *CONTEXT]),
     ]
     smoke = [sys.executable, str(ROOT / "docker" / "smoke_test.py"), runtime_tags[0]]
     if args.network:
@@ -248,7 +250,7 @@ def plan(args):
                 *[a for t in runtime_tags for a in ("--tag", t)],
                 *[a for ref in ([] if args.no_cache else dict.fromkeys([build_tag, *runtime_cache]))
                   for a in ("--cache-from", ref)],
-                *common, *labels, str(ROOT)]))
+                *common, *labels, *CONTEXT]))
         else:
             print(f"note: {why_not}", flush=True)
             steps += [(f"push {tag}", [docker, "push", tag]) for tag in runtime_tags]
