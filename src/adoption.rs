@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 
 use crate::answers::Answers;
-use crate::detect::{Certainty, Detection, Evidence, Finding};
+use crate::detect::{Certainty, Detection, Evidence, Finding, WarningKind};
 use crate::error::bad_input;
 use crate::plan::{Action, Plan, Step};
 use crate::reconcile::{Inputs, Policy, REPOSITORY_OWN, reconcile};
@@ -619,6 +619,22 @@ pub(crate) fn detected_layer(
             );
         }
     }
+    // What the Django settings the image runs leave unset, the image reads from the
+    // environment (settings of its own that import them).
+    let unset: Vec<RawValue> = unset_django_settings(detection)
+        .into_iter()
+        .map(|name| RawValue::Str(name.into()))
+        .collect();
+    if let (false, Some(settings)) = (unset.is_empty(), &findings.django_settings) {
+        give(
+            "django_env",
+            RawValue::List(unset),
+            format!(
+                "detected: `{}` sets none",
+                settings.text().unwrap_or_default()
+            ),
+        );
+    }
     if findings.framework.text() == Some("worker") {
         open.insert(
             "command".into(),
@@ -641,6 +657,40 @@ pub(crate) fn detected_layer(
             answers,
         },
         open,
+    ))
+}
+
+/// The Django settings (SECRET_KEY, ALLOWED_HOSTS) the settings module detection chose leaves
+/// unset, as detection's warnings say.
+pub(crate) fn unset_django_settings(detection: &Detection) -> Vec<&'static str> {
+    detection
+        .warnings
+        .iter()
+        .filter_map(|w| match w.kind {
+            WarningKind::SettingsLackSecretKey => Some("SECRET_KEY"),
+            WarningKind::SettingsLackAllowedHosts => Some("ALLOWED_HOSTS"),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What the image reads from the environment because the Django settings leave it unset,
+/// said once, with what to set where the image runs.
+pub(crate) fn django_env_note(answers: &Answers) -> Option<String> {
+    let Some(Value::List(names)) = answers.get("django_env") else {
+        return None;
+    };
+    if names.is_empty() {
+        return None;
+    }
+    let settings = answers.get("django_settings").map(Value::to_text)?;
+    let variables: Vec<String> = names.iter().map(|n| format!("DJANGO_{n}")).collect();
+    Some(format!(
+        "note: `{settings}` sets no {}: the image runs settings of its own that import it and \
+         read {} from the environment (README.Docker.md); set {} where you deploy",
+        names.join(" and no "),
+        names.join(" and "),
+        variables.join(" and ")
     ))
 }
 

@@ -78,6 +78,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     if let Some(name) = &args.answers.preset {
         layers.push(crate::commands::new::preset_layer(&set, name)?);
     }
+    let detected_at = layers.len();
     layers.push(detected);
     if let Some(path) = &args.answers.answers_file {
         layers.push(load_answers_file(path)?);
@@ -94,6 +95,11 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
             written: None,
         }],
     });
+    // What detection found unset is about the settings it chose: other settings given by hand
+    // are run as they are.
+    if given(&layers, "django_settings") {
+        layers[detected_at].answers.retain(|a| a.id != "django_env");
+    }
     let mut no_default = no_default;
     // What a flag or file answers needs no detection.
     for layer in &layers[..layers.len() - 1] {
@@ -151,10 +157,20 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     }
     let mut built = build(&set, &root, &answers, &meta, args.force)?;
     // init re-includes what a .gitignore would hide of the packaging (listed as a change).
+    // The image reads what the settings leave unset from the environment (`django_env`).
+    let read_from_env = |name: &str| match answers.get("django_env") {
+        Some(Value::List(items)) => items.iter().any(|i| i == name),
+        _ => false,
+    };
     let warnings: Vec<&String> = detection
         .warnings
         .iter()
-        .filter(|w| w.kind != WarningKind::GitignoreHidesPackaging)
+        .filter(|w| match w.kind {
+            WarningKind::GitignoreHidesPackaging => false,
+            WarningKind::SettingsLackSecretKey => !read_from_env("SECRET_KEY"),
+            WarningKind::SettingsLackAllowedHosts => !read_from_env("ALLOWED_HOSTS"),
+            WarningKind::Other => true,
+        })
         .map(|w| &w.text)
         .collect();
 
@@ -248,6 +264,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     }
     notes_early.extend(crate::adoption::release_note(&detection));
     notes_early.extend(crate::adoption::workspace_note(&root, &detection));
+    notes_early.extend(crate::adoption::django_env_note(&answers));
 
     // The template set's own `lock_file` (derived from the installer): none for pip and flit.
     let lock_file = set

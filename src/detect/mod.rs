@@ -386,14 +386,23 @@ pub struct Warning {
 pub enum WarningKind {
     /// A `.gitignore` pattern hides a path the packaging writes (`init` repairs it).
     GitignoreHidesPackaging,
+    /// The Django settings the image runs set no SECRET_KEY (`init` reads it from the
+    /// environment in settings of the image's own that import them).
+    SettingsLackSecretKey,
+    /// The Django settings the image runs leave ALLOWED_HOSTS empty (likewise).
+    SettingsLackAllowedHosts,
     /// The build or the start would fail on it; the user has to act.
     Other,
 }
 
 impl Warning {
     pub fn other(text: impl Into<String>) -> Self {
+        Self::of(WarningKind::Other, text)
+    }
+
+    pub fn of(kind: WarningKind, text: impl Into<String>) -> Self {
         Warning {
-            kind: WarningKind::Other,
+            kind,
             text: text.into(),
         }
     }
@@ -604,13 +613,17 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
         && !infer::settings_define(&code, &source_root_text, module, "SECRET_KEY")
     {
         let file = settings_file(&source_root_text, module);
-        warnings.push(Warning::other(format!(
-            "`{module}` (with the modules it imports with `*`) sets no SECRET_KEY: Django \
-             answers every page that needs it (any form, the admin login) with a 500; help: add \
-             `SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]` to {file} (the image's smoke test \
-             passes DJANGO_SECRET_KEY, and your deployment sets it), or give the settings that \
-             set one with `--set django_settings=MODULE`"
-        )));
+        warnings.push(Warning::of(
+            WarningKind::SettingsLackSecretKey,
+            format!(
+                "`{module}` (with the modules it imports with `*`) sets no SECRET_KEY: Django \
+             answers every page that needs it (any form, the admin login) with a 500; help: \
+             `pyscaffold init` has the image read it from DJANGO_SECRET_KEY (in settings of the \
+             image's own that import `{module}`; your deployment sets it, the smoke test \
+             passes one), or add `SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]` to \
+             {file}"
+            ),
+        ));
     }
     if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
         && infer::debug_true(&code, &source_root_text, module).is_none()
@@ -622,12 +635,13 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
             },
         )
     {
-        warnings.push(Warning::other(format!(
+        warnings.push(Warning::of(WarningKind::SettingsLackAllowedHosts, format!(
             "`{module}` (with the modules it imports with `*`) sets no ALLOWED_HOSTS: with DEBUG \
-             off, Django answers every request with 400, the smoke test's too; help: add \
-             `ALLOWED_HOSTS = [h for h in os.environ.get(\"DJANGO_ALLOWED_HOSTS\", \
-             \"localhost,127.0.0.1\").split(\",\") if h]` to {} and set DJANGO_ALLOWED_HOSTS \
-             where you deploy",
+             off, Django answers every request with 400, the smoke test's too; help: \
+             `pyscaffold init` has the image read it from DJANGO_ALLOWED_HOSTS (default \
+             localhost,127.0.0.1, in settings of the image's own that import `{module}`), or add `ALLOWED_HOSTS = [h for h in \
+             os.environ.get(\"DJANGO_ALLOWED_HOSTS\", \"localhost,127.0.0.1\").split(\",\") if h]` \
+             to {}; either way, set DJANGO_ALLOWED_HOSTS where you deploy",
             settings_file(&source_root_text, module)
         )));
     }

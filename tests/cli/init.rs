@@ -1127,6 +1127,91 @@ fn init_in_a_uv_workspace_member_builds_from_the_workspace_root_with_its_lock() 
 }
 
 #[test]
+fn init_runs_settings_that_leave_secret_key_and_allowed_hosts_unset_through_the_images_own() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "django-settings-leave-secrets-unset");
+    let before = std::fs::read_to_string(root.join("shop/settings/production.py")).unwrap();
+    let out = run(&root, &["init", "-y", "--no-lock"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("django_env       SECRET_KEY,ALLOWED_HOSTS")
+            && err.contains("set DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS where you deploy")
+            && !err.contains("warning: `shop.settings.production`"),
+        "{err}"
+    );
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("ENV DJANGO_SETTINGS_MODULE=pyscaffold_settings")
+            && dockerfile.contains("ENV PYTHONPATH=/app/docker/django")
+            && dockerfile.contains("COPY docker/django/ docker/django/"),
+        "{dockerfile}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("shop/settings/production.py")).unwrap(),
+        before,
+        "the project's settings are untouched"
+    );
+    // The settings the image runs, run by Django itself: the project's, with both from the
+    // environment, and no start without a secret key.
+    let python = crate::support::tool("python3").expect("python3");
+    let django = |env: &[(&str, &str)]| {
+        let out = std::process::Command::new(&python)
+            .args([
+                "-c",
+                "import django; django.setup(); from django.conf import settings; \
+                 print(settings.DEBUG, settings.SECRET_KEY, settings.ALLOWED_HOSTS, settings.ROOT_URLCONF)",
+            ])
+            .current_dir(&root)
+            .env(
+                "PYTHONPATH",
+                format!("{}:{}/docker/django", root.display(), root.display()),
+            )
+            .env("DJANGO_SETTINGS_MODULE", "pyscaffold_settings")
+            .env_remove("DJANGO_SECRET_KEY")
+            .env_remove("DJANGO_ALLOWED_HOSTS")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            format!("{}{}", crate::support::stdout(&out), stderr(&out)),
+        )
+    };
+    let (ok, text) = django(&[("DJANGO_SECRET_KEY", "k")]);
+    assert!(ok, "{text}");
+    assert_eq!(text.trim(), "False k ['localhost', '127.0.0.1'] shop.urls");
+    let (ok, text) = django(&[
+        ("DJANGO_SECRET_KEY", "k"),
+        ("DJANGO_ALLOWED_HOSTS", "shop.example.com"),
+    ]);
+    assert!(ok && text.contains("['shop.example.com']"), "{text}");
+    let (ok, text) = django(&[]);
+    assert!(!ok && text.contains("set DJANGO_SECRET_KEY"), "{text}");
+
+    // Settings named by hand run as they are.
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "django-settings-leave-secrets-unset");
+    let out = run(
+        &root,
+        &[
+            "init",
+            "-y",
+            "--no-lock",
+            "--set",
+            "django_settings=shop.settings.staging",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("ENV DJANGO_SETTINGS_MODULE=shop.settings.staging")
+            && !root.join("docker/django").exists(),
+        "{dockerfile}"
+    );
+}
+
+#[test]
 fn init_in_a_nested_uv_workspace_member_builds_two_folders_up() {
     let tmp = TempDir::new().unwrap();
     let root = tmp.path().join("monorepo");
