@@ -368,8 +368,9 @@ pub(crate) fn check_against_the_code(
     {
         return Err(bad_input(
             ws.note.clone().unwrap_or_default(),
-            "fix the glob (uv reads members as glob patterns, e.g. `services/*`); nothing \
-             was written",
+            "fix `[tool.uv.workspace]` in the workspace root's pyproject.toml (`members` is a \
+             list of glob patterns, e.g. `members = [\"services/*\"]`; `uv lock` there says \
+             what uv reads); nothing was written",
         ));
     }
     let framework = text("framework");
@@ -411,21 +412,41 @@ pub(crate) fn check_against_the_code(
             ),
         ));
     }
+    // Where a dotted module of the repository is: `a.b` as a/b.py or a/b/__init__.py, under
+    // the folder the app runs from (or src/).
+    let base = match answers.get("source_root").map(Value::to_text) {
+        Some(folder) if !folder.is_empty() => root.join(folder),
+        _ => root.to_path_buf(),
+    };
+    let module_file = |module: &str| {
+        let rel = module.replace('.', "/");
+        let candidates = [format!("{rel}.py"), format!("{rel}/__init__.py")];
+        let found = candidates
+            .iter()
+            .flat_map(|c| [base.join(c), root.join("src").join(c)])
+            .find(|p| p.is_file());
+        (found, candidates)
+    };
+    if framework == "django"
+        && given("django_settings")
+        && let Some(settings) = answers.get("django_settings").map(Value::to_text)
+        && let (None, [file, package]) = module_file(&settings)
+    {
+        return Err(bad_input(
+            format!(
+                "`django_settings` is `{settings}`, which the repository does not have (no \
+                 {file} or {package}): Django could not start"
+            ),
+            "name the settings module the image runs, e.g. `--set \
+             django_settings=mysite.settings` (`pyscaffold detect` shows the one it found); \
+             nothing was written",
+        ));
+    }
     if framework != "worker"
         && let Some(app) = answers.get("app").map(Value::to_text)
         && let Some((module, _)) = app.split_once(':')
     {
-        let base = match answers.get("source_root").map(Value::to_text) {
-            Some(folder) if !folder.is_empty() => root.join(folder),
-            _ => root.to_path_buf(),
-        };
-        let rel = module.replace('.', "/");
-        let candidates = [format!("{rel}.py"), format!("{rel}/__init__.py")];
-        let in_src = root.join("src");
-        let found = candidates
-            .iter()
-            .flat_map(|c| [base.join(c), in_src.join(c)])
-            .find(|p| p.is_file());
+        let (found, candidates) = module_file(module);
         // The attribute must at least be named in the module (unless it star-imports).
         if let Some(file) = &found
             && let Some((_, attr)) = app.split_once(':')
@@ -459,6 +480,46 @@ pub(crate) fn check_against_the_code(
         }
     }
     Ok(())
+}
+
+/// Refuses a `workspace_member` given by hand that is not where the project is: the image
+/// would copy another folder's files. Checked before anything else about the answers.
+pub(crate) fn check_workspace_member(
+    root: &Path,
+    detection: &Detection,
+    layers: &[Layer],
+) -> Result<()> {
+    let Some(member) = layers
+        .iter()
+        .rev()
+        .filter(|l| l.kind != LayerKind::Detected)
+        .flat_map(|l| l.answers.iter().rev())
+        .find(|a| a.id == "workspace_member")
+        .map(|a| match &a.value {
+            GivenValue::Text(text) => text.trim().to_string(),
+            GivenValue::Yaml(value) => raw_text(value),
+        })
+    else {
+        return Ok(());
+    };
+    let detected_member = workspace_member(root, detection).map(|(m, _)| m);
+    if member == detected_member.clone().unwrap_or_default() {
+        return Ok(());
+    }
+    Err(bad_input(
+        match &detected_member {
+            Some(real) => format!(
+                "`workspace_member` is `{member}`, but this folder is the member `{real}` of its \
+                 uv workspace: the image would copy another folder's files"
+            ),
+            None => format!(
+                "`workspace_member` is `{member}`, but this folder is not a member of a uv \
+                 workspace (no pyproject.toml above it takes it in [tool.uv.workspace])"
+            ),
+        },
+        "drop `--set workspace_member=...`: `pyscaffold init` finds the workspace (`pyscaffold \
+         detect` shows it); nothing was written",
+    ))
 }
 
 /// In a monorepo service's folder, CI files are read only at the repository's root.
@@ -726,11 +787,17 @@ pub(crate) fn workspace_note(root: &Path, detection: &Detection) -> Option<Strin
 pub(crate) fn release_note(detection: &Detection) -> Option<String> {
     let release = detection.findings.release_command.as_ref()?;
     let command = release.text()?;
+    // A pipeline or list runs inside the container as one shell command, not on the host.
+    let run = if command.contains(['|', '&', ';', '<', '>', '$', '`']) {
+        format!("sh -c {}", crate::lock::shell_word(command))
+    } else {
+        command.to_string()
+    };
     Some(format!(
         "note: the repository runs `{command}` before it serves ({}); the image never runs it at \
          start (replicas would race): run it once per release, before the new image takes \
          traffic, with the deployment's environment: `docker run --rm --env-file ENV_FILE IMAGE \
-         {command}`",
+         {run}`",
         release
             .evidence
             .first()

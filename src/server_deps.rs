@@ -18,8 +18,8 @@ pub struct AddRule {
     args: Vec<String>,
     /// Environment the command runs with (no virtualenv for a resolve-only run).
     env: &'static [(&'static str, &'static str)],
-    /// The files the command changes.
-    pub files: &'static [&'static str],
+    /// The files the command changes (the lock at the uv workspace's root for a member).
+    pub files: Vec<String>,
     /// Files the command may leave behind that the project did not ask for.
     litter: &'static [&'static str],
 }
@@ -31,21 +31,21 @@ pub fn rule(installer: &str) -> Option<AddRule> {
             tool: "uv",
             args: words(&["add", "--no-sync"]),
             env: &[],
-            files: &["pyproject.toml", "uv.lock"],
+            files: words(&["pyproject.toml", "uv.lock"]),
             litter: &[],
         }),
         "poetry" => Some(AddRule {
             tool: "poetry",
             args: words(&["add", "--lock"]),
             env: &[],
-            files: &["pyproject.toml", "poetry.lock"],
+            files: words(&["pyproject.toml", "poetry.lock"]),
             litter: &[],
         }),
         "pdm" => Some(AddRule {
             tool: "pdm",
             args: words(&["add", "--no-sync"]),
             env: &[("PDM_USE_VENV", "false"), ("PDM_CHECK_UPDATE", "false")],
-            files: &["pyproject.toml", "pdm.lock"],
+            files: words(&["pyproject.toml", "pdm.lock"]),
             litter: &[".pdm-python", ".venv"],
         }),
         _ => None,
@@ -67,6 +67,17 @@ impl AddRule {
                 .extend(["--python".to_string(), format!(">={python}")]);
             rule
         })
+    }
+
+    /// The same command in a uv workspace member, whose lock is the workspace root's at
+    /// `back` (`..`): that is the file it changes, and the one put back when it fails.
+    pub fn in_workspace(mut self, back: &str) -> AddRule {
+        for file in &mut self.files {
+            if file.ends_with(".lock") {
+                *file = format!("{back}/{file}");
+            }
+        }
+        self
     }
 
     /// The command line, as the user would type it.

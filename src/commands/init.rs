@@ -100,6 +100,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     if given(&layers, "django_settings") {
         layers[detected_at].answers.retain(|a| a.id != "django_env");
     }
+    crate::adoption::check_workspace_member(&root, &detection, &layers)?;
     let mut no_default = no_default;
     // What a flag or file answers needs no detection.
     for layer in &layers[..layers.len() - 1] {
@@ -142,6 +143,11 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         .map(Value::to_text)
         .unwrap_or_default();
     let (add, mut notes_early) = server_add(&installer, &server, given_server, args.no_lock);
+    // A uv workspace member's lock is the workspace root's.
+    let add = match detection.findings.workspace.as_ref().and_then(|w| w.text()) {
+        Some(back) => add.map(|rule| rule.in_workspace(back)),
+        None => add,
+    };
     let mut answers = resolved.answers.clone();
     let mut origins = resolved.origins.clone();
     if let Some(rule) = &add {
@@ -275,13 +281,11 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         .filter(|f| !f.is_empty())
         .map(str::to_string);
     // A uv workspace member's lock is the workspace root's.
-    let lock_dir = match detection.findings.workspace.as_ref().and_then(|w| w.text()) {
-        Some(back) => root.join(back),
-        None => root.clone(),
+    let lock_file = match detection.findings.workspace.as_ref().and_then(|w| w.text()) {
+        Some(back) => lock_file.map(|f| format!("{back}/{f}")),
+        None => lock_file,
     };
-    let lock_missing = lock_file
-        .as_ref()
-        .is_some_and(|f| !lock_dir.join(f).exists());
+    let lock_missing = lock_file.as_ref().is_some_and(|f| !root.join(f).exists());
     let outcome = if lock_missing {
         lock(set.lock_rule(&answers)?, &root, args.no_lock)?
     } else {
@@ -298,7 +302,10 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         LockOutcome::Created => {
             if let Some(file) = &lock_file {
                 changed.push(format!("{file}: created by the installer's lock command"));
-                if let Some(pattern) = crate::detect::gitignore_hides(&root, file) {
+                if let Some(pattern) = (!file.starts_with("../"))
+                    .then(|| crate::detect::gitignore_hides(&root, file))
+                    .flatten()
+                {
                     notes.push(format!(
                         "warning: `.gitignore` pattern `{pattern}` ignores `{file}`, which the \
                          image installs from: commit it anyway (`git add -f {file}`), or remove \

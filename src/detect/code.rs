@@ -507,23 +507,34 @@ impl File<'_> {
                 ));
             }
         }
-        if matches!(
-            name.as_str(),
-            "WSGI_APPLICATION"
-                | "ASGI_APPLICATION"
-                | "ROOT_URLCONF"
-                | "STATIC_ROOT"
-                | "DEBUG"
-                | "SECRET_KEY"
-                | "ALLOWED_HOSTS"
-                | "SECURE_SSL_REDIRECT"
-        ) && let Some(value) = self.string(right).or_else(|| {
-            matches!(
+        // The app lists too (`INSTALLED_APPS`, and `DJANGO_APPS` it may be built from), as
+        // written.
+        let apps = name.ends_with("_APPS");
+        if (apps
+            || matches!(
                 name.as_str(),
-                "STATIC_ROOT" | "DEBUG" | "SECRET_KEY" | "ALLOWED_HOSTS" | "SECURE_SSL_REDIRECT"
-            )
-            .then(|| self.text(right))
-        }) {
+                "WSGI_APPLICATION"
+                    | "ASGI_APPLICATION"
+                    | "ROOT_URLCONF"
+                    | "STATIC_ROOT"
+                    | "DEBUG"
+                    | "SECRET_KEY"
+                    | "ALLOWED_HOSTS"
+                    | "SECURE_SSL_REDIRECT"
+            ))
+            && let Some(value) = self.string(right).or_else(|| {
+                (apps
+                    || matches!(
+                        name.as_str(),
+                        "STATIC_ROOT"
+                            | "DEBUG"
+                            | "SECRET_KEY"
+                            | "ALLOWED_HOSTS"
+                            | "SECURE_SSL_REDIRECT"
+                    ))
+                .then(|| self.text(right))
+            })
+        {
             self.code
                 .django
                 .push((self.rel.into(), Self::line(statement), name, value));

@@ -506,6 +506,11 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
         });
     }
     let package = infer::package_mode(root, &manifests, installer.text());
+    let package = infer::modules_beside_the_package(
+        package,
+        &scan::copy_roots(&tree, &source_root_text),
+        app.text(),
+    );
     // flit's package is built even with a backend version its pyproject refuses.
     let package_warning = match (&package.note, package.evidence.get(1)) {
         (Some(note), Some(req)) if package.is_true() => {
@@ -563,7 +568,20 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     let collectstatic = django_settings
         .as_ref()
         .map(|_| infer::collectstatic(&code));
-    let mut health_path = infer::health_route(&code, framework.text(), &source_root_text);
+    let sites = django_settings
+        .as_ref()
+        .and_then(Finding::text)
+        .and_then(|module| {
+            infer::settings_mention(&code, &source_root_text, module, "django.contrib.sites")
+        })
+        .map(|(file, line, name)| {
+            Evidence::at(
+                file,
+                Some(line),
+                format!("{name} names \"django.contrib.sites\""),
+            )
+        });
+    let mut health_path = infer::health_route(&code, framework.text(), &source_root_text, sites);
     // Django redirecting plain HTTP to HTTPS answers the smoke test's request with a 301: a
     // route cannot be checked for a 2xx there, only liveness.
     if let Some(module) = django_settings.as_ref().and_then(Finding::text)

@@ -42,11 +42,20 @@ pub struct Scratch {
 impl Scratch {
     pub fn new() -> Result<Self> {
         use std::os::unix::fs::PermissionsExt as _;
-        let folder = tempfile::Builder::new()
+        let mut builder = tempfile::Builder::new();
+        builder
             .prefix("pyscaffold-fleet-")
-            .permissions(std::fs::Permissions::from_mode(0o700))
-            .tempdir()
-            .context("cannot create a temporary folder")?;
+            .permissions(std::fs::Permissions::from_mode(0o700));
+        // In memory where the system has a shared-memory folder (tmpfs): thousands of small
+        // files written and removed again cost a disk's file system its journal; else the
+        // temporary folder ($TMPDIR).
+        let folder = match std::env::var_os("TMPDIR") {
+            Some(_) => builder.tempdir(),
+            None => builder
+                .tempdir_in("/dev/shm")
+                .or_else(|_| builder.tempdir()),
+        }
+        .context("cannot create a temporary folder")?;
         let removal = crate::interrupt::remove_on_signal(folder.path());
         Ok(Self {
             folder,
@@ -92,6 +101,9 @@ fn read(row: &mut Row, dir: &Path, out: &Path, newest: &Version) -> Result<()> {
     row.branch = Some(branch.clone());
     let mut layout = Layout {
         repo: &repo,
+        odb: repo
+            .odb()
+            .with_context(|| format!("cannot read the objects of `{}`", dir.display()))?,
         tree: &tree,
         root: out,
         laid: BTreeSet::new(),
@@ -226,6 +238,7 @@ enum Found {
 /// The files of one branch laid out under `root`, each path once.
 struct Layout<'a> {
     repo: &'a Repository,
+    odb: git2::Odb<'a>,
     tree: &'a Tree<'a>,
     root: &'a Path,
     laid: BTreeSet<String>,
@@ -284,11 +297,23 @@ impl Layout<'_> {
                         return Ok((prefix, Found::Link));
                     }
                     Some(ObjectType::Blob) if last => {
-                        let (size, _) = self
-                            .repo
-                            .odb()
-                            .and_then(|odb| odb.read_header(entry.id()))
-                            .with_context(|| format!("cannot read `{path}` from the branch"))?;
+                        let read = || format!("cannot read `{path}` from the branch");
+                        // A loose object streams: its size first, then its bytes, read once.
+                        // A packed one (no stream) is sized from the pack's index first.
+                        let streamed = match self.odb.reader(entry.id()) {
+                            Ok((reader, size, _)) if size <= LARGEST => {
+                                let mut bytes = Vec::with_capacity(size);
+                                std::io::Read::read_to_end(&mut { reader }, &mut bytes)
+                                    .with_context(read)?;
+                                Some((size, Some(bytes)))
+                            }
+                            Ok((_, size, _)) => Some((size, None)),
+                            Err(_) => None,
+                        };
+                        let size = match &streamed {
+                            Some((size, _)) => *size,
+                            None => self.odb.read_header(entry.id()).with_context(read)?.0,
+                        };
                         if size > LARGEST {
                             return Err(bad_input(
                                 format!(
@@ -300,14 +325,19 @@ impl Layout<'_> {
                                 "restore the file pyscaffold generated",
                             ));
                         }
-                        let blob = self
-                            .repo
-                            .find_blob(entry.id())
-                            .with_context(|| format!("cannot read `{path}` from the branch"))?;
+                        let bytes = match streamed {
+                            Some((_, Some(bytes))) => bytes,
+                            _ => self
+                                .repo
+                                .find_blob(entry.id())
+                                .with_context(read)?
+                                .content()
+                                .to_vec(),
+                        };
                         return Ok((
                             prefix,
                             Found::File {
-                                bytes: blob.content().to_vec(),
+                                bytes,
                                 executable: entry.filemode() == 0o100_755,
                             },
                         ));

@@ -188,7 +188,11 @@ fn corpus_a_uv_workspace_member_builds_from_the_workspace_root_and_serves() {
     assert_eq!(json["findings"]["workspace"]["value"], "..");
     assert_eq!(json["findings"]["app"]["value"], "backend.main:app");
     let log = adopt_and_build_at(&tmp, &root, &[], &["/health"]);
-    assert!(log.contains("workspace_member backend"), "{log}");
+    assert!(
+        log.contains("workspace_member backend")
+            && log.contains("  ../uv.lock: gunicorn, uvicorn-worker, uvicorn added by `uv add"),
+        "{log}"
+    );
 }
 
 /// The same workspace shape with a packaged member (`uv init --package --build-backend

@@ -55,10 +55,13 @@ fn new_project(tmp: &Path, name: &str, args: &[&str]) -> std::path::PathBuf {
     root
 }
 
-/// The scratch folders of `fleet report --git` runs in the temporary folder.
+/// The scratch folders of `fleet report --git` runs: in the shared-memory folder, or the
+/// temporary folder where there is none.
 fn scratch_folders() -> Vec<std::path::PathBuf> {
-    let mut found: Vec<_> = std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
+    let mut found: Vec<_> = [std::path::PathBuf::from("/dev/shm"), std::env::temp_dir()]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten()
         .filter_map(Result::ok)
         .filter(|e| {
             e.file_name()
@@ -242,6 +245,44 @@ fn a_bare_repository_reports_its_own_default_branch() {
     // A clone's folder is read the same way (its HEAD, not its working tree).
     let row = &rows(tmp.path(), &["--git", "svc"])[0];
     assert_eq!(row["branch"], "trunk", "{row}");
+}
+
+#[test]
+fn loose_and_packed_objects_read_alike_and_an_oversized_file_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let root = new_project(tmp.path(), "svc", &[]);
+    bare_clone(&root, &tmp.path().join("loose.git"));
+    bare_clone(&root, &tmp.path().join("packed.git"));
+    let packed = tmp.path().join("packed.git");
+    assert!(git(&packed, &["repack", "-a", "-d", "-q"]).status.success());
+    assert!(git(&packed, &["prune-packed"]).status.success());
+    for name in ["loose.git", "packed.git"] {
+        let row = &rows(tmp.path(), &["--git", name])[0];
+        assert_eq!(row["prediction"]["status"], "up-to-date", "{name}: {row}");
+    }
+    // A managed file grown past what pyscaffold reads (8 MiB), loose and then packed.
+    std::fs::write(root.join("Dockerfile"), vec![b'#'; 9 << 20]).unwrap();
+    commit_all(&root, "a large file");
+    for name in ["big-loose.git", "big-packed.git"] {
+        bare_clone(&root, &tmp.path().join(name));
+    }
+    let big_packed = tmp.path().join("big-packed.git");
+    assert!(
+        git(&big_packed, &["repack", "-a", "-d", "-q"])
+            .status
+            .success()
+    );
+    assert!(git(&big_packed, &["prune-packed"]).status.success());
+    for name in ["big-loose.git", "big-packed.git"] {
+        let row = &rows(tmp.path(), &["--git", name])[0];
+        let error = row["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains(
+                "`Dockerfile` is 9 MiB on the branch, larger than any file pyscaffold reads (8 MiB)"
+            ),
+            "{name}: {row}"
+        );
+    }
 }
 
 #[test]

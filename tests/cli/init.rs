@@ -1029,6 +1029,17 @@ fn init_makes_the_folders_an_app_creates_at_start_writable() {
     );
 }
 
+/// With the sites framework installed, Django's admin login page queries the database (500 on
+/// an image without one): the smoke test checks liveness instead, and passes.
+#[test]
+#[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
+fn init_django_with_the_sites_framework_checks_liveness_and_serves() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "django-sites-framework");
+    let log = adopt_and_build_at(&tmp, &root, &["--no-lock"], &["healthy on port"]);
+    assert!(log.contains("health_check     liveness"), "{log}");
+}
+
 #[test]
 fn init_in_a_uv_workspace_member_builds_from_the_workspace_root_with_its_lock() {
     let tmp = TempDir::new().unwrap();
@@ -1208,6 +1219,70 @@ fn init_runs_settings_that_leave_secret_key_and_allowed_hosts_unset_through_the_
         dockerfile.contains("ENV DJANGO_SETTINGS_MODULE=shop.settings.staging")
             && !root.join("docker/django").exists(),
         "{dockerfile}"
+    );
+}
+
+#[test]
+fn a_workspace_members_add_changes_the_roots_lock_and_puts_it_back_when_it_fails() {
+    // Adds to the member's pyproject.toml and the workspace root's lock, as uv does.
+    let (_bin, path) =
+        fake_uv("echo '# gunicorn' >> pyproject.toml\necho '# gunicorn' >> ../uv.lock\nexit 0");
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "uv-workspace-member");
+    let member = root.join("backend");
+    let out = crate::support::command(&member, &["init", "-y"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("  pyproject.toml: gunicorn, uvicorn-worker, uvicorn added by `uv add")
+            && err.contains("  ../uv.lock: gunicorn, uvicorn-worker, uvicorn added by `uv add"),
+        "{err}"
+    );
+    // A failing add leaves the root's lock as it was, as it does the member's manifest.
+    let (_bin, path) = fake_uv(
+        "echo broken >> pyproject.toml\necho broken >> ../uv.lock\necho 'error: No solution found' >&2\nexit 1",
+    );
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "uv-workspace-member");
+    let member = root.join("backend");
+    let lock = std::fs::read(root.join("uv.lock")).unwrap();
+    let pyproject = std::fs::read(member.join("pyproject.toml")).unwrap();
+    let out = crate::support::command(&member, &["init", "-y"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("No solution found"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(root.join("uv.lock")).unwrap(), lock);
+    assert_eq!(
+        std::fs::read(member.join("pyproject.toml")).unwrap(),
+        pyproject
+    );
+}
+
+#[test]
+fn a_release_command_with_a_pipe_is_shown_as_one_command_run_in_the_container() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "flask-config-factory");
+    std::fs::write(
+        root.join("Procfile"),
+        "web: gunicorn shopfront:app\nrelease: yes \"yes\" | flask --app shopfront db upgrade\n",
+    )
+    .unwrap();
+    let out = run(&root, &["init", "-y", "--no-lock"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the repository runs `yes \"yes\" | flask --app shopfront db upgrade` before it serves (Procfile:2)")
+            && err.contains("IMAGE sh -c 'yes \"yes\" | flask --app shopfront db upgrade'`"),
+        "{err}"
     );
 }
 
@@ -1449,4 +1524,32 @@ fn init_refuses_a_workspace_glob_uv_cannot_read_and_writes_nothing() {
         stderr(&out)
     );
     assert_eq!(read_tree(&root), before, "nothing written");
+    // A table uv cannot read at all (members a string, or the file not TOML) is refused too,
+    // never taken for "not a member".
+    for broken in [
+        text.replace(
+            "members = [\"backend\", \"libs/*\"]",
+            "members = \"backend\"",
+        ),
+        text.replace(
+            "members = [\"backend\", \"libs/*\"]",
+            "members = [\"backend\"",
+        ),
+    ] {
+        assert_ne!(broken, text);
+        std::fs::write(&pyproject, &broken).unwrap();
+        let before = read_tree(&root);
+        let out = run(
+            &root.join("backend"),
+            &["init", "-y", "--no-lock", "--force"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{broken}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("has a [tool.uv.workspace] table uv cannot read")
+                && err.contains("help: fix `[tool.uv.workspace]`"),
+            "{err}"
+        );
+        assert_eq!(read_tree(&root), before, "nothing written");
+    }
 }

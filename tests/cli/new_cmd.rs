@@ -504,6 +504,21 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
 }
 
 #[test]
+fn messages_to_a_reader_that_has_gone_end_quietly_too() {
+    // stderr is a pipe whose reader is gone before anything is written, as after
+    // `pyscaffold init ... 2>&1 | head -5` once head has its lines.
+    let tmp = assert_fs::TempDir::new().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = crate::support::command(tmp.path(), &["new", "demo", "-y", "--no-lock"])
+        .stdout(std::process::Stdio::null())
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(141));
+}
+
+#[test]
 fn a_symbolic_link_as_the_target_is_named_as_one() {
     let tmp = TempDir::new().unwrap();
     std::fs::create_dir(tmp.path().join("real")).unwrap();

@@ -235,6 +235,37 @@ pub fn settings_value(
     module: &str,
     name: &str,
 ) -> Option<(String, usize, String)> {
+    settings_files(code, source_root, module)
+        .iter()
+        .find_map(|file| {
+            code.django
+                .iter()
+                .find(|(f, _, n, _)| f == file && n == name)
+        })
+        .map(|(f, l, _, v)| (f.clone(), *l, v.clone()))
+}
+
+/// Where the settings module `module`, or a module it star-imports, names `text` in any
+/// setting's value (`"django.contrib.sites"` in INSTALLED_APPS or a list it is built from).
+pub fn settings_mention(
+    code: &Code,
+    source_root: &str,
+    module: &str,
+    text: &str,
+) -> Option<(String, usize, String)> {
+    settings_files(code, source_root, module)
+        .iter()
+        .find_map(|file| {
+            code.django
+                .iter()
+                .find(|(f, _, _, v)| f == file && v.contains(text))
+        })
+        .map(|(f, l, n, _)| (f.clone(), *l, n.clone()))
+}
+
+/// The files of the settings module `module` and of the modules it star-imports, the module's
+/// own first.
+fn settings_files(code: &Code, source_root: &str, module: &str) -> Vec<String> {
     let prefix = if source_root.is_empty() {
         String::new()
     } else {
@@ -242,17 +273,10 @@ pub fn settings_value(
     };
     let base = format!("{prefix}{}", module.replace('.', "/"));
     let mut open = vec![format!("{base}/__init__.py"), format!("{base}.py")];
-    let mut seen = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     while let Some(file) = open.pop() {
         if seen.contains(&file) || seen.len() > 32 {
             continue;
-        }
-        if let Some((f, l, _, v)) = code
-            .django
-            .iter()
-            .find(|(f, _, n, _)| *f == file && n == name)
-        {
-            return Some((f.clone(), *l, v.clone()));
         }
         // An absolute star import names the module from the source root.
         open.extend(code.star_imports.iter().filter(|(f, _, _)| *f == file).map(
@@ -266,7 +290,7 @@ pub fn settings_value(
         ));
         seen.push(file);
     }
-    None
+    seen
 }
 
 /// Where the settings module `module` (or a module it is in) sets `DEBUG = True`.

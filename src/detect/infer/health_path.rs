@@ -246,7 +246,14 @@ pub(crate) fn join_path(prefix: &str, path: &str) -> String {
 
 /// A GET route that needs no database, login or request data; paths with a trailing slash
 /// are valid. None: the smoke test checks liveness (any HTTP answer below 500) instead.
-pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> Finding<String> {
+/// `sites`: where the Django settings install the sites framework, whose admin login page
+/// looks the current site up in the database (so it is no health route).
+pub fn health_route(
+    code: &Code,
+    framework: Option<&str>,
+    source_root: &str,
+    sites: Option<Evidence>,
+) -> Finding<String> {
     let django = framework == Some("django");
     let app_wide = code
         .apps
@@ -291,10 +298,11 @@ pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> 
             .iter()
             .any(|w| p.contains(w))
     };
+    let admin_route = admin.first().filter(|_| sites.is_none());
     let chosen = routes
         .iter()
         .find(healthy)
-        .or_else(|| admin.first())
+        .or(admin_route)
         .or_else(|| routes.iter().find(|r| r.path == "/"));
     match chosen {
         Some(route) if route.certain => {
@@ -308,8 +316,19 @@ pub fn health_route(code: &Code, framework: Option<&str>, source_root: &str) -> 
         Some(route) => {
             Finding::guess(route.path.clone(), route.evidence.clone()).noted(route.note)
         }
-        None => Finding::none().noted(
-            "no GET route that needs no database, login or request data: the health check accepts any HTTP answer below 500 (liveness)",
-        ),
+        None => match (admin.first(), sites) {
+            (Some(login), Some(sites)) => Finding::none()
+                .noted(format!(
+                    "Django's admin login page ({}) looks the current site up in the database \
+                     when the sites framework is installed, and no other GET route needs no \
+                     database, login or request data: the health check accepts any HTTP \
+                     answer below 500 on a path no route serves (liveness)",
+                    login.path
+                ))
+                .with_evidence(vec![sites]),
+            _ => Finding::none().noted(
+                "no GET route that needs no database, login or request data: the health check accepts any HTTP answer below 500 (liveness)",
+            ),
+        },
     }
 }

@@ -233,10 +233,19 @@ pub(crate) fn workspace_membership(
         #[serde(default)]
         exclude: Vec<String>,
     }
-    let Some(workspace) = toml::from_str::<File>(text)
-        .ok()
-        .and_then(|f| f.tool?.uv?.workspace)
-    else {
+    let workspace = match toml::from_str::<File>(text) {
+        Ok(file) => file.tool.and_then(|t| t.uv?.workspace),
+        // uv refuses a workspace it cannot read: so does init, rather than package the member
+        // as a project of its own.
+        Err(e) if text.contains("[tool.uv.workspace]") || text.contains("tool.uv.workspace") => {
+            return Err(format!(
+                "`{back}/pyproject.toml` has a [tool.uv.workspace] table uv cannot read: {}",
+                e.message()
+            ));
+        }
+        Err(_) => None,
+    };
+    let Some(workspace) = workspace else {
         return Ok(None);
     };
     // Every glob is read first: uv refuses the workspace over any one it cannot read.

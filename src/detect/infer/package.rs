@@ -185,3 +185,43 @@ pub(crate) fn backend_refused(
         })
     })
 }
+
+/// A package build installs only the package the app is in: modules beside it at the root
+/// (`config.py` a factory loads by name, `wsgi.py`) would be missing from the image. Then the
+/// code runs in place, where the image copies them too.
+pub fn modules_beside_the_package(
+    package: Finding<bool>,
+    copy: &Finding<Vec<String>>,
+    app: Option<&str>,
+) -> Finding<bool> {
+    let (true, Some(app), Some(copy)) = (package.is_true(), app, copy.value.as_ref()) else {
+        return package;
+    };
+    let top = app.split([':', '.']).next().unwrap_or_default();
+    // What a package build uses and the app never imports.
+    const NOT_THE_APP: &[&str] = &["setup.py", "conftest.py", "noxfile.py", "fabfile.py"];
+    let beside: Vec<&String> = copy
+        .iter()
+        .filter(|p| p.ends_with(".py") && !p.contains('/'))
+        .filter(|p| p.trim_end_matches(".py") != top && !NOT_THE_APP.contains(&p.as_str()))
+        .collect();
+    if beside.is_empty() {
+        return package;
+    }
+    Finding::certain(
+        false,
+        beside
+            .iter()
+            .map(|p| Evidence::at(p.to_string(), None, "a module beside the package"))
+            .collect(),
+    )
+    .noted(format!(
+        "runs in place: the wheel would hold only `{top}`, and the app's folder has modules \
+         beside it ({}) that an installed package could not import",
+        beside
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}

@@ -113,7 +113,7 @@ def check_image(args):
             return result.returncode == 0, (result.stderr or result.stdout).strip()
 
         took = wait_until_healthy(probe, args.timeout, is_alive=alive)
-        print(f"smoke: healthy on port {port}{DEFAULT_HEALTH_PATH} after {took:.1f}s")
+        print(f"smoke: healthy on port {port} at {DEFAULT_HEALTH_PATH} after {took:.1f}s")
         uid = process_uid(name)
         if uid == 0:
             raise Failure("the process runs as root (uid 0); the image must set a numeric non-root USER")

@@ -124,7 +124,7 @@ def check_image(args):
             return result.returncode == 0, (result.stderr or result.stdout).strip()
 
         took = wait_until_healthy(probe, args.timeout, is_alive=alive)
-        print(f"smoke: healthy on port {port}{DEFAULT_HEALTH_PATH} after {took:.1f}s")
+        print(f"smoke: healthy on port {port} at {DEFAULT_HEALTH_PATH} after {took:.1f}s")
 {%- else %}
         # A worker has no health endpoint: it must start and keep running.
         deadline = time.monotonic() + args.keep_running

@@ -1,0 +1,3 @@
+from shopapp import create_app
+
+app = create_app()
