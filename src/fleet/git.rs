@@ -298,22 +298,7 @@ impl Layout<'_> {
                     }
                     Some(ObjectType::Blob) if last => {
                         let read = || format!("cannot read `{path}` from the branch");
-                        // A loose object streams: its size first, then its bytes, read once.
-                        // A packed one (no stream) is sized from the pack's index first.
-                        let streamed = match self.odb.reader(entry.id()) {
-                            Ok((reader, size, _)) if size <= LARGEST => {
-                                let mut bytes = Vec::with_capacity(size);
-                                std::io::Read::read_to_end(&mut { reader }, &mut bytes)
-                                    .with_context(read)?;
-                                Some((size, Some(bytes)))
-                            }
-                            Ok((_, size, _)) => Some((size, None)),
-                            Err(_) => None,
-                        };
-                        let size = match &streamed {
-                            Some((size, _)) => *size,
-                            None => self.odb.read_header(entry.id()).with_context(read)?.0,
-                        };
+                        let (size, _) = self.odb.read_header(entry.id()).with_context(read)?;
                         if size > LARGEST {
                             return Err(bad_input(
                                 format!(
@@ -325,15 +310,12 @@ impl Layout<'_> {
                                 "restore the file pyscaffold generated",
                             ));
                         }
-                        let bytes = match streamed {
-                            Some((_, Some(bytes))) => bytes,
-                            _ => self
-                                .repo
-                                .find_blob(entry.id())
-                                .with_context(read)?
-                                .content()
-                                .to_vec(),
-                        };
+                        let bytes = self
+                            .repo
+                            .find_blob(entry.id())
+                            .with_context(read)?
+                            .content()
+                            .to_vec();
                         return Ok((
                             prefix,
                             Found::File {
