@@ -55,25 +55,6 @@ fn new_project(tmp: &Path, name: &str, args: &[&str]) -> std::path::PathBuf {
     root
 }
 
-/// The scratch folders of `fleet report --git` runs: in the shared-memory folder, or the
-/// temporary folder where there is none.
-fn scratch_folders() -> Vec<std::path::PathBuf> {
-    let mut found: Vec<_> = [std::path::PathBuf::from("/dev/shm"), std::env::temp_dir()]
-        .iter()
-        .filter_map(|dir| std::fs::read_dir(dir).ok())
-        .flatten()
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("pyscaffold-fleet-")
-        })
-        .map(|e| e.path())
-        .collect();
-    found.sort();
-    found
-}
-
 #[test]
 fn bare_repositories_report_what_their_checkouts_report() {
     let tmp = TempDir::new().unwrap();
@@ -319,8 +300,13 @@ fn repositories_that_cannot_be_read_are_rows_with_the_reason() {
         "empty.git\nother.git\nplain\nmissing.git\nbroken.git\n",
     )
     .unwrap();
-    let scratch_before = scratch_folders();
-    let out = run(tmp.path(), &["fleet", "report", "--git", "fleet.txt"]);
+    // A temporary folder of this run's own: other tests' runs come and go in the shared one.
+    let private = tmp.path().join("private-tmp");
+    std::fs::create_dir(&private).unwrap();
+    let out = crate::support::command(tmp.path(), &["fleet", "report", "--git", "fleet.txt"])
+        .env("TMPDIR", &private)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let table = stdout(&out);
     let errors: Vec<&str> = table.lines().skip(1).collect();
@@ -343,8 +329,8 @@ fn repositories_that_cannot_be_read_are_rows_with_the_reason() {
     // An error row shows no drift count (nothing was compared).
     assert!(errors.iter().all(|row| row.contains("  -  ")), "{table}");
     assert_eq!(
-        scratch_folders(),
-        scratch_before,
+        std::fs::read_dir(&private).unwrap().count(),
+        0,
         "a scratch folder was left behind"
     );
     assert!(
