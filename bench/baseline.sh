@@ -3,9 +3,9 @@
 # revision REV once (sources from `git archive`, under $BENCH_CACHE, default
 # ~/.cache/pyscaffold-bench/, one target folder for every baseline so dependencies compile
 # once) and prints the binary's path. With `templates`, the baseline embeds this checkout's
-# committed template versions (templates/builtin of HEAD, or of $BASELINE_TEMPLATES_REV when the
-# baseline cannot read HEAD's: a field it does not know) instead of its own, so it knows the
-# same versions as the build it is compared with.
+# committed template versions (templates/builtin of HEAD, or of $BASELINE_TEMPLATES_REV) instead
+# of its own, without the question fields it does not know, so it knows the same versions as the
+# build it is compared with.
 baseline_binary() {
     local rev="$1" with="${2:-}" cache out src key="$1" templates="${BASELINE_TEMPLATES_REV:-HEAD}"
     cache="${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyscaffold-bench}"
@@ -21,6 +21,9 @@ baseline_binary() {
         if [[ "$with" == templates ]]; then
             rm -rf "$src/templates/builtin"
             git archive "$templates" templates/builtin | tar -x -C "$src"
+            # Question fields a report never shows and an older baseline refuses as unknown
+            # (`applies`: the words of a note about an answer that does not apply).
+            find "$src/templates/builtin" -name questions.yml -exec sed -i '/^  applies: /d' {} +
         fi
         # The target folder is shared (dependencies compile once), so pyscaffold itself is
         # cleaned first: cargo would otherwise take another baseline's build for this one.
