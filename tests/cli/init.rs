@@ -993,6 +993,16 @@ fn detect_scenario(tmp: &TempDir, name: &str) -> PathBuf {
     root
 }
 
+/// Runs `args` in `dir`, which must refuse them (exit 2) and leave the tree at `root` as it
+/// was; returns what it said.
+fn refused(root: &Path, dir: &Path, args: &[&str]) -> String {
+    let before = read_tree(root);
+    let out = run(dir, args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    assert_eq!(read_tree(root), before, "{args:?}: nothing written");
+    stderr(&out)
+}
+
 #[test]
 #[ignore = "needs a Docker engine: scripts/test.sh starts one (as root) and includes these"]
 fn init_serves_the_app_a_procfile_names_not_a_factory_that_needs_arguments() {
@@ -1328,17 +1338,17 @@ fn init_in_a_uv_workspace_member_refuses_ci_files_it_cannot_run_and_writes_nothi
     let tmp = TempDir::new().unwrap();
     let root = detect_scenario(&tmp, "uv-workspace-member");
     let member = root.join("backend");
-    let before = read_tree(&root);
-    let out = run(&member, &["init", "-y", "--no-lock", "--ci", "github"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let err = stderr(&out);
+    let err = refused(
+        &root,
+        &member,
+        &["init", "-y", "--no-lock", "--ci", "github"],
+    );
     assert!(
         err.contains("`backend` is a member of a uv workspace")
             && err.contains("`backend/.github`")
             && err.contains("help: give `--ci none`"),
         "{err}"
     );
-    assert_eq!(read_tree(&root), before, "nothing written");
 }
 
 #[test]
@@ -1538,18 +1548,15 @@ fn init_refuses_a_workspace_glob_uv_cannot_read_and_writes_nothing() {
     ] {
         assert_ne!(broken, text);
         std::fs::write(&pyproject, &broken).unwrap();
-        let before = read_tree(&root);
-        let out = run(
+        let err = refused(
+            &root,
             &root.join("backend"),
             &["init", "-y", "--no-lock", "--force"],
         );
-        assert_eq!(out.status.code(), Some(2), "{broken}: {}", stderr(&out));
-        let err = stderr(&out);
         assert!(
             err.contains("has a [tool.uv.workspace] table uv cannot read")
                 && err.contains("help: fix `[tool.uv.workspace]`"),
-            "{err}"
+            "{broken}: {err}"
         );
-        assert_eq!(read_tree(&root), before, "nothing written");
     }
 }

@@ -235,32 +235,38 @@ pub fn settings_value(
     module: &str,
     name: &str,
 ) -> Option<(String, usize, String)> {
-    settings_files(code, source_root, module)
-        .iter()
-        .find_map(|file| {
-            code.django
-                .iter()
-                .find(|(f, _, n, _)| f == file && n == name)
-        })
+    settings_find(code, source_root, module, |n, _| n == name)
         .map(|(f, l, _, v)| (f.clone(), *l, v.clone()))
 }
 
 /// Where the settings module `module`, or a module it star-imports, names `text` in any
-/// setting's value (`"django.contrib.sites"` in INSTALLED_APPS or a list it is built from).
+/// setting's value (`"django.contrib.sites"` in INSTALLED_APPS or a list it is built from): the
+/// file, line and the setting's name.
 pub fn settings_mention(
     code: &Code,
     source_root: &str,
     module: &str,
     text: &str,
 ) -> Option<(String, usize, String)> {
+    settings_find(code, source_root, module, |_, v| v.contains(text))
+        .map(|(f, l, n, _)| (f.clone(), *l, n.clone()))
+}
+
+/// The first setting of `module` (or a module it star-imports) whose name and value `wanted`
+/// takes, the module's own first.
+fn settings_find<'c>(
+    code: &'c Code,
+    source_root: &str,
+    module: &str,
+    wanted: impl Fn(&str, &str) -> bool,
+) -> Option<&'c (String, usize, String, String)> {
     settings_files(code, source_root, module)
         .iter()
         .find_map(|file| {
             code.django
                 .iter()
-                .find(|(f, _, _, v)| f == file && v.contains(text))
+                .find(|(f, _, n, v)| f == file && wanted(n, v))
         })
-        .map(|(f, l, n, _)| (f.clone(), *l, n.clone()))
 }
 
 /// The files of the settings module `module` and of the modules it star-imports, the module's
