@@ -626,16 +626,51 @@ fn with_question_help(
             continue;
         };
         let mut help = arg.get_help().map(ToString::to_string).unwrap_or_default();
-        if !question.choices.is_empty() {
-            help.push_str(&format!(
-                " [choices: {}]",
-                question.choice_values().join(", ")
-            ));
+        let choices = question.choice_values();
+        if !choices.is_empty() {
+            help.push_str(&format!(" [choices: {}]", choices.join(", ")));
         }
         if let Some(default) = question.default.as_ref().filter(|_| defaults) {
             help.push_str(&format!(" [default: {default}]"));
         }
-        command = command.mut_arg(id, |a| a.help(help));
+        command = command.mut_arg(id, |a| {
+            let a = a.help(help);
+            if choices.is_empty() {
+                a
+            } else {
+                // Shell completions offer the choices; the help lists them once, above.
+                let owned = choices.iter().map(|c| c.to_string()).collect();
+                a.value_parser(Choices(owned)).hide_possible_values(true)
+            }
+        });
     }
     command
+}
+
+/// A question's choices for shell completion. Any text parses: the answer is checked against
+/// the question like every other (`none`, comma-separated lists, a message with help).
+#[derive(Clone)]
+struct Choices(Vec<String>);
+
+impl clap::builder::TypedValueParser for Choices {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(command, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0
+                .iter()
+                .map(|v| clap::builder::PossibleValue::new(v.clone())),
+        ))
+    }
 }

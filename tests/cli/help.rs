@@ -63,6 +63,20 @@ fn bash_completions_are_valid_bash_and_know_the_subcommands_and_flags() {
     let bash = tool("bash").expect("bash");
     let (ok, text) = crate::support::run_tool(&bash, &["-n", path.to_str().unwrap()], tmp.path());
     assert!(ok, "bash -n refuses the completions:\n{text}");
+    // A question's choices complete its flag (from questions.yml, as the help lists them).
+    for choices in [
+        "\"flask django fastapi wsgi asgi worker\"",
+        "\"pip pip-tools pipenv poetry flit uv pdm\"",
+        "\"github gitlab circleci\"",
+    ] {
+        assert!(
+            script.contains(&format!("compgen -W {choices}")),
+            "the bash completions do not offer {choices}"
+        );
+    }
+    // The help lists them once, and any text still reaches pyscaffold's own checks.
+    let help = stdout(&run(tmp.path(), &["new", "--help"]));
+    assert!(!help.contains("[possible values"), "{help}");
 }
 
 #[test]
