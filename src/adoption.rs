@@ -412,41 +412,14 @@ pub(crate) fn check_against_the_code(
             ),
         ));
     }
-    // Where a dotted module of the repository is: `a.b` as a/b.py or a/b/__init__.py, under
-    // the folder the app runs from (or src/).
-    let base = match answers.get("source_root").map(Value::to_text) {
-        Some(folder) if !folder.is_empty() => root.join(folder),
-        _ => root.to_path_buf(),
-    };
-    let module_file = |module: &str| {
-        let rel = module.replace('.', "/");
-        let candidates = [format!("{rel}.py"), format!("{rel}/__init__.py")];
-        let found = candidates
-            .iter()
-            .flat_map(|c| [base.join(c), root.join("src").join(c)])
-            .find(|p| p.is_file());
-        (found, candidates)
-    };
-    if framework == "django"
-        && given("django_settings")
-        && let Some(settings) = answers.get("django_settings").map(Value::to_text)
-        && let (None, [file, package]) = module_file(&settings)
-    {
-        return Err(bad_input(
-            format!(
-                "`django_settings` is `{settings}`, which the repository does not have (no \
-                 {file} or {package}): Django could not start"
-            ),
-            "name the settings module the image runs, e.g. `--set \
-             django_settings=mysite.settings` (`pyscaffold detect` shows the one it found); \
-             nothing was written",
-        ));
+    if framework == "django" && given("django_settings") {
+        settings_exist(root, answers)?;
     }
     if framework != "worker"
         && let Some(app) = answers.get("app").map(Value::to_text)
         && let Some((module, _)) = app.split_once(':')
     {
-        let (found, candidates) = module_file(module);
+        let (found, candidates) = module_file(root, answers, module);
         // The attribute must at least be named in the module (unless it star-imports).
         if let Some(file) = &found
             && let Some((_, attr)) = app.split_once(':')
@@ -480,6 +453,107 @@ pub(crate) fn check_against_the_code(
         }
     }
     Ok(())
+}
+
+/// Where the dotted module `module` of the repository is (`a.b` as a/b.py or a/b/__init__.py,
+/// under the folder the app runs from, or src/), and the two files looked for.
+fn module_file(
+    root: &Path,
+    answers: &Answers,
+    module: &str,
+) -> (Option<std::path::PathBuf>, [String; 2]) {
+    let base = match answers.get("source_root").map(Value::to_text) {
+        Some(folder) if !folder.is_empty() => root.join(folder),
+        _ => root.to_path_buf(),
+    };
+    let rel = module.replace('.', "/");
+    let candidates = [format!("{rel}.py"), format!("{rel}/__init__.py")];
+    let found = candidates
+        .iter()
+        .flat_map(|c| [base.join(c), root.join("src").join(c)])
+        .find(|p| p.is_file());
+    (found, candidates)
+}
+
+/// Refuses Django settings (`django_settings`) the repository does not have: Django could
+/// not start.
+pub(crate) fn settings_exist(root: &Path, answers: &Answers) -> Result<()> {
+    let Some(settings) = answers.get("django_settings").map(Value::to_text) else {
+        return Ok(());
+    };
+    let (None, [file, package]) = module_file(root, answers, &settings) else {
+        return Ok(());
+    };
+    Err(bad_input(
+        format!(
+            "`django_settings` is `{settings}`, which the repository does not have (no {file} \
+             or {package}): Django could not start"
+        ),
+        "name the settings module the image runs, e.g. `--set django_settings=mysite.settings` \
+         (`pyscaffold detect` shows the one it found); nothing was written",
+    ))
+}
+
+/// Answers `upgrade --set` gives an adopted project, checked against the repository as
+/// `init` checks them: the uv workspace member it is, settings it has.
+pub(crate) fn check_upgrade_sets(
+    root: &Path,
+    answers: &Answers,
+    sets: &[String],
+) -> Result<Vec<String>> {
+    let set = |id: &str| {
+        sets.iter()
+            .any(|s| s.split('=').next().map(str::trim) == Some(id))
+    };
+    let mut notes = Vec::new();
+    if !matches!(answers.get("adopted"), Some(Value::Bool(true))) {
+        return Ok(notes);
+    }
+    if set("workspace_member") {
+        let given = answers
+            .get("workspace_member")
+            .map(Value::to_text)
+            .unwrap_or_default();
+        let real = crate::detect::uv_workspace_member(root).unwrap_or_default();
+        if given != real {
+            return Err(bad_input(
+                format!(
+                    "`workspace_member` is `{given}`, but this folder is {}",
+                    if real.is_empty() {
+                        "not a member of a uv workspace".to_string()
+                    } else {
+                        format!("the member `{real}` of its uv workspace")
+                    }
+                ),
+                "drop `--set workspace_member=...`: it is where the project is in its \
+                 workspace; nothing was written",
+            ));
+        }
+    }
+    if set("django_settings") {
+        settings_exist(root, answers)?;
+    }
+    if set("django_env")
+        && let Some(settings) = answers.get("django_settings").map(Value::to_text)
+    {
+        let read = match answers.get("django_env") {
+            Some(Value::List(items)) => items.clone(),
+            _ => Vec::new(),
+        };
+        let own: Vec<&str> = ["SECRET_KEY", "ALLOWED_HOSTS"]
+            .into_iter()
+            .filter(|name| !read.iter().any(|r| r == name))
+            .collect();
+        if !own.is_empty() {
+            notes.push(format!(
+                "`{settings}` must now set {} itself: the image no longer reads {} from the \
+                 environment (`pyscaffold detect` says whether it does)",
+                own.join(" and "),
+                if own.len() > 1 { "them" } else { "it" }
+            ));
+        }
+    }
+    Ok(notes)
 }
 
 /// Refuses a `workspace_member` given by hand that is not where the project is: the image
@@ -759,14 +833,8 @@ pub(crate) fn django_env_note(answers: &Answers) -> Option<String> {
 /// `services/api`), and where detection found the workspace.
 pub(crate) fn workspace_member(root: &Path, detection: &Detection) -> Option<(String, String)> {
     let ws = detection.findings.workspace.as_ref()?;
-    let here = root.canonicalize().ok()?;
-    let top = here.join(ws.text()?).canonicalize().ok()?;
-    let member = here
-        .strip_prefix(&top)
-        .ok()?
-        .to_string_lossy()
-        .replace('\\', "/");
-    (!member.is_empty()).then(|| (member, origin(ws)))
+    let member = crate::detect::member_folder(root, ws.text()?)?;
+    Some((member, origin(ws)))
 }
 
 /// Where the image of a uv workspace member builds from, said once.

@@ -639,7 +639,11 @@ fn with_question_help(
                 a
             } else {
                 // Shell completions offer the choices; the help lists them once, above.
-                let owned = choices.iter().map(|c| c.to_string()).collect();
+                // A list's `none` (no CI, no platform) completes too.
+                let mut owned: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+                if question.kind == crate::questions::Kind::MultiChoice {
+                    owned.push("none".into());
+                }
                 a.value_parser(Choices(owned)).hide_possible_values(true)
             }
         });

@@ -38,8 +38,7 @@ impl UserError {
     }
 }
 
-/// Output piped into a reader that stopped early (`pyscaffold fleet report ... | head`, or
-/// messages on stderr piped the same way) ends the
+/// Output piped into a reader that stopped early (`pyscaffold fleet report ... | head`) ends the
 /// program quietly with the shell's status for SIGPIPE (141), as other command-line tools do,
 /// instead of a panic message. Every other panic is reported as before.
 pub fn quiet_broken_pipe() {
@@ -51,11 +50,7 @@ pub fn quiet_broken_pipe() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or_default();
-        // stdout, or stderr (`pyscaffold init ... 2>&1 | head`).
-        if (text.contains("failed printing to stdout")
-            || text.contains("failed printing to stderr"))
-            && text.contains("Broken pipe")
-        {
+        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
             std::process::exit(141);
         }
         default(info);

@@ -14,6 +14,16 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::FromArgMatches;
 
+/// Messages on stderr. A reader that went away (`pyscaffold init -y 2>&1 | head -3`) must not
+/// stop the work half-way: a write that fails is dropped, where std's `eprintln!` panics.
+/// Defined before the modules, so it is the `eprintln!` they use.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod adoption;
 pub mod answers;
 pub mod answers_file;

@@ -239,8 +239,10 @@ pub fn prepare_project(
         prompter,
         &options,
     )?;
+    let checked = crate::adoption::check_upgrade_sets(root, &resolved.answers, &request.sets)?;
     let mut notes = migrated.notes.clone();
     notes.extend(resolved.notes.iter().cloned());
+    notes.extend(checked);
     let context = resolved.answers.to_context();
     for (id, origin) in &resolved.origins {
         if origin == "default" && !project.record.answers.contains_key(id) {

@@ -168,17 +168,34 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         Some(Value::List(items)) => items.iter().any(|i| i == name),
         _ => false,
     };
+    // Detection's checks of the settings are of the module it chose: settings named by hand
+    // run as they are.
+    let detected_settings = detection
+        .findings
+        .django_settings
+        .as_ref()
+        .and_then(|f| f.text());
+    let settings = answers.get("django_settings").map(Value::to_text);
+    let other_settings = detected_settings.is_some() && settings.as_deref() != detected_settings;
     let warnings: Vec<&String> = detection
         .warnings
         .iter()
         .filter(|w| match w.kind {
             WarningKind::GitignoreHidesPackaging => false,
+            _ if other_settings && w.kind != WarningKind::Other => false,
             WarningKind::SettingsLackSecretKey => !read_from_env("SECRET_KEY"),
             WarningKind::SettingsLackAllowedHosts => !read_from_env("ALLOWED_HOSTS"),
-            WarningKind::Other => true,
+            WarningKind::SettingsDebugTrue | WarningKind::Other => true,
         })
         .map(|w| &w.text)
         .collect();
+    if other_settings && let (Some(given), Some(detected)) = (&settings, detected_settings) {
+        notes_early.push(format!(
+            "note: `django_settings` is `{given}`, which runs as it is: detection checked \
+             SECRET_KEY, ALLOWED_HOSTS and DEBUG in `{detected}`, the settings it found (`pyscaffold \
+             detect` shows them)"
+        ));
+    }
 
     if args.dry_run {
         print_evidence(&detection, &answers, &origins);

@@ -455,6 +455,28 @@ impl File<'_> {
     }
 
     fn assignment(&mut self, statement: Node) {
+        // A Django app list that grows (`INSTALLED_APPS += [...]`, `.append(...)`,
+        // `.insert(...)`): recorded as written, so an app it adds is found as in the list.
+        if let Some(expr) = statement.named_child(0) {
+            let target = match expr.kind() {
+                "augmented_assignment" => expr.child_by_field_name("left"),
+                "call" => expr
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "attribute")
+                    .and_then(|f| f.child_by_field_name("object")),
+                _ => None,
+            };
+            if let Some(list) = target.filter(|t| t.kind() == "identifier") {
+                let name = self.text(list);
+                if name.ends_with("_APPS") {
+                    let text = self.text(statement);
+                    self.code
+                        .django
+                        .push((self.rel.into(), Self::line(statement), name, text));
+                    return;
+                }
+            }
+        }
         let Some(assign) = statement
             .named_child(0)
             .filter(|n| n.kind() == "assignment")

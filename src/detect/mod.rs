@@ -391,6 +391,8 @@ pub enum WarningKind {
     SettingsLackSecretKey,
     /// The Django settings the image runs leave ALLOWED_HOSTS empty (likewise).
     SettingsLackAllowedHosts,
+    /// The Django settings the image runs set DEBUG = True.
+    SettingsDebugTrue,
     /// The build or the start would fail on it; the user has to act.
     Other,
 }
@@ -488,7 +490,23 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
             ws.text().unwrap_or("..")
         ));
     }
-    let python_version = infer::python_version(root, &manifests, knowledge);
+    // A workspace member without a `.python-version` of its own runs the workspace root's, as
+    // uv does (the image's build reads it there too).
+    let python_version = match workspace.as_ref().and_then(|w| w.text()) {
+        Some(back)
+            if !root.join(".python-version").exists()
+                && join(root, back).join(".python-version").is_file() =>
+        {
+            let mut found = infer::python_version(&join(root, back), &manifests, knowledge);
+            for e in &mut found.evidence {
+                if e.file == ".python-version" {
+                    e.file = format!("{back}/.python-version");
+                }
+            }
+            found
+        }
+        _ => infer::python_version(root, &manifests, knowledge),
+    };
     let (mut app, source_root, django_settings) = infer::entry_point(
         &code,
         &tree,
@@ -666,7 +684,7 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     if let Some(module) = findings.django_settings.as_ref().and_then(Finding::text)
         && let Some((file, line)) = infer::debug_true(&code, &source_root_text, module)
     {
-        warnings.push(Warning::other(format!(
+        warnings.push(Warning::of(WarningKind::SettingsDebugTrue, format!(
             "{file}:{line} sets DEBUG = True in `{module}`, the settings the image runs: Django \
              then shows tracebacks and settings to anyone who gets an error page; help: run \
              settings with DEBUG = False (`--set django_settings=MODULE`), or read DEBUG from \
@@ -829,6 +847,25 @@ pub(crate) fn relative(root: &Path, path: &Path) -> String {
 }
 
 /// Reads a file that may not exist: `None` when it does not.
+/// The folder of the uv workspace member at `root`, from the workspace root (`backend`,
+/// `services/api`), when it is one.
+pub fn uv_workspace_member(root: &Path) -> Option<String> {
+    let workspace = infer::uv_workspace(root)?;
+    member_folder(root, workspace.text()?)
+}
+
+/// The folder `root` is at, seen from `back` (`..`) above it: `backend`.
+pub fn member_folder(root: &Path, back: &str) -> Option<String> {
+    let here = root.canonicalize().ok()?;
+    let top = here.join(back).canonicalize().ok()?;
+    let member = here
+        .strip_prefix(&top)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
+    (!member.is_empty()).then_some(member)
+}
+
 pub(crate) fn read_optional(path: &Path) -> Result<Option<String>> {
     // A FIFO or device named like a manifest is not one (and reading it could block).
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {

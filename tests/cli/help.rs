@@ -67,7 +67,7 @@ fn bash_completions_are_valid_bash_and_know_the_subcommands_and_flags() {
     for choices in [
         "\"flask django fastapi wsgi asgi worker\"",
         "\"pip pip-tools pipenv poetry flit uv pdm\"",
-        "\"github gitlab circleci\"",
+        "\"github gitlab circleci none\"",
     ] {
         assert!(
             script.contains(&format!("compgen -W {choices}")),

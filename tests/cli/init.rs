@@ -1051,6 +1051,37 @@ fn init_django_with_the_sites_framework_checks_liveness_and_serves() {
 }
 
 #[test]
+fn the_sites_framework_added_to_the_app_list_in_any_form_keeps_the_admin_login_out() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "django-sites-framework");
+    let settings = root.join("config/settings.py");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    let without = text.replace("    \"django.contrib.sites\",\n", "");
+    assert_ne!(without, text);
+    for addition in [
+        "INSTALLED_APPS += [\"django.contrib.sites\"]",
+        "INSTALLED_APPS.append(\"django.contrib.sites\")",
+        "INSTALLED_APPS.insert(0, \"django.contrib.sites.apps.SitesConfig\")",
+        "DJANGO_APPS += (\"django.contrib.sites\",)",
+    ] {
+        std::fs::write(&settings, format!("{without}{addition}\n")).unwrap();
+        let out = run(&root, &["detect", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            json["findings"]["health_path"]["value"].is_null(),
+            "{addition}: {}",
+            json["findings"]["health_path"]
+        );
+    }
+    // Without the sites framework, the admin login page is the health route.
+    std::fs::write(&settings, &without).unwrap();
+    let out = run(&root, &["detect", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"]["health_path"]["value"], "/admin/login/");
+}
+
+#[test]
 fn init_in_a_uv_workspace_member_builds_from_the_workspace_root_with_its_lock() {
     let tmp = TempDir::new().unwrap();
     let root = detect_scenario(&tmp, "uv-workspace-member");
@@ -1230,6 +1261,15 @@ fn init_runs_settings_that_leave_secret_key_and_allowed_hosts_unset_through_the_
             && !root.join("docker/django").exists(),
         "{dockerfile}"
     );
+    // Detection's checks were of the production module: not said of the staging one.
+    let err = stderr(&out);
+    assert!(
+        !err.contains("warning: `shop.settings.production`")
+            && err.contains(
+                "note: `django_settings` is `shop.settings.staging`, which runs as it is"
+            ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -1293,6 +1333,70 @@ fn a_release_command_with_a_pipe_is_shown_as_one_command_run_in_the_container() 
         err.contains("the repository runs `yes \"yes\" | flask --app shopfront db upgrade` before it serves (Procfile:2)")
             && err.contains("IMAGE sh -c 'yes \"yes\" | flask --app shopfront db upgrade'`"),
         "{err}"
+    );
+}
+
+#[test]
+fn upgrade_checks_what_it_is_given_against_the_repository_as_init_does() {
+    // A workspace member: its folder in the workspace is where it is.
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "uv-workspace-member");
+    let member = root.join("backend");
+    assert!(run(&member, &["init", "-y", "--no-lock"]).status.success());
+    crate::support::commit_all(&root, "packaged");
+    let err = refused(
+        &root,
+        &member,
+        &["upgrade", "--set", "workspace_member=frontend"],
+    );
+    assert!(
+        err.contains("`workspace_member` is `frontend`, but this folder is the member `backend`"),
+        "{err}"
+    );
+    // Django: settings the repository has; reading no more from the environment is said.
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "django-settings-leave-secrets-unset");
+    assert!(run(&root, &["init", "-y", "--no-lock"]).status.success());
+    crate::support::commit_all(&root, "packaged");
+    let err = refused(
+        &root,
+        &root,
+        &["upgrade", "--set", "django_settings=nope.settings"],
+    );
+    assert!(err.contains("which the repository does not have"), "{err}");
+    let out = run(&root, &["upgrade", "--set", "django_env=none", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "`shop.settings.production` must now set SECRET_KEY and ALLOWED_HOSTS itself"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_workspace_member_runs_the_workspace_roots_python_version_unless_it_has_its_own() {
+    let tmp = TempDir::new().unwrap();
+    let root = detect_scenario(&tmp, "uv-workspace-member");
+    let member = root.join("backend");
+    std::fs::write(root.join(".python-version"), "3.13\n").unwrap();
+    let detect = |dir: &Path| -> serde_json::Value {
+        let out = run(dir, &["detect", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let json = detect(&member);
+    let python = &json["findings"]["python_version"];
+    assert_eq!(python["value"], "3.13", "{python}");
+    assert_eq!(
+        python["evidence"][0]["file"], "../.python-version",
+        "{python}"
+    );
+    std::fs::write(member.join(".python-version"), "3.12\n").unwrap();
+    assert_eq!(
+        detect(&member)["findings"]["python_version"]["value"],
+        "3.12"
     );
 }
 
