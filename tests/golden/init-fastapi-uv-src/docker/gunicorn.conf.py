@@ -9,7 +9,9 @@ misspelt one would be silently ignored, so pyscaffold's tests check them against
 import gc
 import math
 import os
+import queue
 import signal
+import sys
 
 
 def _int(name: str, default: int) -> int:
@@ -76,18 +78,45 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 control_socket_disable = True
 
 
+# The signals on which gunicorn's master stops its workers (`docker stop` sends SIGTERM).
+_STOP = {signal.SIGTERM, signal.SIGINT, signal.SIGQUIT}
+
+
+def _stop_pending(server) -> bool:
+    """Whether this new worker's copy of the master's signal queue holds a stop: one the master
+    received while it was forking workers, or one that reached this process through the
+    master's handler it inherited. The copy is this process's own; gunicorn's worker never
+    reads it. gunicorn 23 and older keep a list, later ones a queue."""
+    pending = getattr(server, "SIG_QUEUE", None)
+    if isinstance(pending, list):
+        return any(sig in _STOP for sig in pending)
+    stop = False
+    while pending is not None:
+        try:
+            stop = pending.get_nowait() in _STOP or stop
+        except (queue.Empty, AttributeError):
+            break
+    return stop
+
+
 def post_fork(server, worker):
     """Runs in each new worker before it sets up its own signal handling. Until then a SIGTERM
-    (`docker stop` just after start) would reach the master's handler this process inherited
-    and be lost, and the worker would serve on until the graceful timeout: remember it."""
-    signal.signal(signal.SIGTERM, lambda *_: setattr(worker, "stop_requested", True))
+    (`docker stop` while gunicorn starts its workers) would reach the master's handler this
+    process inherited and be lost, and the worker would serve on until the graceful timeout:
+    remember it, and stop at once if one came before this hook."""
+    for sig in _STOP:
+        signal.signal(sig, lambda *_: setattr(worker, "stop_requested", True))
+    worker.pyscaffold_arbiter = server
+    if _stop_pending(server):
+        sys.exit(0)
 
 
 def post_worker_init(worker):
     """Runs in each worker once the app is loaded. Freezing what startup created keeps the
     garbage collector from scanning it again, in every request and when the worker exits: on
     `docker stop`, workers then exit in milliseconds instead of a tenth of a second each. A
-    SIGTERM that came while the worker was starting stops it now."""
+    stop that came while the worker was starting ends it now, whatever its worker class."""
     gc.freeze()
-    if getattr(worker, "stop_requested", False):
-        worker.alive = False
+    stopped = getattr(worker, "stop_requested", False)
+    if stopped or _stop_pending(getattr(worker, "pyscaffold_arbiter", None)):
+        sys.exit(0)
