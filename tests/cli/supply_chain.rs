@@ -129,7 +129,21 @@ fn stand_in_docker(dir: &std::path::Path) -> String {
 fn a_push_builder_pushes_one_attested_image_for_every_platform_after_the_gates() {
     let tmp = assert_fs::TempDir::new().unwrap();
     let docker = stand_in_docker(tmp.path());
-    let env = [("DOCKER", docker.as_str()), ("PUSH_BUILDER", "ci-builder")];
+    // A dry run checks no builder (`docker buildx inspect`): this client notes every call and
+    // fails it.
+    let calls = tmp.path().join("calls");
+    let recording = tmp.path().join("recording-docker");
+    std::fs::write(
+        &recording,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\nexit 1\n", calls.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&recording, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = [
+        ("DOCKER", recording.to_str().unwrap()),
+        ("PUSH_BUILDER", "ci-builder"),
+    ];
     let Some((code, out, err)) = build_py(&["--dry-run", "--scan", "--push", "--sign"], &env)
     else {
         return;
@@ -173,7 +187,19 @@ fn a_push_builder_pushes_one_attested_image_for_every_platform_after_the_gates()
         2,
         "{out}"
     );
-    assert!(!out.contains("note:"), "{out}");
+    // It may look in the local image store for cache candidates (a failure there means none),
+    // and nothing else: not buildx, which a machine without the builder fails on.
+    let ran = std::fs::read_to_string(&calls).unwrap_or_default();
+    assert!(
+        ran.lines().all(|l| l.starts_with("image inspect ")),
+        "the dry run ran more than lookups: {ran}"
+    );
+    let notes: Vec<&str> = out.lines().filter(|l| l.starts_with("note:")).collect();
+    assert_eq!(
+        notes,
+        ["note: PUSH_BUILDER=ci-builder is checked (`docker buildx inspect`) when the build runs; a dry run runs nothing"],
+        "{out}"
+    );
 
     // PLATFORMS overrides the answer; a schedule's --no-cache warms from nothing.
     let env = [
