@@ -193,6 +193,11 @@ impl ParsedSet {
 
     /// Compiles the templates, ready to render.
     pub fn compile(self) -> Result<TemplateSet> {
+        compile_one_offs(
+            set_one_offs(&self.manifest, &self.questions)
+                .iter()
+                .map(String::as_str),
+        );
         let mut tera = tera::Tera::new();
         tera.autoescape_on(Vec::<&str>::new());
         // All at once: a template may include another one (`files/_partials/`).
@@ -280,26 +285,124 @@ type Remembered = (Answers, RenderMeta, Arc<Vec<RenderedFile>>);
 /// How many renders a set keeps: a command renders a handful of answer sets per version.
 const KEPT_RENDERS: usize = 16;
 
-/// One-off Tera strings (conditions, defaults, output paths), compiled once per process: they
-/// are the same few hundred strings for every project.
-fn one_off(text: &str) -> Option<Arc<tera::Tera>> {
-    static COMPILED: Mutex<Option<HashMap<String, Arc<tera::Tera>>>> = Mutex::new(None);
-    const KEPT: usize = 4096;
-    let mut cache = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
-    let cache = cache.get_or_insert_with(HashMap::new);
-    if let Some(tera) = cache.get(text) {
-        return Some(Arc::clone(tera));
+/// One-off Tera strings (conditions, defaults, output paths, help), compiled once per process:
+/// they are the same few hundred strings for every project. A set's strings are compiled
+/// together, into one Tera, when the set is compiled ([`compile_one_offs`]): a Tera instance
+/// costs its built-in filters and functions, and checking a batch costs what checking one does.
+#[derive(Clone)]
+struct OneOff {
+    tera: Arc<tera::Tera>,
+    name: String,
+}
+
+impl OneOff {
+    fn render(&self, context: &tera::Context) -> tera::TeraResult<String> {
+        self.tera.render(&self.name, context)
     }
-    let mut tera = tera::Tera::new();
-    tera.autoescape_on(Vec::<&str>::new());
-    // A string that does not compile alone (it names another template) renders the slow way.
-    tera.add_raw_template(ONE_OFF, text).ok()?;
-    if cache.len() >= KEPT {
+}
+
+static ONE_OFFS: Mutex<Option<HashMap<String, OneOff>>> = Mutex::new(None);
+
+/// Whether Tera would change `text` at all: a string without tags or comments renders as itself.
+fn is_tera(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%") || text.contains("{#")
+}
+
+/// Compiles those of `texts` not compiled yet, together. A string that does not compile
+/// alone (it names another template) is left out, and renders the slow way.
+fn compile_one_offs<'a>(texts: impl IntoIterator<Item = &'a str>) {
+    const KEPT: usize = 4096;
+    let mut cache = ONE_OFFS.lock().unwrap_or_else(PoisonError::into_inner);
+    let cache = cache.get_or_insert_with(HashMap::new);
+    let mut new: Vec<&str> = Vec::new();
+    for text in texts {
+        if is_tera(text) && !cache.contains_key(text) && !new.contains(&text) {
+            new.push(text);
+        }
+    }
+    if new.is_empty() {
+        return;
+    }
+    if cache.len() + new.len() > KEPT {
         cache.clear();
     }
-    let tera = Arc::new(tera);
-    cache.insert(text.to_string(), Arc::clone(&tera));
-    Some(tera)
+    let named: Vec<(String, &str)> = new
+        .iter()
+        .enumerate()
+        .map(|(i, text)| (format!("{ONE_OFF}{i}"), *text))
+        .collect();
+    let mut batch = tera::Tera::new();
+    batch.autoescape_on(Vec::<&str>::new());
+    if batch
+        .add_raw_templates(named.iter().map(|(n, t)| (n.as_str(), *t)))
+        .is_ok()
+    {
+        let tera = Arc::new(batch);
+        for (name, text) in named {
+            let tera = Arc::clone(&tera);
+            cache.insert(text.to_string(), OneOff { tera, name });
+        }
+        return;
+    }
+    // One of them does not compile alone: each on its own, so the others still do.
+    for text in new {
+        let mut tera = tera::Tera::new();
+        tera.autoescape_on(Vec::<&str>::new());
+        if tera.add_raw_template(ONE_OFF, text).is_ok() {
+            let name = ONE_OFF.to_string();
+            cache.insert(
+                text.to_string(),
+                OneOff {
+                    tera: Arc::new(tera),
+                    name,
+                },
+            );
+        }
+    }
+}
+
+fn one_off(text: &str) -> Option<OneOff> {
+    let cached = |text: &str| {
+        ONE_OFFS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .and_then(|cache| cache.get(text).cloned())
+    };
+    cached(text).or_else(|| {
+        compile_one_offs([text]);
+        cached(text)
+    })
+}
+
+/// A Tera condition as the one-off string that evaluates it.
+fn condition_text(expr: &str) -> String {
+    format!("{{% if {expr} %}}true{{% endif %}}")
+}
+
+/// Every one-off string a set renders: its files' conditions and paths, derived values,
+/// constraints, lock rules, and its questions' conditions, defaults and help.
+fn set_one_offs(manifest: &Manifest, questions: &[Question]) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::new();
+    for rule in &manifest.files {
+        texts.push(rule.path.clone());
+        texts.extend(rule.when.as_deref().map(condition_text));
+    }
+    texts.extend(manifest.derived.iter().map(|d| d.value.clone()));
+    for rule in &manifest.constraints {
+        texts.push(condition_text(&rule.when));
+        texts.push(rule.message.clone());
+        texts.push(rule.help.clone());
+    }
+    texts.extend(manifest.locks.iter().map(|l| condition_text(&l.when)));
+    for question in questions {
+        texts.extend(question.when.as_deref().map(condition_text));
+        texts.extend(question.help.clone());
+        if let Some(crate::value::Value::Str(text)) = &question.default {
+            texts.push(text.clone());
+        }
+    }
+    texts
 }
 
 /// A question's help for the answers so far. Help is Tera over them, so it names only what
@@ -315,7 +418,7 @@ pub fn help_of(question: &Question, context: &tera::Context) -> Result<Option<St
     }
     let text = one_off(help)
         .ok_or_else(|| anyhow::anyhow!("it does not compile"))
-        .and_then(|tera| Ok(tera.render(ONE_OFF, context)?))
+        .and_then(|compiled| Ok(compiled.render(context)?))
         .with_context(|| format!("cannot render the help of question `{}`", question.id))?;
     Ok(Some(text.split_whitespace().collect::<Vec<_>>().join(" ")))
 }
@@ -366,7 +469,7 @@ impl TemplateSet {
     /// Evaluates a Tera condition (`framework == 'flask'`) against the answers so far.
     pub fn condition(&self, expr: &str, context: &tera::Context) -> Result<bool> {
         let out = self
-            .render_one_off(&format!("{{% if {expr} %}}true{{% endif %}}"), context)
+            .render_one_off(&condition_text(expr), context)
             .with_context(|| format!("cannot evaluate condition `{expr}`"))?;
         Ok(out == "true")
     }
@@ -378,8 +481,11 @@ impl TemplateSet {
     }
 
     fn render_one_off(&self, text: &str, context: &tera::Context) -> tera::TeraResult<String> {
+        if !is_tera(text) {
+            return Ok(text.to_string());
+        }
         match one_off(text) {
-            Some(compiled) => compiled.render(ONE_OFF, context),
+            Some(compiled) => compiled.render(context),
             None => self.tera.render_str(text, context, false),
         }
     }
@@ -673,6 +779,47 @@ mod tests {
         set.render(&answers, &RenderMeta::current()).unwrap();
         let undropped = set.without_drops();
         assert!(undropped.renders.0.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn one_off_strings_compile_together_and_a_bad_one_spoils_none_of_the_others() {
+        let good = "{{ batch_probe_a }}-{{ batch_probe_b }}";
+        let bad = "{{ batch_probe_oops";
+        compile_one_offs([good, bad, "no tags here"]);
+        let mut context = tera::Context::new();
+        context.insert("batch_probe_a", "x");
+        context.insert("batch_probe_b", &2);
+        assert_eq!(one_off(good).unwrap().render(&context).unwrap(), "x-2");
+        assert!(one_off(bad).is_none());
+        // Plain text never reaches Tera.
+        assert!(one_off("no tags here").is_none());
+        let set = TemplateSet::builtin().unwrap();
+        assert_eq!(
+            set.render_str("no tags here", &context).unwrap(),
+            "no tags here"
+        );
+        // Strings compiled together share one Tera.
+        let together = [
+            "{{ batch_probe_c }}",
+            "{{ batch_probe_d }}",
+            "{% if batch_probe_e %}e{% endif %}",
+        ];
+        compile_one_offs(together);
+        let compiled: Vec<OneOff> = together.iter().map(|t| one_off(t).unwrap()).collect();
+        assert!(
+            compiled
+                .iter()
+                .all(|o| Arc::ptr_eq(&o.tera, &compiled[0].tera))
+        );
+        // A compiled set's own strings were compiled with it: files' paths and conditions,
+        // questions' defaults and help.
+        let strings = set_one_offs(&set.manifest, &set.questions);
+        assert!(strings.contains(&set.manifest.files[0].path));
+        let tera_strings: Vec<&String> = strings.iter().filter(|t| is_tera(t)).collect();
+        assert!(tera_strings.len() > 50, "{}", tera_strings.len());
+        let cache = ONE_OFFS.lock().unwrap();
+        let cache = cache.as_ref().unwrap();
+        assert!(tera_strings.iter().all(|t| cache.contains_key(t.as_str())));
     }
 
     #[test]

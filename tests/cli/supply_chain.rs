@@ -197,7 +197,9 @@ fn a_push_builder_pushes_one_attested_image_for_every_platform_after_the_gates()
     let notes: Vec<&str> = out.lines().filter(|l| l.starts_with("note:")).collect();
     assert_eq!(
         notes,
-        ["note: PUSH_BUILDER=ci-builder is checked (`docker buildx inspect`) when the build runs; a dry run runs nothing"],
+        [
+            "note: PUSH_BUILDER=ci-builder is checked (`docker buildx inspect`) when the build runs; a dry run runs nothing"
+        ],
         "{out}"
     );
 
