@@ -138,6 +138,22 @@ fn the_wheel_installs_the_pyscaffold_command_with_pip_and_uv() {
         metadata.lines().any(|l| l == format!("Version: {version}")),
         "{metadata}"
     );
+    // The licence, as an SPDX expression, with both texts in the wheel.
+    for line in [
+        "License-Expression: MIT OR Apache-2.0",
+        "License-File: LICENSE-MIT",
+        "License-File: LICENSE-APACHE",
+    ] {
+        assert!(metadata.lines().any(|l| l == line), "no `{line}`:\n{metadata}");
+    }
+    for text in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.ends_with(&format!(".dist-info/licenses/{text}"))),
+            "{text} is not in the wheel:\n{listing}"
+        );
+    }
 
     // pip, into a fresh virtualenv, offline: the command is on the venv's bin folder and
     // generates a project.
