@@ -135,7 +135,10 @@ pub fn rows(repositories: &[Repository], newest: &Version, progress: &Progress) 
     let scratch = repositories
         .iter()
         .any(|r| matches!(r, Repository::Git(_)))
-        .then(git::Scratch::new);
+        .then(|| {
+            git::prepare();
+            git::Scratch::new()
+        });
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(repositories.len())

@@ -144,7 +144,10 @@ fn the_wheel_installs_the_pyscaffold_command_with_pip_and_uv() {
         "License-File: LICENSE-MIT",
         "License-File: LICENSE-APACHE",
     ] {
-        assert!(metadata.lines().any(|l| l == line), "no `{line}`:\n{metadata}");
+        assert!(
+            metadata.lines().any(|l| l == line),
+            "no `{line}`:\n{metadata}"
+        );
     }
     for text in ["LICENSE-MIT", "LICENSE-APACHE"] {
         assert!(
