@@ -9,7 +9,7 @@ under test, then times, one run each after one untimed warm-up:
   template version, pattern and expression compiled afresh for each), and on every core;
 - the binary under test over the same COUNT repositories, and over SCALE repositories (the
   COUNT projects copied into SCALE / COUNT folders);
-- the binary under test over bare clones of the COUNT repositories (`--git`: each default
+- the binary under test over packed bare clones of the COUNT repositories (`--git`: each default
   branch read from the object database, no checkout).
 
 Both binaries must print the same JSON report for the COUNT repositories, and the bare clones
@@ -71,7 +71,8 @@ def generate(pyscaffold, root, count):
 
 
 def bare_clones(fleet, names, bare):
-    """Commits each generated project and clones it bare into `bare`; returns the list file."""
+    """Commits each generated project and clones it bare into `bare`, packed as a git server
+    stores a repository (`--no-local`: not the loose objects a local clone links to)."""
     ident = ["-c", "user.name=bench", "-c", "user.email=bench@localhost"]
 
     def one(name):
@@ -79,7 +80,7 @@ def bare_clones(fleet, names, bare):
         for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "generated"]):
             subprocess.run(["git", *ident, *args], cwd=project, check=True, capture_output=True)
         subprocess.run(
-            ["git", "clone", "-q", "--bare", str(project), str(bare / f"{name}.git")],
+            ["git", "clone", "-q", "--bare", "--no-local", str(project), str(bare / f"{name}.git")],
             check=True,
             capture_output=True,
         )

@@ -9,6 +9,7 @@
 //! prediction is what the run then does. Only the files the record lists (and the target's
 //! new files) are read: the rest of the repository is never walked.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -662,15 +663,34 @@ fn migration_steps(
 
 /// Refuses to start while a managed file still holds conflict markers from an earlier upgrade.
 pub fn refuse_leftover_markers(root: &Path, project: &Project) -> Result<()> {
-    let marked: Vec<&str> = project
+    refuse_markers_in(&managed_paths(project), |path| {
+        std::fs::read_to_string(root.join(path))
+            .ok()
+            .map(Cow::Owned)
+    })
+}
+
+/// The paths of the managed files the record lists: where leftover markers are looked for.
+pub fn managed_paths(project: &Project) -> Vec<String> {
+    project
         .record
         .files
         .iter()
         .filter(|f| f.kind == Some(Ownership::Managed))
-        .filter(|f| {
-            std::fs::read_to_string(root.join(&f.path)).is_ok_and(|text| has_markers(&text))
-        })
-        .map(|f| f.path.as_str())
+        .map(|f| f.path.clone())
+        .collect()
+}
+
+/// [`refuse_leftover_markers`] over `paths`, whose text `read` gives (`None`: no such file).
+/// `fleet report` gives it the texts its plan has read already.
+pub fn refuse_markers_in<'a>(
+    paths: &[String],
+    mut read: impl FnMut(&str) -> Option<Cow<'a, str>>,
+) -> Result<()> {
+    let marked: Vec<&str> = paths
+        .iter()
+        .filter(|path| read(path).is_some_and(|text| has_markers(&text)))
+        .map(String::as_str)
         .collect();
     if marked.is_empty() {
         return Ok(());

@@ -9,6 +9,8 @@
 
 pub mod git;
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -19,7 +21,7 @@ use serde::Serialize;
 use crate::progress::Progress;
 use crate::record::Record;
 use crate::template_set::builtin;
-use crate::upgrade::{Request, prepare_project, refuse_leftover_markers};
+use crate::upgrade::{Request, managed_paths, prepare_project, refuse_markers_in};
 
 /// A repository to report on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,8 +246,32 @@ fn fill(row: &mut Row, root: &Path, record: Record, newest: &Version) -> Result<
         ..Request::default()
     };
     let project = crate::project::load_with(root, record.clone())?;
-    refuse_leftover_markers(root, &project)?;
-    let prepared = prepare_project(project, &request, None)?;
+    // The leftover markers `upgrade` refuses, looked for in the texts the plan read (each file
+    // is read once); a file the plan did not read, or a plan that failed, reads from disk.
+    let managed = managed_paths(&project);
+    let prepared = match prepare_project(project, &request, None) {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            refuse_markers_in(&managed, |path| {
+                std::fs::read_to_string(root.join(path))
+                    .ok()
+                    .map(Cow::Owned)
+            })?;
+            return Err(e);
+        }
+    };
+    let read: HashMap<&str, &str> = prepared
+        .plan
+        .steps
+        .iter()
+        .filter_map(|s| Some((s.from.as_deref().unwrap_or(&s.path), s.old.as_deref()?)))
+        .collect();
+    refuse_markers_in(&managed, |path| match read.get(path) {
+        Some(text) => Some(Cow::Borrowed(*text)),
+        None => std::fs::read_to_string(root.join(path))
+            .ok()
+            .map(Cow::Owned),
+    })?;
     let recorded_set = crate::pack::layered(
         &version.unwrap_or_else(|| newest.clone()),
         &crate::pack::load_recorded(&record.packs)?

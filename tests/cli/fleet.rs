@@ -108,8 +108,28 @@ fn bare_repositories_report_what_their_checkouts_report() {
     .unwrap();
     commit_all(&borrowed, "the record from elsewhere");
 
+    // Conflict markers left by an earlier upgrade, in a file the upgrade keeps and in one it
+    // renames (`docker/env/` became `docker/environments/`): refused on both sides.
+    let marked = new_project(tmp.path(), "marked", &[]);
+    let compose = std::fs::read_to_string(marked.join("compose.yaml")).unwrap();
+    std::fs::write(
+        marked.join("compose.yaml"),
+        format!("<<<<<<< yours\n=======\n>>>>>>> template\n{compose}"),
+    )
+    .unwrap();
+    commit_all(&marked, "an upgrade left markers");
+    let moved = new_project(tmp.path(), "moved", &["--template-version", "0.2.0"]);
+    let script = moved.join("docker/env/development/10-dev-requirements.sh");
+    let text = std::fs::read_to_string(&script).unwrap();
+    std::fs::write(
+        &script,
+        format!("{text}<<<<<<< yours\n# a\n=======\n# b\n>>>>>>> template\n"),
+    )
+    .unwrap();
+    commit_all(&moved, "an upgrade left markers");
+
     let names = [
-        "current", "behind", "drifted", "oldest", "shop", "linked", "borrowed",
+        "current", "behind", "drifted", "oldest", "shop", "linked", "borrowed", "marked", "moved",
     ];
     let bare = tmp.path().join("bare");
     std::fs::create_dir(&bare).unwrap();
@@ -171,6 +191,21 @@ fn bare_repositories_report_what_their_checkouts_report() {
         "{}",
         checkouts[6]
     );
+
+    for (i, path) in [
+        (7, "`compose.yaml`"),
+        (8, "`docker/env/development/10-dev-requirements.sh`"),
+    ] {
+        for row in [&from_git[i], &checkouts[i]] {
+            let error = row["error"].as_str().unwrap_or_default();
+            assert!(
+                error.contains(&format!(
+                    "conflict markers from an earlier upgrade are still in: {path}"
+                )),
+                "{row}"
+            );
+        }
+    }
 
     // Only what is committed on the default branch counts: an edit in a checkout is not
     // there, nor one on another branch.
