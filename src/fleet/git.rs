@@ -14,7 +14,7 @@
 //! the plan is made again when there was such a path. Symbolic links are laid out as links to
 //! nothing, so they are refused as on a checkout and never followed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -115,6 +115,8 @@ fn read(row: &mut Row, dir: &Path, out: &Path, newest: &Version) -> Result<()> {
         tree: &tree,
         root: out,
         laid: BTreeSet::new(),
+        made: BTreeSet::new(),
+        trees: HashMap::new(),
     };
     if let (_, Found::Link) = layout.find(RECORD_FILE)? {
         return Err(bad_input(
@@ -236,9 +238,12 @@ fn default_branch<'r>(repo: &'r Repository, dir: &Path) -> Result<(String, Tree<
 }
 
 /// What the branch has at a path, as a checkout would show it.
-enum Found {
+enum Found<'r> {
     Missing,
-    File { bytes: Vec<u8>, executable: bool },
+    File {
+        blob: git2::Blob<'r>,
+        executable: bool,
+    },
     Link,
     Folder,
 }
@@ -250,9 +255,13 @@ struct Layout<'a> {
     tree: &'a Tree<'a>,
     root: &'a Path,
     laid: BTreeSet<String>,
+    /// Folders made under `root` so far, so each is made once.
+    made: BTreeSet<std::path::PathBuf>,
+    /// The branch's folders read so far, by path: a walk down to a file reads each once.
+    trees: HashMap<String, Tree<'a>>,
 }
 
-impl Layout<'_> {
+impl<'a> Layout<'a> {
     /// Lays out what the branch has at `path` (or the link on the way to it); whether
     /// something new was laid out.
     fn lay(&mut self, path: &str) -> Result<bool> {
@@ -261,21 +270,18 @@ impl Layout<'_> {
             return Ok(false);
         }
         let full = self.root.join(&at);
-        let parent = full.parent().unwrap_or(self.root);
+        let parent = full.parent().unwrap_or(self.root).to_path_buf();
         match found {
             Found::Missing => return Ok(false),
-            Found::Folder => std::fs::create_dir_all(&full)
-                .with_context(|| format!("cannot create `{}`", full.display()))?,
+            Found::Folder => self.make(full)?,
             Found::Link => {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create `{}`", parent.display()))?;
+                self.make(parent)?;
                 std::os::unix::fs::symlink(NOWHERE, &full)
                     .with_context(|| format!("cannot create `{}`", full.display()))?;
             }
-            Found::File { bytes, executable } => {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create `{}`", parent.display()))?;
-                std::fs::write(&full, bytes)
+            Found::File { blob, executable } => {
+                self.make(parent)?;
+                std::fs::write(&full, blob.content())
                     .with_context(|| format!("cannot write `{}`", full.display()))?;
                 if executable {
                     use std::os::unix::fs::PermissionsExt as _;
@@ -287,10 +293,20 @@ impl Layout<'_> {
         Ok(true)
     }
 
+    /// Makes the folder `dir` (and those above it) once.
+    fn make(&mut self, dir: std::path::PathBuf) -> Result<()> {
+        if !self.made.contains(&dir) {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create `{}`", dir.display()))?;
+            self.made.insert(dir);
+        }
+        Ok(())
+    }
+
     /// Walks `path` down the branch's tree: where the walk ends, and what is there. A link on
     /// the way ends it (a checkout's folder that is a link); a file where a folder should be,
     /// or a submodule's folder (empty without a checkout), means nothing is at `path`.
-    fn find(&self, path: &str) -> Result<(String, Found)> {
+    fn find(&mut self, path: &str) -> Result<(String, Found<'a>)> {
         let parts: Vec<&str> = path.split('/').collect();
         let mut current = self.tree.clone();
         for (i, part) in parts.iter().enumerate() {
@@ -318,16 +334,11 @@ impl Layout<'_> {
                                 "restore the file pyscaffold generated",
                             ));
                         }
-                        let bytes = self
-                            .repo
-                            .find_blob(entry.id())
-                            .with_context(read)?
-                            .content()
-                            .to_vec();
+                        let blob = self.repo.find_blob(entry.id()).with_context(read)?;
                         return Ok((
                             prefix,
                             Found::File {
-                                bytes,
+                                blob,
                                 executable: entry.filemode() == 0o100_755,
                             },
                         ));
@@ -338,10 +349,17 @@ impl Layout<'_> {
                     _ => return Ok((path.to_string(), Found::Missing)),
                 }
             };
-            current = self
-                .repo
-                .find_tree(next)
-                .with_context(|| format!("cannot read `{prefix}/` from the branch"))?;
+            current = match self.trees.get(&prefix) {
+                Some(tree) => tree.clone(),
+                None => {
+                    let tree = self
+                        .repo
+                        .find_tree(next)
+                        .with_context(|| format!("cannot read `{prefix}/` from the branch"))?;
+                    self.trees.insert(prefix, tree.clone());
+                    tree
+                }
+            };
         }
         Ok((path.to_string(), Found::Missing))
     }
