@@ -81,8 +81,9 @@ pub fn resolve(
         .filter(|_| options.steps && set.questions.iter().any(|q| q.essential));
     let mut customise: Option<bool> = None;
     let mut review: Option<bool> = None;
+    // The answers so far as Tera sees them, grown with each answer (not rebuilt per question).
+    let mut context = answers.to_context();
     for (index, question) in set.questions.iter().enumerate() {
-        let context = answers.to_context();
         if let Some(when) = &question.when
             && !set.condition(when, &context)?
         {
@@ -172,6 +173,7 @@ pub fn resolve(
                 }
             },
         };
+        context.insert(question.id.clone(), &value);
         answers.insert(question.id.clone(), value);
         origins.insert(question.id.clone(), origin);
     }
@@ -197,9 +199,9 @@ fn pending_defaults(
     from: usize,
 ) -> Result<Vec<String>> {
     let mut answers = answers.clone();
+    let mut context = answers.to_context();
     let mut lines = Vec::new();
     for question in &set.questions[from..] {
-        let context = answers.to_context();
         if let Some(when) = &question.when
             && !set.condition(when, &context)?
         {
@@ -220,6 +222,7 @@ fn pending_defaults(
             }
         };
         if let Some(value) = value {
+            context.insert(question.id.clone(), &value);
             answers.insert(question.id.clone(), value);
         }
     }

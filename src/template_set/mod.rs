@@ -227,6 +227,7 @@ impl ParsedSet {
         })?;
         Ok(TemplateSet {
             data: Arc::new(SetData {
+                shared: SharedContext::of(&self.dependencies, &self.vars),
                 manifest: self.manifest,
                 questions: self.questions,
                 dependencies: self.dependencies,
@@ -255,6 +256,9 @@ pub struct TemplateSet {
 /// What a compiled set holds besides its templates (a [`TemplateSet`] reads as this).
 #[derive(Clone)]
 pub struct SetData {
+    /// `dependencies` and `vars` as Tera values, made once: every render, condition and
+    /// constraint check of the set starts its context from them.
+    shared: SharedContext,
     pub manifest: Manifest,
     pub questions: Vec<Question>,
     pub dependencies: Dependencies,
@@ -270,6 +274,27 @@ impl std::ops::Deref for TemplateSet {
 
     fn deref(&self) -> &SetData {
         &self.data
+    }
+}
+
+/// The parts of a set's context that do not depend on the answers, as Tera values (which are
+/// shared, not copied, when a context takes them).
+#[derive(Clone)]
+struct SharedContext {
+    dependencies: tera::Value,
+    vars: tera::Value,
+}
+
+impl SharedContext {
+    fn of(dependencies: &Dependencies, vars: &serde_json::Map<String, serde_json::Value>) -> Self {
+        let mut context = tera::Context::new();
+        context.insert("dependencies", dependencies);
+        context.insert("vars", vars);
+        let mut take = |key: &str| context.remove(key).unwrap_or_else(tera::Value::none);
+        Self {
+            dependencies: take("dependencies"),
+            vars: take("vars"),
+        }
     }
 }
 
@@ -494,11 +519,11 @@ impl TemplateSet {
     /// the render metadata says.
     pub fn context(&self, answers: &Answers, meta: &RenderMeta) -> Result<tera::Context> {
         let mut context = answers.to_context();
-        context.insert("dependencies", &self.dependencies);
+        context.insert_value("dependencies", self.shared.dependencies.clone());
         context.insert("template_id", &self.manifest.id);
         context.insert("template_version", &self.manifest.version);
         context.insert("pyscaffold_version", &meta.pyscaffold_version);
-        context.insert("vars", &self.vars);
+        context.insert_value("vars", self.shared.vars.clone());
         let packs: Vec<BTreeMap<&str, &str>> = self
             .packs
             .iter()
