@@ -663,11 +663,16 @@ fn migration_steps(
 
 /// Refuses to start while a managed file still holds conflict markers from an earlier upgrade.
 pub fn refuse_leftover_markers(root: &Path, project: &Project) -> Result<()> {
-    refuse_markers_in(&managed_paths(project), |path| {
+    refuse_markers_in(&managed_paths(project), on_disk(root))
+}
+
+/// Reads a project's file as text for [`refuse_markers_in`] (`None`: no such file).
+pub fn on_disk(root: &Path) -> impl Fn(&str) -> Option<Cow<'static, str>> + '_ {
+    |path| {
         std::fs::read_to_string(root.join(path))
             .ok()
             .map(Cow::Owned)
-    })
+    }
 }
 
 /// The paths of the managed files the record lists: where leftover markers are looked for.

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::progress::Progress;
 use crate::record::Record;
 use crate::template_set::builtin;
-use crate::upgrade::{Request, managed_paths, prepare_project, refuse_markers_in};
+use crate::upgrade::{Request, managed_paths, on_disk, prepare_project, refuse_markers_in};
 
 /// A repository to report on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,11 +252,7 @@ fn fill(row: &mut Row, root: &Path, record: Record, newest: &Version) -> Result<
     let prepared = match prepare_project(project, &request, None) {
         Ok(prepared) => prepared,
         Err(e) => {
-            refuse_markers_in(&managed, |path| {
-                std::fs::read_to_string(root.join(path))
-                    .ok()
-                    .map(Cow::Owned)
-            })?;
+            refuse_markers_in(&managed, on_disk(root))?;
             return Err(e);
         }
     };
@@ -266,11 +262,10 @@ fn fill(row: &mut Row, root: &Path, record: Record, newest: &Version) -> Result<
         .iter()
         .filter_map(|s| Some((s.from.as_deref().unwrap_or(&s.path), s.old.as_deref()?)))
         .collect();
+    let disk = on_disk(root);
     refuse_markers_in(&managed, |path| match read.get(path) {
         Some(text) => Some(Cow::Borrowed(*text)),
-        None => std::fs::read_to_string(root.join(path))
-            .ok()
-            .map(Cow::Owned),
+        None => disk(path),
     })?;
     let recorded_set = crate::pack::layered(
         &version.unwrap_or_else(|| newest.clone()),
