@@ -32,4 +32,7 @@ if [[ "${PYSCAFFOLD_E2E:-on}" != off ]]; then
   fi
 fi
 
+# Every crate of the lock file, for every platform: the wheel test's maturin build runs offline,
+# and `cargo metadata` there asks for all of them.
+cargo fetch --locked
 cargo test --locked "${args[@]}"

@@ -357,10 +357,10 @@ fn check_unique(items: &[String]) -> Result<(), String> {
 /// `pattern` matching a whole answer, compiled once per process: a command checks the same
 /// few patterns for every answer it reads (`fleet report` for every repository), and compiles
 /// only those of the questions answered.
-fn whole_match(pattern: &str) -> Result<std::sync::Arc<Regex>, String> {
+fn whole_match(pattern: &str) -> Result<std::sync::Arc<Pattern>, String> {
     // Shared, not cloned: a clone would start its own match cache.
     static COMPILED: std::sync::Mutex<
-        Option<std::collections::HashMap<String, std::sync::Arc<Regex>>>,
+        Option<std::collections::HashMap<String, std::sync::Arc<Pattern>>>,
     > = std::sync::Mutex::new(None);
     let mut cache = COMPILED
         .lock()
@@ -369,15 +369,150 @@ fn whole_match(pattern: &str) -> Result<std::sync::Arc<Regex>, String> {
     if let Some(re) = cache.get(pattern) {
         return Ok(std::sync::Arc::clone(re));
     }
-    let re =
-        std::sync::Arc::new(Regex::new(&format!("^(?:{pattern})$")).map_err(|e| e.to_string())?);
+    let re = std::sync::Arc::new(Pattern::new(pattern)?);
     cache.insert(pattern.to_string(), std::sync::Arc::clone(&re));
     Ok(re)
+}
+
+/// A compiled answer pattern. One whose meaning does not depend on Unicode's tables (ASCII
+/// only, none of `\w \d \s \b \p` and their negations, no case folding) matches the same
+/// strings in regex-lite as in the full engine, and compiles in a small part of the time: a
+/// start compiles those with it. Any other pattern gets the full engine.
+enum Pattern {
+    Lite(regex_lite::Regex),
+    Full(Regex),
+}
+
+impl Pattern {
+    fn new(pattern: &str) -> Result<Self, String> {
+        let anchored = format!("^(?:{pattern})$");
+        if same_in_lite(pattern)
+            && let Ok(re) = regex_lite::Regex::new(&anchored)
+        {
+            return Ok(Pattern::Lite(re));
+        }
+        Regex::new(&anchored)
+            .map(Pattern::Full)
+            .map_err(|e| e.to_string())
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Pattern::Lite(re) => re.is_match(text),
+            Pattern::Full(re) => re.is_match(text),
+        }
+    }
+}
+
+/// Whether `pattern` means the same to regex-lite as to the full engine (see [`Pattern`]).
+fn same_in_lite(pattern: &str) -> bool {
+    if !pattern.is_ascii() || pattern.contains("(?") {
+        return false;
+    }
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && let Some(escaped) = chars.next()
+            && "wWdDsSbBpP".contains(escaped)
+        {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_without_unicode_classes_compile_with_regex_lite_and_match_the_same() {
+        let mut patterns: Vec<String> = Vec::new();
+        for version in crate::template_set::builtin::versions().unwrap() {
+            for question in &crate::template_set::builtin::parsed(&version)
+                .unwrap()
+                .questions
+            {
+                let rule = question.validate.as_ref();
+                for p in [
+                    rule.and_then(|v| v.pattern.clone()),
+                    rule.and_then(|v| v.forbid.clone()),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if !patterns.contains(&p) {
+                        patterns.push(p);
+                    }
+                }
+            }
+        }
+        assert!(patterns.len() > 10, "{patterns:?}");
+        let samples = [
+            "",
+            "a",
+            "billing-api",
+            "Billing",
+            "app.main:app",
+            "app.main:create_app()",
+            "3.12",
+            "3.14",
+            "python:3.12-slim",
+            "docker.io/library/python:3.13-slim-bookworm",
+            "registry.example.com:5000/team/demo",
+            "/healthz",
+            "/api/v1/",
+            "30s",
+            "5m",
+            "libpq-dev",
+            "build-essential",
+            "gunicorn app:app",
+            "data/uploads",
+            "a b",
+            "é",
+            "demo\n",
+            "ghcr.io/acme/api",
+            "x/",
+            "../etc",
+            "ab--cd",
+            "-lead",
+            "trail-",
+        ];
+        for pattern in &patterns {
+            let compiled = Pattern::new(pattern).unwrap();
+            assert!(
+                matches!(compiled, Pattern::Lite(_)),
+                "`{pattern}` took the full engine"
+            );
+            let full = Regex::new(&format!("^(?:{pattern})$")).unwrap();
+            for sample in samples {
+                assert_eq!(
+                    compiled.is_match(sample),
+                    full.is_match(sample),
+                    "`{pattern}` on `{sample}`"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn patterns_whose_meaning_needs_unicode_take_the_full_engine() {
+        for (pattern, text) in [
+            (r"\w+", "café"),
+            (r"\p{L}+", "über"),
+            (r"(?i)k", "\u{212A}"),
+            (r"[a-zé]+", "é"),
+            (r"\d", "٣"),
+        ] {
+            let compiled = Pattern::new(pattern).unwrap();
+            assert!(
+                matches!(compiled, Pattern::Full(_)),
+                "`{pattern}` took regex-lite"
+            );
+            assert!(compiled.is_match(text), "`{pattern}` on `{text}`");
+        }
+        assert!(Pattern::new("(").is_err());
+    }
 
     fn port() -> Question {
         crate::yaml::from_str(

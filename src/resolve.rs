@@ -522,11 +522,13 @@ fn default_of(
 ) -> Result<Option<Value>> {
     Ok(match &question.default {
         None => None,
-        Some(Value::Str(text)) if text.contains("{{") || text.contains("{%") => {
-            let rendered = set.render_str(text, context)?;
+        // Checked when the set was read: a pack's defaults when the pack is, the built-in
+        // versions' by a test (`ParsedSet::check_embedded`).
+        Some(value) if !crate::template_set::is_tera_value(value) => Some(value.clone()),
+        Some(value) => {
+            let rendered = set.render_str(&value.to_text(), context)?;
             question.parse_text(&rendered).ok()
         }
-        Some(value) => question.check(value).ok().map(|()| value.clone()),
     })
 }
 

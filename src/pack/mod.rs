@@ -518,7 +518,7 @@ pub fn overlay(mut set: ParsedSet, pack: &Pack, layer: usize) -> Result<ParsedSe
             ));
         }
         if let Some(default) = &question.default
-            && !matches!(default, crate::value::Value::Str(t) if t.contains("{{") || t.contains("{%"))
+            && !crate::template_set::is_tera_value(default)
             && let Err(e) = question.check(default)
         {
             return Err(bad_input(

@@ -14,12 +14,16 @@ use include_dir::{Dir, include_dir};
 use semver::Version;
 use serde::Deserialize;
 
-use super::{ParsedSet, SetSource, TemplateSet};
+use super::{DataFormat, ParsedSet, SetSource, TemplateSet};
 use crate::error::bad_input;
 
 // Assembled by build.rs from `templates/builtin/` (the newest version whole, older ones as
 // deltas on the version after them).
 static BUILTIN: Dir<'static> = include_dir!("$OUT_DIR/builtin");
+
+// Each version's `manifest`, `questions` and `dependencies` as JSON, converted by build.rs:
+// what a start reads (a test checks they read as the YAML does).
+static BUILTIN_DATA: Dir<'static> = include_dir!("$OUT_DIR/builtin-data");
 
 /// The id of the template set embedded in the binary.
 pub const BUILTIN_ID: &str = "builtin";
@@ -87,7 +91,7 @@ pub fn load(version: &Version) -> Result<TemplateSet> {
     if let Some(set) = cached(&COMPILED, &name) {
         return Ok(set);
     }
-    let set = (*parsed(version)?).clone().compile()?;
+    let set = (*parsed(version)?).clone().compile_in_background();
     remember(&COMPILED, name, &set);
     Ok(set)
 }
@@ -122,7 +126,7 @@ fn remember<T: Clone>(cache: &Mutex<BTreeMap<String, T>>, name: String, value: &
 }
 
 fn parse_embedded(version: &Version) -> Result<ParsedSet> {
-    ParsedSet::parse(embedded_source(version)?).and_then(|set| {
+    ParsedSet::parse(embedded_source(version, DataFormat::Json)?).and_then(|set| {
         let name = version.to_string();
         if set.manifest.version != name || set.manifest.id != BUILTIN_ID {
             return Err(anyhow!(
@@ -135,14 +139,19 @@ fn parse_embedded(version: &Version) -> Result<ParsedSet> {
     })
 }
 
-/// The parts of one embedded version, as [`ParsedSet::parse`] takes them.
-fn embedded_source(version: &Version) -> Result<SetSource> {
+/// The parts of one embedded version, as [`ParsedSet::parse`] takes them, its data files in
+/// `format`.
+fn embedded_source(version: &Version, format: DataFormat) -> Result<SetSource> {
     let name = version.to_string();
     let dir = BUILTIN
         .get_dir(&name)
         .ok_or_else(|| anyhow!("built-in template version {name} is not in this build"))?;
-    let read = |file: &str| -> Result<String> {
-        dir.get_file(format!("{name}/{file}"))
+    let read = |stem: &str| -> Result<String> {
+        let (tree, file) = match format {
+            DataFormat::Yaml => (&BUILTIN, format!("{stem}.yml")),
+            DataFormat::Json => (&BUILTIN_DATA, format!("{stem}.json")),
+        };
+        tree.get_file(format!("{name}/{file}"))
             .and_then(|f| f.contents_utf8())
             .map(str::to_string)
             .ok_or_else(|| anyhow!("built-in templates {name} have no UTF-8 `{file}`"))
@@ -151,9 +160,10 @@ fn embedded_source(version: &Version) -> Result<SetSource> {
     collect_files(dir, &format!("{name}/files/"), &mut files)?;
     Ok(SetSource {
         origin: format!("built-in templates {name}"),
-        manifest: read("manifest.yml")?,
-        questions: read("questions.yml")?,
-        dependencies: read("dependencies.yml")?,
+        format,
+        manifest: read("manifest")?,
+        questions: read("questions")?,
+        dependencies: read("dependencies")?,
         files,
         presets: crate::presets::builtin()?,
     })
@@ -234,14 +244,38 @@ mod tests {
     #[test]
     fn every_embedded_version_passes_the_checks_a_start_skips() {
         for version in versions().unwrap() {
-            let source = embedded_source(&version).unwrap();
+            let source = embedded_source(&version, DataFormat::Yaml).unwrap();
             ParsedSet::check_embedded(&source).unwrap();
         }
     }
 
     #[test]
-    fn the_skipped_checks_find_a_tag_and_a_bad_pattern() {
-        let mut source = embedded_source(&latest().unwrap()).unwrap();
+    fn the_json_a_start_reads_is_the_yaml_of_every_version() {
+        for version in versions().unwrap() {
+            let from_yaml =
+                ParsedSet::parse(embedded_source(&version, DataFormat::Yaml).unwrap()).unwrap();
+            let from_json =
+                ParsedSet::parse(embedded_source(&version, DataFormat::Json).unwrap()).unwrap();
+            assert_eq!(
+                format!("{:?}", from_json.manifest),
+                format!("{:?}", from_yaml.manifest),
+                "{version}: manifest"
+            );
+            assert_eq!(
+                format!("{:?}", from_json.questions),
+                format!("{:?}", from_yaml.questions),
+                "{version}: questions"
+            );
+            assert_eq!(
+                from_json.dependencies, from_yaml.dependencies,
+                "{version}: dependencies"
+            );
+        }
+    }
+
+    #[test]
+    fn the_skipped_checks_find_a_tag_a_bad_pattern_and_a_bad_default() {
+        let mut source = embedded_source(&latest().unwrap(), DataFormat::Yaml).unwrap();
         let good = source.questions.clone();
         source.questions = good.replacen("- id: name", "- id: !!str name", 1);
         let e = ParsedSet::check_embedded(&source).unwrap_err();
@@ -256,6 +290,14 @@ mod tests {
             .join("\n");
         let e = ParsedSet::check_embedded(&source).unwrap_err();
         assert!(format!("{e:#}").contains("invalid pattern `(`"), "{e:#}");
+        source.questions = good.replacen("default: 8000", "default: 80", 1);
+        assert_ne!(source.questions, good, "the port question's default moved");
+        let e = ParsedSet::check_embedded(&source).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("question `port` in built-in templates")
+                && format!("{e:#}").contains("its default `80`"),
+            "{e:#}"
+        );
     }
 
     #[test]

@@ -90,12 +90,31 @@ pub struct RenderedFile {
 pub struct SetSource {
     /// How to name the source in messages, e.g. `built-in templates 0.2.0`.
     pub origin: String,
+    /// How `manifest`, `questions` and `dependencies` are written.
+    pub format: DataFormat,
     pub manifest: String,
     pub questions: String,
     pub dependencies: String,
     /// `files/`: template name → text.
     pub files: BTreeMap<String, String>,
     pub presets: Vec<Preset>,
+}
+
+/// How a [`SetSource`]'s data files are written: as the YAML in the version's folder, or as the
+/// JSON that build.rs converts it to (what a start reads: it parses many times faster).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataFormat {
+    Yaml,
+    Json,
+}
+
+impl DataFormat {
+    fn read<T: serde::de::DeserializeOwned>(self, text: &str) -> Result<T> {
+        Ok(match self {
+            DataFormat::Yaml => crate::yaml::from_embedded_str(text)?,
+            DataFormat::Json => serde_json::from_str(text)?,
+        })
+    }
 }
 
 /// A template set parsed and checked, not yet compiled.
@@ -150,6 +169,16 @@ impl ParsedSet {
         for q in &questions {
             q.check_definition()
                 .map_err(|e| anyhow!("question `{}` in {origin}: {e}", q.id))?;
+            // A default without Tera is taken as it is when a project is resolved (a pack's are
+            // checked when the pack is read).
+            if let Some(default) = q.default.as_ref().filter(|d| !is_tera_value(d)) {
+                q.check(default).map_err(|e| {
+                    anyhow!(
+                        "question `{}` in {origin}: its default `{default}` {e}",
+                        q.id
+                    )
+                })?;
+            }
             // Help that is Tera renders before any answer exists (an error's help line).
             help_of(q, &tera::Context::new()).with_context(|| format!("in {origin}"))?;
         }
@@ -164,11 +193,15 @@ impl ParsedSet {
     /// start does not pay for them.
     pub fn parse(source: SetSource) -> Result<Self> {
         let origin = &source.origin;
-        let manifest: Manifest = crate::yaml::from_embedded_str(&source.manifest)
+        let format = source.format;
+        let manifest: Manifest = format
+            .read(&source.manifest)
             .with_context(|| format!("invalid manifest.yml in {origin}"))?;
-        let questions: Vec<Question> = crate::yaml::from_embedded_str(&source.questions)
+        let questions: Vec<Question> = format
+            .read(&source.questions)
             .with_context(|| format!("invalid questions.yml in {origin}"))?;
-        let dependencies: Dependencies = crate::yaml::from_embedded_str(&source.dependencies)
+        let dependencies: Dependencies = format
+            .read(&source.dependencies)
             .with_context(|| format!("invalid dependencies.yml in {origin}"))?;
         for rule in &manifest.files {
             if !source.files.contains_key(&rule.template) {
@@ -193,39 +226,44 @@ impl ParsedSet {
 
     /// Compiles the templates, ready to render.
     pub fn compile(self) -> Result<TemplateSet> {
+        compile_one_offs(file_one_offs(&self.manifest).iter().map(String::as_str));
+        let tera = compile_files(&self.files, &self.packs)?;
+        Ok(self.compiled(Templates::ready(tera)))
+    }
+
+    /// Compiles the templates, and the strings only a render uses (files' conditions and
+    /// paths), on another thread while the command goes on (resolving the answers does not
+    /// need them); the first render waits for them. For pyscaffold's own versions, whose
+    /// templates a test compiles: a pack's set is compiled with [`ParsedSet::compile`], so
+    /// that its error is reported before anything else happens.
+    pub fn compile_in_background(mut self) -> TemplateSet {
+        let files = Arc::new(std::mem::take(&mut self.files));
+        let packs = self.packs.clone();
+        let theirs = Arc::clone(&files);
+        let one_offs = file_one_offs(&self.manifest);
+        let pending = std::thread::Builder::new()
+            .name("templates".to_string())
+            .spawn(move || {
+                compile_one_offs(one_offs.iter().map(String::as_str));
+                compile_files(&theirs, &packs).map_err(|e| format!("{e:#}"))
+            });
+        match pending {
+            Ok(handle) => self.compiled(Templates::pending(handle)),
+            // No thread to be had: compile here, and report what that finds.
+            Err(_) => match compile_files(&files, &self.packs) {
+                Ok(tera) => self.compiled(Templates::ready(tera)),
+                Err(e) => self.compiled(Templates::failed(format!("{e:#}"))),
+            },
+        }
+    }
+
+    fn compiled(self, templates: Templates) -> TemplateSet {
         compile_one_offs(
-            set_one_offs(&self.manifest, &self.questions)
+            answer_one_offs(&self.manifest, &self.questions)
                 .iter()
                 .map(String::as_str),
         );
-        let mut tera = tera::Tera::new();
-        tera.autoescape_on(Vec::<&str>::new());
-        // All at once: a template may include another one (`files/_partials/`).
-        tera.add_raw_templates(
-            self.files
-                .iter()
-                .map(|(name, text)| (name.as_str(), text.as_str())),
-        )
-        .map_err(|e| {
-            let what = if self.packs.is_empty() {
-                "the templates in `files/` do not parse".to_string()
-            } else {
-                format!(
-                    "the templates in `files/` of the built-in set and {} do not parse",
-                    self.packs
-                        .iter()
-                        .map(|p| format!("pack `{}` {}", p.name, p.version))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            crate::error::bad_input(
-                format!("{what}: {}", crate::error::chain(&e)),
-                "fix the template named (Tera syntax; `{% include %}` names only templates of \
-                 the built-in set or the packs)",
-            )
-        })?;
-        Ok(TemplateSet {
+        TemplateSet {
             data: Arc::new(SetData {
                 shared: SharedContext::of(&self.dependencies, &self.vars),
                 manifest: self.manifest,
@@ -237,9 +275,95 @@ impl ParsedSet {
                 drops: self.drops,
                 packs: self.packs,
             }),
-            tera: Arc::new(tera),
+            tera: Arc::new(templates),
             renders: Arc::default(),
-        })
+        }
+    }
+}
+
+/// `files`, compiled into one Tera (all at once: a template may include another one,
+/// `files/_partials/`). `packs` are named when one does not parse.
+fn compile_files(files: &BTreeMap<String, String>, packs: &[PackRef]) -> Result<tera::Tera> {
+    let mut tera = tera::Tera::new();
+    tera.autoescape_on(Vec::<&str>::new());
+    tera.add_raw_templates(
+        files
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+    )
+    .map_err(|e| {
+        let what = if packs.is_empty() {
+            "the templates in `files/` do not parse".to_string()
+        } else {
+            format!(
+                "the templates in `files/` of the built-in set and {} do not parse",
+                packs
+                    .iter()
+                    .map(|p| format!("pack `{}` {}", p.name, p.version))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        crate::error::bad_input(
+            format!("{what}: {}", crate::error::chain(&e)),
+            "fix the template named (Tera syntax; `{% include %}` names only templates of \
+                 the built-in set or the packs)",
+        )
+    })?;
+    Ok(tera)
+}
+
+/// A set's compiled templates: compiled already, or being compiled on another thread
+/// ([`ParsedSet::compile_in_background`]) and waited for when first used.
+struct Templates {
+    done: std::sync::OnceLock<Result<tera::Tera, String>>,
+    pending: Mutex<Option<std::thread::JoinHandle<Result<tera::Tera, String>>>>,
+}
+
+impl Templates {
+    fn ready(tera: tera::Tera) -> Self {
+        Self::with(Some(Ok(tera)), None)
+    }
+
+    fn failed(message: String) -> Self {
+        Self::with(Some(Err(message)), None)
+    }
+
+    fn pending(handle: std::thread::JoinHandle<Result<tera::Tera, String>>) -> Self {
+        Self::with(None, Some(handle))
+    }
+
+    fn with(
+        done: Option<Result<tera::Tera, String>>,
+        pending: Option<std::thread::JoinHandle<Result<tera::Tera, String>>>,
+    ) -> Self {
+        let cell = std::sync::OnceLock::new();
+        if let Some(done) = done {
+            let _ = cell.set(done);
+        }
+        Self {
+            done: cell,
+            pending: Mutex::new(pending),
+        }
+    }
+
+    /// The compiled templates, waiting for the thread compiling them if need be.
+    fn get(&self) -> Result<&tera::Tera, String> {
+        self.done
+            .get_or_init(|| {
+                let handle = self
+                    .pending
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                match handle.map(std::thread::JoinHandle::join) {
+                    Some(Ok(result)) => result,
+                    Some(Err(_)) => Err("compiling the templates panicked".to_string()),
+                    None => Err("the templates were never compiled".to_string()),
+                }
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
@@ -249,7 +373,7 @@ impl ParsedSet {
 #[derive(Clone)]
 pub struct TemplateSet {
     data: Arc<SetData>,
-    tera: Arc<tera::Tera>,
+    tera: Arc<Templates>,
     renders: Arc<Renders>,
 }
 
@@ -333,24 +457,42 @@ fn is_tera(text: &str) -> bool {
     text.contains("{{") || text.contains("{%") || text.contains("{#")
 }
 
+/// Whether a question's default is a Tera string, rendered against the answers before it.
+pub fn is_tera_value(value: &crate::value::Value) -> bool {
+    matches!(value, crate::value::Value::Str(text) if text.contains("{{") || text.contains("{%"))
+}
+
 /// Compiles those of `texts` not compiled yet, together. A string that does not compile
 /// alone (it names another template) is left out, and renders the slow way.
 fn compile_one_offs<'a>(texts: impl IntoIterator<Item = &'a str>) {
     const KEPT: usize = 4096;
-    let mut cache = ONE_OFFS.lock().unwrap_or_else(PoisonError::into_inner);
-    let cache = cache.get_or_insert_with(HashMap::new);
+    let lock = || ONE_OFFS.lock().unwrap_or_else(PoisonError::into_inner);
     let mut new: Vec<&str> = Vec::new();
-    for text in texts {
-        if is_tera(text) && !cache.contains_key(text) && !new.contains(&text) {
-            new.push(text);
+    {
+        let mut cache = lock();
+        let cache = cache.get_or_insert_with(HashMap::new);
+        for text in texts {
+            if is_tera(text) && !cache.contains_key(text) && !new.contains(&text) {
+                new.push(text);
+            }
         }
     }
     if new.is_empty() {
         return;
     }
-    if cache.len() + new.len() > KEPT {
+    // Compiled without holding the cache, which another thread may be compiling into too.
+    let compiled = compile_batch(&new);
+    let mut cache = lock();
+    let cache = cache.get_or_insert_with(HashMap::new);
+    if cache.len() + compiled.len() > KEPT {
         cache.clear();
     }
+    cache.extend(compiled);
+}
+
+/// `new`, compiled into one Tera, or each into its own when one of them does not compile
+/// alone (it names another template); those that do not compile at all are left out.
+fn compile_batch(new: &[&str]) -> Vec<(String, OneOff)> {
     let named: Vec<(String, &str)> = new
         .iter()
         .enumerate()
@@ -363,27 +505,26 @@ fn compile_one_offs<'a>(texts: impl IntoIterator<Item = &'a str>) {
         .is_ok()
     {
         let tera = Arc::new(batch);
-        for (name, text) in named {
-            let tera = Arc::clone(&tera);
-            cache.insert(text.to_string(), OneOff { tera, name });
-        }
-        return;
+        return named
+            .into_iter()
+            .map(|(name, text)| {
+                let tera = Arc::clone(&tera);
+                (text.to_string(), OneOff { tera, name })
+            })
+            .collect();
     }
     // One of them does not compile alone: each on its own, so the others still do.
+    let mut out = Vec::new();
     for text in new {
         let mut tera = tera::Tera::new();
         tera.autoescape_on(Vec::<&str>::new());
         if tera.add_raw_template(ONE_OFF, text).is_ok() {
             let name = ONE_OFF.to_string();
-            cache.insert(
-                text.to_string(),
-                OneOff {
-                    tera: Arc::new(tera),
-                    name,
-                },
-            );
+            let tera = Arc::new(tera);
+            out.push((text.to_string(), OneOff { tera, name }));
         }
     }
+    out
 }
 
 fn one_off(text: &str) -> Option<OneOff> {
@@ -405,14 +546,28 @@ fn condition_text(expr: &str) -> String {
     format!("{{% if {expr} %}}true{{% endif %}}")
 }
 
-/// Every one-off string a set renders: its files' conditions and paths, derived values,
-/// constraints, lock rules, and its questions' conditions, defaults and help.
+/// Every one-off string a set renders: [`file_one_offs`] and [`answer_one_offs`].
+#[cfg(test)]
 fn set_one_offs(manifest: &Manifest, questions: &[Question]) -> Vec<String> {
+    let mut texts = file_one_offs(manifest);
+    texts.extend(answer_one_offs(manifest, questions));
+    texts
+}
+
+/// The one-off strings only a render uses: its files' conditions and paths.
+fn file_one_offs(manifest: &Manifest) -> Vec<String> {
     let mut texts: Vec<String> = Vec::new();
     for rule in &manifest.files {
         texts.push(rule.path.clone());
         texts.extend(rule.when.as_deref().map(condition_text));
     }
+    texts
+}
+
+/// The one-off strings resolving answers uses: derived values, constraints, lock rules, and
+/// the questions' conditions, defaults and help.
+fn answer_one_offs(manifest: &Manifest, questions: &[Question]) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::new();
     texts.extend(manifest.derived.iter().map(|d| d.value.clone()));
     for rule in &manifest.constraints {
         texts.push(condition_text(&rule.when));
@@ -487,8 +642,13 @@ impl TemplateSet {
     }
 
     /// Names of the template files, for checks that every file is used.
-    pub fn template_names(&self) -> Vec<&str> {
-        self.tera.get_template_names().collect()
+    pub fn template_names(&self) -> Result<Vec<&str>> {
+        Ok(self.templates()?.get_template_names().collect())
+    }
+
+    /// The compiled templates (waiting for them if they are being compiled).
+    fn templates(&self) -> Result<&tera::Tera> {
+        self.tera.get().map_err(|e| anyhow!(e))
     }
 
     /// Evaluates a Tera condition (`framework == 'flask'`) against the answers so far.
@@ -511,7 +671,11 @@ impl TemplateSet {
         }
         match one_off(text) {
             Some(compiled) => compiled.render(context),
-            None => self.tera.render_str(text, context, false),
+            None => self
+                .tera
+                .get()
+                .map_err(tera::Error::message)?
+                .render_str(text, context, false),
         }
     }
 
@@ -602,6 +766,9 @@ impl TemplateSet {
     }
 
     fn render_afresh(&self, answers: &Answers, meta: &RenderMeta) -> Result<Vec<RenderedFile>> {
+        // Waits for the templates if they are being compiled, and with them for the files'
+        // conditions and paths, compiled first.
+        self.templates()?;
         let context = self.context(answers, meta)?;
         let mut out: BTreeMap<String, (usize, RenderedFile)> = BTreeMap::new();
         for rule in &self.manifest.files {
@@ -626,7 +793,7 @@ impl TemplateSet {
             {
                 continue;
             }
-            let text = match self.tera.render(&rule.template, &context) {
+            let text = match self.templates()?.render(&rule.template, &context) {
                 Ok(text) => text,
                 Err(e) if from_pack => {
                     return Err(self.pack_problem(
@@ -705,7 +872,7 @@ mod tests {
                 .iter()
                 .map(|f| f.template.as_str())
                 .collect();
-            for name in set.template_names() {
+            for name in set.template_names().unwrap() {
                 assert!(
                     name.starts_with(PARTIALS) || used.contains(&name),
                     "{version}: files/{name} is not named in manifest.yml"
@@ -836,8 +1003,9 @@ mod tests {
                 .iter()
                 .all(|o| Arc::ptr_eq(&o.tera, &compiled[0].tera))
         );
-        // A compiled set's own strings were compiled with it: files' paths and conditions,
-        // questions' defaults and help.
+        // A compiled set's own strings were compiled with it: files' paths and conditions
+        // (with its templates), questions' defaults and help.
+        set.template_names().unwrap();
         let strings = set_one_offs(&set.manifest, &set.questions);
         assert!(strings.contains(&set.manifest.files[0].path));
         let tera_strings: Vec<&String> = strings.iter().filter(|t| is_tera(t)).collect();
@@ -858,7 +1026,13 @@ mod tests {
             ("{% if framework == 'flask' %}yes{% endif %}", "yes"),
         ] {
             assert_eq!(set.render_str(text, &context).unwrap(), want);
-            assert_eq!(set.tera.render_str(text, &context, false).unwrap(), want);
+            assert_eq!(
+                set.templates()
+                    .unwrap()
+                    .render_str(text, &context, false)
+                    .unwrap(),
+                want
+            );
         }
         assert!(set.condition("framework == 'flask'", &context).unwrap());
         assert!(!set.condition("port > 9000", &context).unwrap());
