@@ -14,7 +14,7 @@ use include_dir::{Dir, include_dir};
 use semver::Version;
 use serde::Deserialize;
 
-use super::{DataFormat, ParsedSet, SetSource, TemplateSet};
+use super::{DataFormat, ParsedSet, SetSource, TemplateSet, Templates};
 use crate::error::bad_input;
 
 // Assembled by build.rs from `templates/builtin/` (the newest version whole, older ones as
@@ -91,22 +91,41 @@ pub fn load(version: &Version) -> Result<TemplateSet> {
     if let Some(set) = cached(&COMPILED, &name) {
         return Ok(set);
     }
-    let set = (*parsed(version)?).clone().compile_in_background();
+    // The templates first, on another thread, while the data is parsed here.
+    let (templates, parsed) = match cached(&PARSED, &name) {
+        Some(parsed) => (
+            Templates::compile_in_background(Arc::new(parsed.files.clone())),
+            parsed,
+        ),
+        None => {
+            let files = embedded_files(version)?;
+            let templates = Templates::compile_in_background(Arc::new(files.clone()));
+            (templates, parse_and_remember(version, files)?)
+        }
+    };
+    let set = (*parsed).clone().compiled(templates);
     remember(&COMPILED, name, &set);
     Ok(set)
 }
+
+static PARSED: Mutex<BTreeMap<String, Arc<ParsedSet>>> = Mutex::new(BTreeMap::new());
 
 /// The embedded version `version`, parsed but not compiled (once per process).
 /// Shared, not copied: a command reads several versions' manifests and questions, and `fleet
 /// report` reads them for every repository.
 pub fn parsed(version: &Version) -> Result<Arc<ParsedSet>> {
-    static PARSED: Mutex<BTreeMap<String, Arc<ParsedSet>>> = Mutex::new(BTreeMap::new());
-    let name = version.to_string();
-    if let Some(set) = cached(&PARSED, &name) {
+    if let Some(set) = cached(&PARSED, &version.to_string()) {
         return Ok(set);
     }
-    let set = Arc::new(parse_embedded(version)?);
-    remember(&PARSED, name, &set);
+    parse_and_remember(version, embedded_files(version)?)
+}
+
+fn parse_and_remember(
+    version: &Version,
+    files: BTreeMap<String, String>,
+) -> Result<Arc<ParsedSet>> {
+    let set = Arc::new(parse_embedded(version, files)?);
+    remember(&PARSED, version.to_string(), &set);
     Ok(set)
 }
 
@@ -125,8 +144,8 @@ fn remember<T: Clone>(cache: &Mutex<BTreeMap<String, T>>, name: String, value: &
         .insert(name, value.clone());
 }
 
-fn parse_embedded(version: &Version) -> Result<ParsedSet> {
-    ParsedSet::parse(embedded_source(version, DataFormat::Json)?).and_then(|set| {
+fn parse_embedded(version: &Version, files: BTreeMap<String, String>) -> Result<ParsedSet> {
+    ParsedSet::parse(embedded_source(version, DataFormat::Json, files)?).and_then(|set| {
         let name = version.to_string();
         if set.manifest.version != name || set.manifest.id != BUILTIN_ID {
             return Err(anyhow!(
@@ -139,13 +158,25 @@ fn parse_embedded(version: &Version) -> Result<ParsedSet> {
     })
 }
 
-/// The parts of one embedded version, as [`ParsedSet::parse`] takes them, its data files in
-/// `format`.
-fn embedded_source(version: &Version, format: DataFormat) -> Result<SetSource> {
+/// The templates of one embedded version (`files/`: name → text).
+fn embedded_files(version: &Version) -> Result<BTreeMap<String, String>> {
     let name = version.to_string();
     let dir = BUILTIN
         .get_dir(&name)
         .ok_or_else(|| anyhow!("built-in template version {name} is not in this build"))?;
+    let mut files = BTreeMap::new();
+    collect_files(dir, &format!("{name}/files/"), &mut files)?;
+    Ok(files)
+}
+
+/// The parts of one embedded version, as [`ParsedSet::parse`] takes them: its data files in
+/// `format`, and `files` ([`embedded_files`]).
+fn embedded_source(
+    version: &Version,
+    format: DataFormat,
+    files: BTreeMap<String, String>,
+) -> Result<SetSource> {
+    let name = version.to_string();
     let read = |stem: &str| -> Result<String> {
         let (tree, file) = match format {
             DataFormat::Yaml => (&BUILTIN, format!("{stem}.yml")),
@@ -156,8 +187,6 @@ fn embedded_source(version: &Version, format: DataFormat) -> Result<SetSource> {
             .map(str::to_string)
             .ok_or_else(|| anyhow!("built-in templates {name} have no UTF-8 `{file}`"))
     };
-    let mut files = BTreeMap::new();
-    collect_files(dir, &format!("{name}/files/"), &mut files)?;
     Ok(SetSource {
         origin: format!("built-in templates {name}"),
         format,
@@ -241,10 +270,14 @@ fn collect_bytes(dir: &Dir<'_>, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) 
 mod tests {
     use super::*;
 
+    fn yaml_source(version: &Version) -> SetSource {
+        embedded_source(version, DataFormat::Yaml, embedded_files(version).unwrap()).unwrap()
+    }
+
     #[test]
     fn every_embedded_version_passes_the_checks_a_start_skips() {
         for version in versions().unwrap() {
-            let source = embedded_source(&version, DataFormat::Yaml).unwrap();
+            let source = yaml_source(&version);
             ParsedSet::check_embedded(&source).unwrap();
         }
     }
@@ -252,10 +285,16 @@ mod tests {
     #[test]
     fn the_json_a_start_reads_is_the_yaml_of_every_version() {
         for version in versions().unwrap() {
-            let from_yaml =
-                ParsedSet::parse(embedded_source(&version, DataFormat::Yaml).unwrap()).unwrap();
-            let from_json =
-                ParsedSet::parse(embedded_source(&version, DataFormat::Json).unwrap()).unwrap();
+            let from_yaml = ParsedSet::parse(yaml_source(&version)).unwrap();
+            let from_json = ParsedSet::parse(
+                embedded_source(
+                    &version,
+                    DataFormat::Json,
+                    embedded_files(&version).unwrap(),
+                )
+                .unwrap(),
+            )
+            .unwrap();
             assert_eq!(
                 format!("{:?}", from_json.manifest),
                 format!("{:?}", from_yaml.manifest),
@@ -275,7 +314,7 @@ mod tests {
 
     #[test]
     fn the_skipped_checks_find_a_tag_a_bad_pattern_and_a_bad_default() {
-        let mut source = embedded_source(&latest().unwrap(), DataFormat::Yaml).unwrap();
+        let mut source = yaml_source(&latest().unwrap());
         let good = source.questions.clone();
         source.questions = good.replacen("- id: name", "- id: !!str name", 1);
         let e = ParsedSet::check_embedded(&source).unwrap_err();

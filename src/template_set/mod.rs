@@ -226,38 +226,13 @@ impl ParsedSet {
 
     /// Compiles the templates, ready to render.
     pub fn compile(self) -> Result<TemplateSet> {
-        compile_one_offs(file_one_offs(&self.manifest).iter().map(String::as_str));
         let tera = compile_files(&self.files, &self.packs)?;
         Ok(self.compiled(Templates::ready(tera)))
     }
 
-    /// Compiles the templates, and the strings only a render uses (files' conditions and
-    /// paths), on another thread while the command goes on (resolving the answers does not
-    /// need them); the first render waits for them. For pyscaffold's own versions, whose
-    /// templates a test compiles: a pack's set is compiled with [`ParsedSet::compile`], so
-    /// that its error is reported before anything else happens.
-    pub fn compile_in_background(mut self) -> TemplateSet {
-        let files = Arc::new(std::mem::take(&mut self.files));
-        let packs = self.packs.clone();
-        let theirs = Arc::clone(&files);
-        let one_offs = file_one_offs(&self.manifest);
-        let pending = std::thread::Builder::new()
-            .name("templates".to_string())
-            .spawn(move || {
-                compile_one_offs(one_offs.iter().map(String::as_str));
-                compile_files(&theirs, &packs).map_err(|e| format!("{e:#}"))
-            });
-        match pending {
-            Ok(handle) => self.compiled(Templates::pending(handle)),
-            // No thread to be had: compile here, and report what that finds.
-            Err(_) => match compile_files(&files, &self.packs) {
-                Ok(tera) => self.compiled(Templates::ready(tera)),
-                Err(e) => self.compiled(Templates::failed(format!("{e:#}"))),
-            },
-        }
-    }
-
-    fn compiled(self, templates: Templates) -> TemplateSet {
+    /// The set, with `templates` as its compiled `files` ([`Templates::compile_in_background`]
+    /// for a built-in version).
+    pub(crate) fn compiled(self, templates: Templates) -> TemplateSet {
         compile_one_offs(
             answer_one_offs(&self.manifest, &self.questions)
                 .iter()
@@ -314,13 +289,35 @@ fn compile_files(files: &BTreeMap<String, String>, packs: &[PackRef]) -> Result<
 }
 
 /// A set's compiled templates: compiled already, or being compiled on another thread
-/// ([`ParsedSet::compile_in_background`]) and waited for when first used.
-struct Templates {
+/// ([`Templates::compile_in_background`]) and waited for when first used.
+pub(crate) struct Templates {
     done: std::sync::OnceLock<Result<tera::Tera, String>>,
     pending: Mutex<Option<std::thread::JoinHandle<Result<tera::Tera, String>>>>,
+    /// Whether the files' conditions and paths were compiled (at the first render).
+    file_one_offs: std::sync::Once,
 }
 
 impl Templates {
+    /// Compiles `files` on another thread while the command goes on: a built-in version's,
+    /// started before its data is even parsed, and waited for at the first render. Resolving
+    /// the answers does not need them. For pyscaffold's own versions, whose templates a test
+    /// compiles: a pack's set is compiled with [`ParsedSet::compile`], so that its error is
+    /// reported before anything else happens.
+    pub(crate) fn compile_in_background(files: Arc<BTreeMap<String, String>>) -> Self {
+        let theirs = Arc::clone(&files);
+        let pending = std::thread::Builder::new()
+            .name("templates".to_string())
+            .spawn(move || compile_files(&theirs, &[]).map_err(|e| format!("{e:#}")));
+        match pending {
+            Ok(handle) => Self::pending(handle),
+            // No thread to be had: compile here, and report what that finds.
+            Err(_) => match compile_files(&files, &[]) {
+                Ok(tera) => Self::ready(tera),
+                Err(e) => Self::failed(format!("{e:#}")),
+            },
+        }
+    }
+
     fn ready(tera: tera::Tera) -> Self {
         Self::with(Some(Ok(tera)), None)
     }
@@ -344,6 +341,7 @@ impl Templates {
         Self {
             done: cell,
             pending: Mutex::new(pending),
+            file_one_offs: std::sync::Once::new(),
         }
     }
 
@@ -766,8 +764,11 @@ impl TemplateSet {
     }
 
     fn render_afresh(&self, answers: &Answers, meta: &RenderMeta) -> Result<Vec<RenderedFile>> {
-        // Waits for the templates if they are being compiled, and with them for the files'
-        // conditions and paths, compiled first.
+        // The files' conditions and paths, compiled together once (here, while the templates
+        // may still be compiling on another thread), then the templates, waited for.
+        self.tera.file_one_offs.call_once(|| {
+            compile_one_offs(file_one_offs(&self.manifest).iter().map(String::as_str));
+        });
         self.templates()?;
         let context = self.context(answers, meta)?;
         let mut out: BTreeMap<String, (usize, RenderedFile)> = BTreeMap::new();
@@ -1004,8 +1005,9 @@ mod tests {
                 .all(|o| Arc::ptr_eq(&o.tera, &compiled[0].tera))
         );
         // A compiled set's own strings were compiled with it: files' paths and conditions
-        // (with its templates), questions' defaults and help.
-        set.template_names().unwrap();
+        // (at its first render), questions' defaults and help.
+        let answers = crate::answers::Answers::default();
+        let _ = set.render(&answers, &RenderMeta::current());
         let strings = set_one_offs(&set.manifest, &set.questions);
         assert!(strings.contains(&set.manifest.files[0].path));
         let tera_strings: Vec<&String> = strings.iter().filter(|t| is_tera(t)).collect();
