@@ -2,9 +2,11 @@
 """Times pyscaffold's start: `--version`, and `new` (Flask, three CIs: 25 files) against
 `cp -r` of the tree it writes, for this build and a baseline build.
 
-Each command runs RUNS times (fresh target folders for `new` and `cp -r`); the table gives the
-median and the fastest run. Wall time includes process start; the machine may be shared, so
-compare the ratios within one run.
+Each command runs RUNS times (fresh target folders for `new` and `cp -r`), the commands taking
+turns, so that a slow spell of a shared machine slows them alike; the table gives the median
+and the fastest run. The folders are on a memory file system (/dev/shm) where there is one,
+since the disk of a shared machine varies the most (`--dir` picks another). Wall time includes
+process start; compare the ratios within one run.
 """
 
 import argparse
@@ -24,16 +26,19 @@ NEW = ["-y", "--ci", "github,gitlab,circleci", "--image", "registry.example.com/
        "--no-lock"]
 
 
-def timed(make_args, cwd, runs):
-    times = []
+def timed(commands, cwd, runs):
+    """Runs each of `commands` (label -> function of the run's index giving the arguments)
+    `runs` times, in turns; returns label -> (median ms, fastest ms)."""
+    times = {label: [] for label in commands}
     for i in range(runs):
-        args = make_args(i)
-        start = time.perf_counter()
-        done = subprocess.run(args, cwd=cwd, capture_output=True)
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            sys.exit(f"{args[:3]} failed: {done.stderr.decode()}")
-    return statistics.median(times) * 1000, min(times) * 1000
+        for label, make_args in commands.items():
+            args = make_args(i)
+            start = time.perf_counter()
+            done = subprocess.run(args, cwd=cwd, capture_output=True)
+            times[label].append(time.perf_counter() - start)
+            if done.returncode != 0:
+                sys.exit(f"{args[:3]} failed: {done.stderr.decode()}")
+    return {label: (statistics.median(t) * 1000, min(t) * 1000) for label, t in times.items()}
 
 
 def main(argv=None):
@@ -43,29 +48,39 @@ def main(argv=None):
     parser.add_argument("--baseline-label", default="baseline")
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--write", help="also write the report to this Markdown file")
+    parser.add_argument("--dir", help="where to write the trees (default: /dev/shm if there "
+                        "is one, else the system's temporary folder)")
     args = parser.parse_args(argv)
     builds = [("this build", os.path.abspath(args.pyscaffold)),
               (args.baseline_label, os.path.abspath(args.baseline))]
+    where = args.dir or ("/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="pyscaffold-startup-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pyscaffold-startup-", dir=where) as tmp:
         root = pathlib.Path(tmp)
         subprocess.run([builds[0][1], "new", "reference", *NEW], cwd=root, check=True,
                        capture_output=True)
         files = sum(1 for p in (root / "reference").rglob("*") if p.is_file())
-        cp = timed(lambda i: ["cp", "-r", "reference", f"copy{i}"], root, args.runs)
-        rows.append(("`cp -r` of the tree `new` writes", cp, "1.00x"))
+        commands = {"cp": lambda i: ["cp", "-r", "reference", f"copy{i}"]}
+        for n, (label, binary) in enumerate(builds):
+            commands[f"new {label}"] = lambda i, b=binary, n=n: [b, "new", f"b{n}-{i}", *NEW]
         for label, binary in builds:
-            made = timed(lambda i, b=binary, l=label: [b, "new", f"{l[:4]}{i}", *NEW],
-                         root, args.runs)
+            commands[f"version {label}"] = lambda i, b=binary: [b, "--version"]
+        got = timed(commands, root, args.runs)
+        cp = got["cp"]
+        rows.append(("`cp -r` of the tree `new` writes", cp, "1.00x"))
+        for label, _ in builds:
+            made = got[f"new {label}"]
             rows.append((f"{label}: `pyscaffold new` ({files} files)", made,
                          f"{made[0] / cp[0]:.2f}x"))
-        for label, binary in builds:
-            version = timed(lambda i, b=binary: [b, "--version"], root, args.runs)
-            rows.append((f"{label}: `pyscaffold --version`", version, "-"))
+        for label, _ in builds:
+            rows.append((f"{label}: `pyscaffold --version`", got[f"version {label}"], "-"))
+        fs = subprocess.run(["stat", "-f", "-c", "%T", str(root)], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
     when = datetime.date.today().isoformat()
     lines = [
         f"Measured {when} on {platform.node()} ({os.cpu_count()} cores, "
-        f"{platform.system()} {platform.release()}), one run of {args.runs} repetitions each.",
+        f"{platform.system()} {platform.release()}), one run of {args.runs} repetitions each, "
+        f"in turns, trees written to {fs}.",
         "",
         "| command | median | fastest | median against `cp -r` |",
         "|---|---|---|---|",
