@@ -247,16 +247,20 @@ impl Question {
         Ok(())
     }
 
-    /// Checks the question's own definition (used when a template set loads).
-    pub fn check_definition(&self) -> Result<(), String> {
+    /// The question's patterns: what an answer must match, and what it must not.
+    pub fn patterns(&self) -> impl Iterator<Item = &String> {
         let rule = self.validate.as_ref();
-        for pattern in [
+        [
             rule.and_then(|v| v.pattern.as_ref()),
             rule.and_then(|v| v.forbid.as_ref()),
         ]
         .into_iter()
         .flatten()
-        {
+    }
+
+    /// Checks the question's own definition (used when a template set loads).
+    pub fn check_definition(&self) -> Result<(), String> {
+        for pattern in self.patterns() {
             // Compiled as answers are matched, and kept for them.
             whole_match(pattern).map_err(|e| format!("invalid pattern `{pattern}`: {e}"))?;
         }
@@ -429,21 +433,10 @@ mod tests {
     fn patterns_without_unicode_classes_compile_with_regex_lite_and_match_the_same() {
         let mut patterns: Vec<String> = Vec::new();
         for version in crate::template_set::builtin::versions().unwrap() {
-            for question in &crate::template_set::builtin::parsed(&version)
-                .unwrap()
-                .questions
-            {
-                let rule = question.validate.as_ref();
-                for p in [
-                    rule.and_then(|v| v.pattern.clone()),
-                    rule.and_then(|v| v.forbid.clone()),
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    if !patterns.contains(&p) {
-                        patterns.push(p);
-                    }
+            let set = crate::template_set::builtin::parsed(&version).unwrap();
+            for p in set.questions.iter().flat_map(Question::patterns) {
+                if !patterns.contains(p) {
+                    patterns.push(p.clone());
                 }
             }
         }
