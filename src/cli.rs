@@ -548,6 +548,13 @@ pub fn command(set: &TemplateSet) -> clap::Command {
         .mut_subcommand("init", |init| with_question_help(set, init, false))
 }
 
+/// The arguments of subcommand `name` (`A`: its [`Args`]) alone, as [`flag_layer`] and
+/// [`flag_hints`] read them: the arguments [`command`] gives it, without building the whole CLI
+/// again.
+pub fn subcommand_args<A: Args>(name: &'static str) -> clap::Command {
+    A::augment_args(clap::Command::new(name))
+}
+
 /// The command every run parses with: [`command`] for the built-in set, which is loaded only
 /// when `new`'s help is shown (`--version` names the newest version from the embedded
 /// folders' names, and other commands load what they use), so a start costs no template
@@ -676,5 +683,43 @@ impl clap::builder::TypedValueParser for Choices {
                 .iter()
                 .map(|v| clap::builder::PossibleValue::new(v.clone())),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What [`flag_layer`] and [`flag_hints`] read of an argument.
+    fn shape(command: &clap::Command) -> Vec<(String, Option<String>, Vec<String>)> {
+        let mut out: Vec<_> = command
+            .get_arguments()
+            .map(|a| {
+                (
+                    a.get_id().to_string(),
+                    a.get_long().map(str::to_string),
+                    a.get_value_names()
+                        .map(|v| v.iter().map(ToString::to_string).collect())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_subcommands_own_arguments_are_those_of_the_whole_cli() {
+        let set = TemplateSet::builtin().unwrap();
+        let whole = command(&set);
+        for (name, alone) in [
+            ("new", subcommand_args::<NewArgs>("new")),
+            ("init", subcommand_args::<InitArgs>("init")),
+        ] {
+            let within = whole.find_subcommand(name).unwrap();
+            assert_eq!(alone.get_name(), name);
+            assert_eq!(shape(&alone), shape(within), "{name}");
+            assert!(shape(&alone).len() > 10, "{name}");
+        }
     }
 }

@@ -41,6 +41,28 @@ pub fn parse(name: &str, text: &str, origin: &str) -> Result<Preset> {
     })
 }
 
+/// The built-in presets, sorted by name, parsed once per process and only when a command asks
+/// for a preset: most runs (`new` without `--preset`, `upgrade`, `fleet report`) never do.
+pub fn builtin_shared() -> Result<&'static [Preset]> {
+    static PARSED: std::sync::OnceLock<Result<Vec<Preset>, String>> = std::sync::OnceLock::new();
+    PARSED
+        .get_or_init(|| builtin().map_err(|e| format!("{e:#}")))
+        .as_deref()
+        .map_err(|e| anyhow!("{e}"))
+}
+
+/// The built-in presets with `packs` over them (a pack's preset replaces the built-in one of
+/// its name), sorted by name.
+pub fn with_packs(packs: &[Preset]) -> Result<Vec<&Preset>> {
+    let mut out: Vec<&Preset> = builtin_shared()?
+        .iter()
+        .filter(|b| !packs.iter().any(|p| p.name == b.name))
+        .chain(packs)
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
 /// The built-in presets, sorted by name.
 pub fn builtin() -> Result<Vec<Preset>> {
     let mut out = Vec::new();

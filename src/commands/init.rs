@@ -68,10 +68,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
             eprintln!("{note}");
         }
     }
-    let command = crate::cli::command(&set)
-        .find_subcommand("init")
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("the CLI has no `init` command"))?;
+    let command = crate::cli::subcommand_args::<crate::cli::InitArgs>("init");
 
     let (detected, no_default) = detected_layer(&set, &root, &detection)?;
     let mut layers = Vec::new();

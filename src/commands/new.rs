@@ -34,10 +34,7 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
     };
     let packs = crate::pack::select(&args.answers.packs, args.answers.no_pack)?;
     let set = crate::pack::layered(&version, &packs)?;
-    let command = crate::cli::command(&set)
-        .find_subcommand("new")
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("the CLI has no `new` command"))?;
+    let command = crate::cli::subcommand_args::<NewArgs>("new");
 
     let mut layers = Vec::new();
     if let Some(name) = &args.answers.preset {
@@ -189,8 +186,8 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
 
 /// The preset `name` of the set, as a layer.
 pub(crate) fn preset_layer(set: &TemplateSet, name: &str) -> Result<Layer> {
-    let Some(preset) = set.preset(name) else {
-        let known: Vec<&str> = set.presets.iter().map(|p| p.name.as_str()).collect();
+    let Some(preset) = set.preset(name)? else {
+        let known: Vec<&str> = set.presets()?.iter().map(|p| p.name.as_str()).collect();
         return Err(bad_input(
             format!("unknown preset `{name}`"),
             format!(

@@ -11,8 +11,9 @@ use crate::template_set::builtin;
 pub fn run(args: &PresetsArgs) -> Result<ExitCode> {
     let packs = crate::pack::select(&args.packs, args.no_pack)?;
     let set = crate::pack::layered(&builtin::latest()?, &packs)?;
-    let width = set.presets.iter().map(|p| p.name.len()).max().unwrap_or(0);
-    for preset in &set.presets {
+    let presets = set.presets()?;
+    let width = presets.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    for preset in presets {
         let from = packs
             .iter()
             .rev()

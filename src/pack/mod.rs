@@ -10,8 +10,10 @@
 pub mod manifest;
 pub mod source;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 use regex::Regex;
@@ -563,8 +565,9 @@ pub fn overlay(mut set: ParsedSet, pack: &Pack, layer: usize) -> Result<ParsedSe
             by: label.clone(),
         });
     }
+    let files = Arc::make_mut(&mut set.files);
     for (name, text) in &pack.templates {
-        set.files.insert(name.clone(), text.clone());
+        files.insert(name.clone(), Cow::Owned(text.clone()));
     }
     for rule in &pack.manifest.files {
         let mut rule = rule.clone();
@@ -589,10 +592,9 @@ pub fn overlay(mut set: ParsedSet, pack: &Pack, layer: usize) -> Result<ParsedSe
         set.vars.insert(name.clone(), value.clone());
     }
     for preset in &pack.presets {
-        set.presets.retain(|p| p.name != preset.name);
-        set.presets.push(preset.clone());
+        set.pack_presets.retain(|p| p.name != preset.name);
+        set.pack_presets.push(preset.clone());
     }
-    set.presets.sort_by(|a, b| a.name.cmp(&b.name));
     set.packs.push(pack.origin.clone());
     Ok(set)
 }

@@ -6,6 +6,7 @@
 //! adds a version when it is released). `upgrade` re-renders the version a project records, so
 //! every released version stays in the binary.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +15,7 @@ use include_dir::{Dir, include_dir};
 use semver::Version;
 use serde::Deserialize;
 
-use super::{DataFormat, ParsedSet, SetSource, TemplateSet, Templates};
+use super::{DataFormat, ParsedSet, SetSource, TemplateFiles, TemplateSet, Templates};
 use crate::error::bad_input;
 
 // Assembled by build.rs from `templates/builtin/` (the newest version whole, older ones as
@@ -82,7 +83,7 @@ pub fn parse_known(text: &str, flag: &str) -> Result<Version> {
     Ok(version)
 }
 
-/// The embedded version `version`, parsed and compiled, with the built-in presets. Each
+/// The embedded version `version`, parsed and compiled. Each
 /// version is compiled once per process (`upgrade` renders two of them, and reads every
 /// version's questions).
 pub fn load(version: &Version) -> Result<TemplateSet> {
@@ -94,12 +95,12 @@ pub fn load(version: &Version) -> Result<TemplateSet> {
     // The templates first, on another thread, while the data is parsed here.
     let (templates, parsed) = match cached(&PARSED, &name) {
         Some(parsed) => (
-            Templates::compile_in_background(Arc::new(parsed.files.clone())),
+            Templates::compile_in_background(Arc::clone(&parsed.files)),
             parsed,
         ),
         None => {
             let files = embedded_files(version)?;
-            let templates = Templates::compile_in_background(Arc::new(files.clone()));
+            let templates = Templates::compile_in_background(Arc::clone(&files));
             (templates, parse_and_remember(version, files)?)
         }
     };
@@ -120,10 +121,7 @@ pub fn parsed(version: &Version) -> Result<Arc<ParsedSet>> {
     parse_and_remember(version, embedded_files(version)?)
 }
 
-fn parse_and_remember(
-    version: &Version,
-    files: BTreeMap<String, String>,
-) -> Result<Arc<ParsedSet>> {
+fn parse_and_remember(version: &Version, files: TemplateFiles) -> Result<Arc<ParsedSet>> {
     let set = Arc::new(parse_embedded(version, files)?);
     remember(&PARSED, version.to_string(), &set);
     Ok(set)
@@ -144,7 +142,7 @@ fn remember<T: Clone>(cache: &Mutex<BTreeMap<String, T>>, name: String, value: &
         .insert(name, value.clone());
 }
 
-fn parse_embedded(version: &Version, files: BTreeMap<String, String>) -> Result<ParsedSet> {
+fn parse_embedded(version: &Version, files: TemplateFiles) -> Result<ParsedSet> {
     ParsedSet::parse(embedded_source(version, DataFormat::Json, files)?).and_then(|set| {
         let name = version.to_string();
         if set.manifest.version != name || set.manifest.id != BUILTIN_ID {
@@ -159,14 +157,14 @@ fn parse_embedded(version: &Version, files: BTreeMap<String, String>) -> Result<
 }
 
 /// The templates of one embedded version (`files/`: name → text).
-fn embedded_files(version: &Version) -> Result<BTreeMap<String, String>> {
+fn embedded_files(version: &Version) -> Result<TemplateFiles> {
     let name = version.to_string();
     let dir = BUILTIN
         .get_dir(&name)
         .ok_or_else(|| anyhow!("built-in template version {name} is not in this build"))?;
     let mut files = BTreeMap::new();
     collect_files(dir, &format!("{name}/files/"), &mut files)?;
-    Ok(files)
+    Ok(Arc::new(files))
 }
 
 /// The parts of one embedded version, as [`ParsedSet::parse`] takes them: its data files in
@@ -174,7 +172,7 @@ fn embedded_files(version: &Version) -> Result<BTreeMap<String, String>> {
 fn embedded_source(
     version: &Version,
     format: DataFormat,
-    files: BTreeMap<String, String>,
+    files: TemplateFiles,
 ) -> Result<SetSource> {
     let name = version.to_string();
     let read = |stem: &str| -> Result<String> {
@@ -194,7 +192,6 @@ fn embedded_source(
         questions: read("questions")?,
         dependencies: read("dependencies")?,
         files,
-        presets: crate::presets::builtin()?,
     })
 }
 
@@ -238,14 +235,18 @@ pub fn digest(version: &Version) -> Result<String> {
     Ok(crate::digest::sha256_hex(listing.as_bytes()))
 }
 
-fn collect_files(dir: &Dir<'_>, prefix: &str, out: &mut BTreeMap<String, String>) -> Result<()> {
+fn collect_files(
+    dir: &'static Dir<'static>,
+    prefix: &str,
+    out: &mut BTreeMap<String, Cow<'static, str>>,
+) -> Result<()> {
     for file in dir.files() {
         let path = file.path().to_string_lossy().replace('\\', "/");
         if let Some(name) = path.strip_prefix(prefix) {
             let text = file
                 .contents_utf8()
                 .ok_or_else(|| anyhow!("template `{path}` is not UTF-8"))?;
-            out.insert(name.to_string(), text.to_string());
+            out.insert(name.to_string(), Cow::Borrowed(text));
         }
     }
     for sub in dir.dirs() {

@@ -15,6 +15,7 @@
 pub mod builtin;
 pub mod manifest;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -96,9 +97,12 @@ pub struct SetSource {
     pub questions: String,
     pub dependencies: String,
     /// `files/`: template name → text.
-    pub files: BTreeMap<String, String>,
-    pub presets: Vec<Preset>,
+    pub files: TemplateFiles,
 }
+
+/// A set's `files/`: template name → text. The built-in versions' texts are the binary's own,
+/// not copies, and the map is shared by the set, its clones and the thread compiling it.
+pub type TemplateFiles = Arc<BTreeMap<String, Cow<'static, str>>>;
 
 /// How a [`SetSource`]'s data files are written: as the YAML in the version's folder, or as the
 /// JSON that build.rs converts it to (what a start reads: it parses many times faster).
@@ -123,8 +127,9 @@ pub struct ParsedSet {
     pub manifest: Manifest,
     pub questions: Vec<Question>,
     pub dependencies: Dependencies,
-    pub files: BTreeMap<String, String>,
-    pub presets: Vec<Preset>,
+    pub files: TemplateFiles,
+    /// The packs' presets, over the built-in ones ([`TemplateSet::presets`]).
+    pub pack_presets: Vec<Preset>,
     /// Answers the packs fixed.
     pub locked: Vec<Lock>,
     /// The packs' variables, as templates see them (`vars.NAME`).
@@ -216,7 +221,7 @@ impl ParsedSet {
             questions,
             dependencies,
             files: source.files,
-            presets: source.presets,
+            pack_presets: Vec::new(),
             locked: Vec::new(),
             vars: serde_json::Map::new(),
             drops: Vec::new(),
@@ -244,7 +249,7 @@ impl ParsedSet {
                 manifest: self.manifest,
                 questions: self.questions,
                 dependencies: self.dependencies,
-                presets: self.presets,
+                pack_presets: self.pack_presets,
                 locked: self.locked,
                 vars: self.vars,
                 drops: self.drops,
@@ -258,13 +263,16 @@ impl ParsedSet {
 
 /// `files`, compiled into one Tera (all at once: a template may include another one,
 /// `files/_partials/`). `packs` are named when one does not parse.
-fn compile_files(files: &BTreeMap<String, String>, packs: &[PackRef]) -> Result<tera::Tera> {
+fn compile_files(
+    files: &BTreeMap<String, Cow<'static, str>>,
+    packs: &[PackRef],
+) -> Result<tera::Tera> {
     let mut tera = tera::Tera::new();
     tera.autoescape_on(Vec::<&str>::new());
     tera.add_raw_templates(
         files
             .iter()
-            .map(|(name, text)| (name.as_str(), text.as_str())),
+            .map(|(name, text)| (name.as_str(), text.as_ref())),
     )
     .map_err(|e| {
         let what = if packs.is_empty() {
@@ -303,7 +311,7 @@ impl Templates {
     /// the answers does not need them. For pyscaffold's own versions, whose templates a test
     /// compiles: a pack's set is compiled with [`ParsedSet::compile`], so that its error is
     /// reported before anything else happens.
-    pub(crate) fn compile_in_background(files: Arc<BTreeMap<String, String>>) -> Self {
+    pub(crate) fn compile_in_background(files: TemplateFiles) -> Self {
         let theirs = Arc::clone(&files);
         let pending = std::thread::Builder::new()
             .name("templates".to_string())
@@ -384,7 +392,8 @@ pub struct SetData {
     pub manifest: Manifest,
     pub questions: Vec<Question>,
     pub dependencies: Dependencies,
-    pub presets: Vec<Preset>,
+    /// The packs' presets, over the built-in ones ([`TemplateSet::presets`]).
+    pub pack_presets: Vec<Preset>,
     pub locked: Vec<Lock>,
     pub vars: serde_json::Map<String, serde_json::Value>,
     pub drops: Vec<DropRule>,
@@ -544,14 +553,6 @@ fn condition_text(expr: &str) -> String {
     format!("{{% if {expr} %}}true{{% endif %}}")
 }
 
-/// Every one-off string a set renders: [`file_one_offs`] and [`answer_one_offs`].
-#[cfg(test)]
-fn set_one_offs(manifest: &Manifest, questions: &[Question]) -> Vec<String> {
-    let mut texts = file_one_offs(manifest);
-    texts.extend(answer_one_offs(manifest, questions));
-    texts
-}
-
 /// The one-off strings only a render uses: its files' conditions and paths.
 fn file_one_offs(manifest: &Manifest) -> Vec<String> {
     let mut texts: Vec<String> = Vec::new();
@@ -562,24 +563,32 @@ fn file_one_offs(manifest: &Manifest) -> Vec<String> {
     texts
 }
 
-/// The one-off strings resolving answers uses: derived values, constraints, lock rules, and
-/// the questions' conditions, defaults and help.
+/// The one-off strings every resolve uses: derived values, the constraints' and lock rules'
+/// conditions, and the questions' conditions and defaults. What only a prompt or an error shows
+/// (a question's help, a constraint's message and help) compiles when it is first shown.
 fn answer_one_offs(manifest: &Manifest, questions: &[Question]) -> Vec<String> {
     let mut texts: Vec<String> = Vec::new();
     texts.extend(manifest.derived.iter().map(|d| d.value.clone()));
-    for rule in &manifest.constraints {
-        texts.push(condition_text(&rule.when));
-        texts.push(rule.message.clone());
-        texts.push(rule.help.clone());
-    }
+    texts.extend(manifest.constraints.iter().map(|r| condition_text(&r.when)));
     texts.extend(manifest.locks.iter().map(|l| condition_text(&l.when)));
     for question in questions {
         texts.extend(question.when.as_deref().map(condition_text));
-        texts.extend(question.help.clone());
         if let Some(crate::value::Value::Str(text)) = &question.default {
             texts.push(text.clone());
         }
     }
+    texts
+}
+
+/// The one-off strings only a prompt or an error shows (see [`answer_one_offs`]).
+#[cfg(test)]
+fn shown_one_offs(manifest: &Manifest, questions: &[Question]) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::new();
+    for rule in &manifest.constraints {
+        texts.push(rule.message.clone());
+        texts.push(rule.help.clone());
+    }
+    texts.extend(questions.iter().filter_map(|q| q.help.clone()));
     texts
 }
 
@@ -627,8 +636,13 @@ impl TemplateSet {
         self.questions.iter().find(|q| q.id == id)
     }
 
-    pub fn preset(&self, name: &str) -> Option<&Preset> {
-        self.presets.iter().find(|p| p.name == name)
+    /// The set's presets, sorted by name: the built-in ones with the packs' over them.
+    pub fn presets(&self) -> Result<Vec<&Preset>> {
+        crate::presets::with_packs(&self.pack_presets)
+    }
+
+    pub fn preset(&self, name: &str) -> Result<Option<&Preset>> {
+        Ok(self.presets()?.into_iter().find(|p| p.name == name))
     }
 
     /// This set with no pack's drop rules: every file the layers have.
@@ -1005,16 +1019,34 @@ mod tests {
                 .all(|o| Arc::ptr_eq(&o.tera, &compiled[0].tera))
         );
         // A compiled set's own strings were compiled with it: files' paths and conditions
-        // (at its first render), questions' defaults and help.
+        // (at its first render), questions' conditions and defaults.
         let answers = crate::answers::Answers::default();
         let _ = set.render(&answers, &RenderMeta::current());
-        let strings = set_one_offs(&set.manifest, &set.questions);
+        let mut strings = file_one_offs(&set.manifest);
+        strings.extend(answer_one_offs(&set.manifest, &set.questions));
         assert!(strings.contains(&set.manifest.files[0].path));
         let tera_strings: Vec<&String> = strings.iter().filter(|t| is_tera(t)).collect();
         assert!(tera_strings.len() > 50, "{}", tera_strings.len());
-        let cache = ONE_OFFS.lock().unwrap();
-        let cache = cache.as_ref().unwrap();
-        assert!(tera_strings.iter().all(|t| cache.contains_key(t.as_str())));
+        let cached = |text: &str| {
+            ONE_OFFS
+                .lock()
+                .unwrap()
+                .as_ref()
+                .unwrap()
+                .contains_key(text)
+        };
+        assert!(tera_strings.iter().all(|t| cached(t)));
+        // What only a prompt or an error shows compiles when it is first shown.
+        let shown = shown_one_offs(&set.manifest, &set.questions);
+        assert!(shown.iter().filter(|t| is_tera(t)).count() >= 5);
+        let question = set
+            .questions
+            .iter()
+            .find(|q| q.help.as_deref().is_some_and(is_tera))
+            .unwrap();
+        let help = help_of(question, &tera::Context::new()).unwrap().unwrap();
+        assert!(!is_tera(&help), "{help}");
+        assert!(cached(question.help.as_deref().unwrap()));
     }
 
     #[test]
