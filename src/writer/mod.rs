@@ -145,8 +145,9 @@ pub fn write_new_project(root: &Path, files: &[RenderedFile]) -> Result<()> {
         .prefix(STAGING_PREFIX)
         .tempdir_in(&parent)
         .map_err(|e| cannot_stage(&parent, &e))?;
+    let mut folders = Folders::default();
     for file in files {
-        write_file(
+        folders.write_file(
             &stage.path().join(&file.path),
             &file.contents,
             file.executable,
@@ -178,9 +179,10 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
         .prefix(STAGING_PREFIX)
         .tempdir_in(root)
         .map_err(|e| cannot_stage(root, &e))?;
+    let mut folders = Folders::default();
     for step in &steps {
         if let Some(text) = &step.new {
-            write_file(
+            folders.write_file(
                 &stage.path().join("new").join(&step.path),
                 text,
                 step.executable,
@@ -336,25 +338,40 @@ pub fn check_destination(root: &Path, relative: &str) -> Result<()> {
     Ok(())
 }
 
-fn write_file(path: &Path, contents: &str, executable: bool) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create directory `{}`", dir.display()))?;
+/// The folders a staging writer has made, so that each is made once: a new project's 25
+/// files sit in a handful of folders.
+#[derive(Default)]
+struct Folders(BTreeSet<PathBuf>);
+
+impl Folders {
+    /// Writes `contents` to `path` (a new file in the staging folder), its folders made first,
+    /// with mode 0644, or 0755 when `executable`, whatever the umask.
+    fn write_file(&mut self, path: &Path, contents: &str, executable: bool) -> Result<()> {
+        if let Some(dir) = path.parent()
+            && !self.0.contains(dir)
+        {
+            fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create directory `{}`", dir.display()))?;
+            self.0.insert(dir.to_path_buf());
+        }
+        let written = fs::File::create(path).and_then(|mut file| {
+            use std::io::Write as _;
+            file.write_all(contents.as_bytes())?;
+            set_mode(&file, executable)
+        });
+        written.with_context(|| format!("cannot write `{}`", path.display()))
     }
-    fs::write(path, contents).with_context(|| format!("cannot write `{}`", path.display()))?;
-    set_mode(path, executable)
 }
 
 #[cfg(unix)]
-fn set_mode(path: &Path, executable: bool) -> Result<()> {
+fn set_mode(file: &fs::File, executable: bool) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = if executable { 0o755 } else { 0o644 };
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-        .with_context(|| format!("cannot set permissions of `{}`", path.display()))
+    file.set_permissions(fs::Permissions::from_mode(mode))
 }
 
 #[cfg(not(unix))]
-fn set_mode(_path: &Path, _executable: bool) -> Result<()> {
+fn set_mode(_file: &fs::File, _executable: bool) -> std::io::Result<()> {
     Ok(())
 }
 
