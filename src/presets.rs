@@ -32,8 +32,24 @@ pub struct Preset {
 
 /// Parses one preset file; `origin` names it in errors.
 pub fn parse(name: &str, text: &str, origin: &str) -> Result<Preset> {
-    let file: PresetFile =
-        crate::yaml::from_str(text).map_err(|e| anyhow!("{origin} is invalid: {e}"))?;
+    let file: PresetFile = crate::yaml::from_str(text).map_err(|e| {
+        anyhow!(
+            "{origin} is invalid: {}",
+            crate::error::yaml_problem(&e, origin.trim_matches('`'))
+        )
+    })?;
+    // `presets` prints the description on one line of a terminal: a newline or an escape
+    // sequence from a pack would break the list or drive the terminal.
+    if let Some(c) = file.description.chars().find(|c| c.is_control()) {
+        return Err(anyhow!(
+            "{origin} is invalid: its `description` must be one line of plain text (it has \
+             {})",
+            match c {
+                '\n' | '\r' => "a line break".to_string(),
+                c => format!("the control character U+{:04X}", u32::from(c)),
+            }
+        ));
+    }
     Ok(Preset {
         name: name.to_string(),
         description: file.description,

@@ -178,7 +178,7 @@ pub fn resolve(
         origins.insert(question.id.clone(), origin);
     }
     if !missing.is_empty() {
-        return Err(missing_error(&missing, &options.hints, &options.no_default));
+        return Err(missing_error(&missing, options));
     }
     set.check_constraints(&answers)?;
     Ok(Resolved {
@@ -446,7 +446,7 @@ fn refuse_none_item(question: &Question, answer: &Given) -> Result<()> {
 fn unknown_question(set: &TemplateSet, id: &str, at: &str) -> anyhow::Error {
     let ids: Vec<&str> = set.questions.iter().map(|q| q.id.as_str()).collect();
     bad_input(
-        format!("unknown question `{id}` in {at}"),
+        format!("unknown question `{}` in {at}", quoted(id)),
         format!("the questions are: {}", ids.join(", ")),
     )
 }
@@ -473,6 +473,12 @@ pub fn set_layer(items: &[String]) -> Result<Layer> {
                 "write it as `--set KEY=VALUE`, e.g. `--set port=8080`",
             ));
         };
+        if key.trim().is_empty() {
+            return Err(bad_input(
+                format!("`--set {}` names no question before its `=`", quoted(item)),
+                "write it as `--set KEY=VALUE`, e.g. `--set port=8080`",
+            ));
+        }
         answers.push(Given {
             id: key.trim().to_string(),
             value: GivenValue::Text(text.to_string()),
@@ -532,11 +538,8 @@ fn default_of(
     })
 }
 
-fn missing_error(
-    missing: &[&Question],
-    hints: &BTreeMap<String, String>,
-    why: &BTreeMap<String, String>,
-) -> anyhow::Error {
+fn missing_error(missing: &[&Question], options: &Options) -> anyhow::Error {
+    let (hints, why) = (&options.hints, &options.no_default);
     let ids: Vec<String> = missing
         .iter()
         .map(|q| match why.get(&q.id) {
@@ -552,7 +555,16 @@ fn missing_error(
         })
         .collect();
     bad_input(
-        format!("no answer for {} and no terminal to ask on", ids.join(", ")),
+        format!(
+            "no answer for {} and {}",
+            ids.join(", "),
+            // `-y` on a terminal asks nothing either.
+            if options.use_defaults {
+                "`-y` asks nothing (it takes the defaults, and these have none)"
+            } else {
+                "no terminal to ask on"
+            }
+        ),
         format!(
             "answer with {} (or put them in an answers file for `--answers`)",
             ways.join("; ")

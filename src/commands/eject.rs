@@ -81,7 +81,7 @@ pub fn run(mut args: EjectArgs) -> Result<ExitCode> {
                 format!("`{given}` is not a file (or folder) pyscaffold generated in this project"),
                 format!(
                     "give a path listed under `files:` in `{RECORD_FILE}`, or a folder of them \
-                     (`docker/`), relative to the project"
+                     (`docker/`); a path is taken from the folder you are in, as git takes it"
                 ),
             ));
         }

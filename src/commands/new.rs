@@ -188,12 +188,14 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
 pub(crate) fn preset_layer(set: &TemplateSet, name: &str) -> Result<Layer> {
     let Some(preset) = set.preset(name)? else {
         let known: Vec<&str> = set.presets()?.iter().map(|p| p.name.as_str()).collect();
+        let listing = if set.packs.is_empty() {
+            "`pyscaffold presets` describes them"
+        } else {
+            "`pyscaffold presets` with the same `--pack` describes them"
+        };
         return Err(bad_input(
-            format!("unknown preset `{name}`"),
-            format!(
-                "pick one of: {} (`pyscaffold presets` describes them)",
-                known.join(", ")
-            ),
+            format!("unknown preset `{}`", crate::resolve::quoted(name)),
+            format!("pick one of: {} ({listing})", known.join(", ")),
         ));
     };
     Ok(yaml_layer(

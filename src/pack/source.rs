@@ -266,6 +266,21 @@ pub fn read_folder(path: &Path) -> Result<Fetched> {
                 "replace the link with the file itself",
             ));
         }
+        if let Some(name) = rel
+            .strip_prefix("presets/")
+            .and_then(|n| n.strip_suffix(".yaml"))
+            .filter(|n| !n.contains('/'))
+        {
+            // Its author means it as a preset, and pyscaffold would not read it: say so while
+            // the pack is a folder being worked on (a released tag is read as it was).
+            return Err(bad_input(
+                format!(
+                    "pack `{}`: `{rel}` is not read: a preset file's name ends in `.yml`",
+                    path.display()
+                ),
+                format!("rename it to `presets/{name}.yml`"),
+            ));
+        }
         if entry.file_type().is_file() && is_pack_file(&rel) {
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
             check_size(&path.display().to_string(), &rel, size)?;

@@ -89,6 +89,15 @@ pub fn inspect(root: &Path) -> Result<Target> {
             ),
             "pick a shorter project directory (a project name has at most 40 characters)",
         )),
+        // ENOTDIR: a part of the path above the project is a file.
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(bad_input(
+            format!(
+                "`{}` cannot be a project directory: a part of the path above it is a file, not \
+                 a folder",
+                shorten(&root.display().to_string())
+            ),
+            "pick a path whose every part above the project is a folder (or does not exist yet)",
+        )),
         Err(e) => Err(e).with_context(|| format!("cannot inspect `{}`", root.display())),
         Ok(meta) if meta.file_type().is_symlink() => {
             let target = fs::read_link(root)
@@ -134,17 +143,24 @@ fn shorten(text: &str) -> String {
 }
 
 /// Writes `files` as a new project at `root` (missing or empty), all or nothing.
+///
+/// A missing `root` is staged beside it and renamed into place in one step. An empty folder
+/// the user made (`mkdir api && cd api && pyscaffold new .`) is kept, with its permissions and
+/// owner, and a shell standing in it stays in it: the files are staged inside it and moved up,
+/// all of them or, on a failure, none.
 pub fn write_new_project(root: &Path, files: &[RenderedFile]) -> Result<()> {
+    let existing = fs::symlink_metadata(root).is_ok_and(|m| m.is_dir());
     let parent = match root.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create directory `{}`", parent.display()))?;
+    let stage_in = if existing { root.to_path_buf() } else { parent };
+    fs::create_dir_all(&stage_in)
+        .with_context(|| format!("cannot create directory `{}`", stage_in.display()))?;
     let stage = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
-        .tempdir_in(&parent)
-        .map_err(|e| cannot_stage(&parent, &e))?;
+        .tempdir_in(&stage_in)
+        .map_err(|e| cannot_stage(&stage_in, &e))?;
     let mut folders = Folders::default();
     for file in files {
         folders.write_file(
@@ -153,11 +169,48 @@ pub fn write_new_project(root: &Path, files: &[RenderedFile]) -> Result<()> {
             file.executable,
         )?;
     }
-    // rename(2) replaces a missing or empty directory in one step.
+    if existing {
+        return move_up(stage.path(), root);
+    }
+    // rename(2) puts a missing directory in place in one step.
     let staged = stage.keep();
     if let Err(e) = fs::rename(&staged, root) {
         let _ = fs::remove_dir_all(&staged);
         return Err(e).with_context(|| format!("cannot create `{}`", root.display()));
+    }
+    Ok(())
+}
+
+/// Moves every entry of `stage` (a folder inside `root`) up into `root`, signals waiting until
+/// the last is in place; on a failure the ones moved go back, and the error says what failed.
+fn move_up(stage: &Path, root: &Path) -> Result<()> {
+    let names: Vec<std::ffi::OsString> = fs::read_dir(stage)
+        .and_then(|entries| entries.map(|e| e.map(|e| e.file_name())).collect())
+        .with_context(|| format!("cannot read the staging folder `{}`", stage.display()))?;
+    let _deferred = crate::interrupt::defer();
+    let mut moved = Vec::new();
+    for name in &names {
+        let to = root.join(name);
+        let result = if fs::symlink_metadata(&to).is_ok() {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "something else created it while the project was being written",
+            ))
+        } else {
+            fs::rename(stage.join(name), &to)
+        };
+        if let Err(e) = result {
+            for name in moved.iter().rev() {
+                let _ = fs::rename(root.join(name), stage.join(name));
+            }
+            return Err(e).with_context(|| {
+                format!(
+                    "cannot put `{}` in place; nothing was written",
+                    to.display()
+                )
+            });
+        }
+        moved.push(name);
     }
     Ok(())
 }
@@ -379,6 +432,38 @@ fn set_mode(_file: &fs::File, _executable: bool) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use crate::template_set::Ownership;
+
+    #[test]
+    fn moving_up_stops_at_a_name_taken_and_puts_back_what_it_moved() {
+        let root = tempfile::tempdir().unwrap();
+        let stage = root.path().join(".pyscaffold-staging-test");
+        for name in ["a", "b", "c"] {
+            fs::create_dir_all(stage.join(name)).unwrap();
+            fs::write(stage.join(name).join("f"), name).unwrap();
+        }
+        fs::write(root.path().join("b"), "theirs").unwrap();
+        let err = move_up(&stage, root.path()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("nothing was written"),
+            "{err:#}"
+        );
+        let mut left: Vec<String> = fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".pyscaffold-staging-test", "b"]);
+        assert_eq!(fs::read_to_string(root.path().join("b")).unwrap(), "theirs");
+        for name in ["a", "b", "c"] {
+            assert_eq!(
+                fs::read_to_string(stage.join(name).join("f")).unwrap(),
+                name
+            );
+        }
+        fs::remove_file(root.path().join("b")).unwrap();
+        move_up(&stage, root.path()).unwrap();
+        assert_eq!(fs::read_to_string(root.path().join("c/f")).unwrap(), "c");
+    }
 
     fn file(path: &str) -> RenderedFile {
         RenderedFile {

@@ -626,3 +626,39 @@ fn a_subcommand_version_names_pyscaffold() {
         );
     }
 }
+
+/// `mkdir api && cd api && pyscaffold new .`: the folder the user made is written into, not
+/// replaced, so it keeps its permissions and a shell standing in it sees the project.
+#[cfg(unix)]
+#[test]
+fn an_empty_folder_is_written_into_and_kept() {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("api");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let before = std::fs::metadata(&dir).unwrap();
+    let out = run(&dir, &["new", ".", "-y", "--no-lock"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = std::fs::metadata(&dir).unwrap();
+    assert_eq!(after.ino(), before.ino(), "the folder was replaced");
+    assert_eq!(after.permissions().mode() & 0o777, 0o750);
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().any(|n| n == "Dockerfile"), "{names:?}");
+    assert!(names.iter().any(|n| n == ".pyscaffold.yml"), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with(".pyscaffold-staging")),
+        "{names:?}"
+    );
+    // A missing folder is still created, next to nothing else.
+    let out = run(tmp.path(), &["new", "fresh", "-y", "--no-lock"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let beside: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside.len(), 2, "{beside:?}");
+}
