@@ -264,6 +264,17 @@ impl Question {
             // Compiled as answers are matched, and kept for them.
             whole_match(pattern).map_err(|e| format!("invalid pattern `{pattern}`: {e}"))?;
         }
+        // Shown as written, after the flag and the answer: `{{ value }}` would reach the user
+        // as it is.
+        if let Some(rule) = &self.validate
+            && ["{{", "{%", "{#"].iter().any(|t| rule.message.contains(t))
+        {
+            return Err(
+                "its `validate: message:` is plain text, shown after the answer it refuses: \
+                 write it without `{{ }}` or `{% %}`"
+                    .to_string(),
+            );
+        }
         let needs_choices = matches!(self.kind, Kind::Choice | Kind::MultiChoice);
         if needs_choices == self.choices.is_empty() {
             return Err(if needs_choices {
