@@ -3,7 +3,7 @@
 //! next. Values keep their line numbers so errors can point at them; a record given this way is
 //! checked as `upgrade` checks one, so a hand-edited record is not silently reused.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -14,6 +14,8 @@ use serde_saphyr::Spanned;
 use crate::answers::{Layer, LayerKind, RawAnswer, raw_answers, yaml_layer};
 use crate::error::bad_input;
 use crate::record::{RECORD_FILE, check_entries};
+use crate::resolve::followed_defaults;
+use crate::template_set::TemplateSet;
 use crate::template_set::builtin::BUILTIN_ID;
 use crate::value::RawValue;
 
@@ -105,8 +107,18 @@ fn check_unique(entries: &[(String, Spanned<RawValue>)], origin: &str) -> Result
     Ok(())
 }
 
-/// Reads `--answers FILE` as an answer layer.
-pub fn load_answers_file(path: &Path) -> Result<Layer> {
+/// `--answers FILE` read for a template set.
+pub struct AnswersFile {
+    /// Its answers, as a layer.
+    pub layer: Layer,
+    /// For a project's record: the answers left out of the layer because they only followed
+    /// others ([`followed_defaults`]: the base image from the Python version), computed again
+    /// from the answers given now, as `upgrade` does.
+    pub recompute: BTreeSet<String>,
+}
+
+/// Reads `--answers FILE` as an answer layer for `set`.
+pub fn load_answers_file(set: &TemplateSet, path: &Path) -> Result<AnswersFile> {
     let origin = format!("answers file `{}`", path.display());
     if !path.is_file() {
         return Err(bad_input(
@@ -121,9 +133,19 @@ pub fn load_answers_file(path: &Path) -> Result<Layer> {
             "an answers file is a YAML mapping of question ids to values, e.g. `framework: flask`",
         )
     })?;
-    let answers = parse_answers(&text, &origin)?;
-    check_record(&text, &origin)?;
-    Ok(yaml_layer(LayerKind::AnswersFile, origin, answers))
+    let mut answers = parse_answers(&text, &origin)?;
+    let recompute = if check_record(&text, &origin)? {
+        let record = crate::record::Record::from_yaml(&text)
+            .with_context(|| format!("cannot read {origin} as a project's record"))?;
+        followed_defaults(set, &record.answers)
+    } else {
+        BTreeSet::new()
+    };
+    answers.retain(|a| !recompute.contains(&a.id));
+    Ok(AnswersFile {
+        layer: yaml_layer(LayerKind::AnswersFile, origin, answers),
+        recompute,
+    })
 }
 
 /// What an answers file that is a project's record must get right beyond its answers.
@@ -150,11 +172,11 @@ struct RecordEntry {
 /// Refuses a `.pyscaffold.yml` given as answers file that names another template set or was
 /// edited by hand (file entries outside the project, broken hashes): its answers were not
 /// written by this pyscaffold for these templates, so they are not silently reused.
-fn check_record(text: &str, origin: &str) -> Result<()> {
+fn check_record(text: &str, origin: &str) -> Result<bool> {
     let is_record = crate::yaml::from_str::<BTreeMap<String, de::IgnoredAny>>(text)
         .is_ok_and(|top| top.contains_key("pyscaffold") && top.contains_key("answers"));
     if !is_record {
-        return Ok(());
+        return Ok(false);
     }
     let restore = "restore the file from version control, or pass a plain mapping of \
                    answers (e.g. `framework: flask`)";
@@ -179,7 +201,8 @@ fn check_record(text: &str, origin: &str) -> Result<()> {
         .files
         .iter()
         .map(|f| (f.path.as_str(), f.sha256.as_str()));
-    check_entries(entries, origin, restore)
+    check_entries(entries, origin, restore)?;
+    Ok(true)
 }
 
 #[cfg(test)]

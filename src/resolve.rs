@@ -451,6 +451,36 @@ fn unknown_question(set: &TemplateSet, id: &str, at: &str) -> anyhow::Error {
     )
 }
 
+/// The ids of `answers` that are their question's computed default under the others (the base
+/// image `python:{{ python_version }}-slim-{{ debian_release }}`): answers that only followed
+/// others. `upgrade` and a record reused as answers file compute them again, so that a changed
+/// Python version does not leave the base image behind.
+pub fn followed_defaults(set: &TemplateSet, answers: &BTreeMap<String, Value>) -> BTreeSet<String> {
+    let mut given = Answers::default();
+    for (id, value) in answers {
+        given.insert(id.clone(), value.clone());
+    }
+    let context = given.to_context();
+    let mut out = BTreeSet::new();
+    for question in &set.questions {
+        let Some(default @ Value::Str(text)) = &question.default else {
+            continue;
+        };
+        if !crate::template_set::is_tera_value(default) {
+            continue;
+        }
+        let (Ok(rendered), Some(recorded)) =
+            (set.render_str(text, &context), answers.get(&question.id))
+        else {
+            continue;
+        };
+        if question.parse_text(&rendered).ok().as_ref() == Some(recorded) {
+            out.insert(question.id.clone());
+        }
+    }
+    out
+}
+
 /// An answer as a message quotes it: whole when short, else its start and its length (a long
 /// answer is refused, and the message must not repeat it).
 pub fn quoted(text: &str) -> String {

@@ -206,11 +206,12 @@ pub fn prepare_project(
     // An answer that was its question's computed default (the base image from the Python
     // version) follows the answers it is computed from, so a lock or `--set` that changes
     // them does not leave it behind.
-    let followed: BTreeSet<String> = followed_defaults(&project)
-        .into_iter()
-        // A value a migration computed is carried as computed.
-        .filter(|id| migrated.answers.get(id) == project.record.answers.get(id))
-        .collect();
+    let followed: BTreeSet<String> =
+        crate::resolve::followed_defaults(&project.set, &project.record.answers)
+            .into_iter()
+            // A value a migration computed is carried as computed.
+            .filter(|id| migrated.answers.get(id) == project.record.answers.get(id))
+            .collect();
     let record_layer = yaml_layer(
         LayerKind::Record,
         format!("`{RECORD_FILE}` (its answers carried to templates {target})"),
@@ -345,35 +346,6 @@ pub fn prepare_project(
         upgrading,
         notes,
     })
-}
-
-/// The recorded answers equal to their question's computed (Tera) default under the recorded
-/// answers: the user took the default, so it is computed again rather than carried.
-fn followed_defaults(project: &Project) -> BTreeSet<String> {
-    let mut answers = crate::answers::Answers::default();
-    for (id, value) in &project.record.answers {
-        answers.insert(id.clone(), value.clone());
-    }
-    let context = answers.to_context();
-    let mut out = BTreeSet::new();
-    for question in &project.set.questions {
-        let Some(crate::value::Value::Str(text)) = &question.default else {
-            continue;
-        };
-        if !(text.contains("{{") || text.contains("{%")) {
-            continue;
-        }
-        let (Ok(rendered), Some(recorded)) = (
-            project.set.render_str(text, &context),
-            project.record.answers.get(&question.id),
-        ) else {
-            continue;
-        };
-        if question.parse_text(&rendered).ok().as_ref() == Some(recorded) {
-            out.insert(question.id.clone());
-        }
-    }
-    out
 }
 
 /// `0.5.0` or `0.5.0 + acme 2.0.0`, as conflict markers name a side.

@@ -77,8 +77,11 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
     }
     let detected_at = layers.len();
     layers.push(detected);
+    let mut recompute = std::collections::BTreeSet::new();
     if let Some(path) = &args.answers.answers_file {
-        layers.push(load_answers_file(path)?);
+        let file = load_answers_file(&set, path)?;
+        layers.push(file.layer);
+        recompute = file.recompute;
     }
     layers.push(set_layer(&args.answers.sets)?);
     layers.push(flag_layer(&set, &command, matches));
@@ -112,6 +115,7 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         other_versions: true,
         hints: flag_hints(&set, &command),
         no_default,
+        recompute,
         steps: true,
         ..Options::default()
     };

@@ -40,8 +40,11 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
     if let Some(name) = &args.answers.preset {
         layers.push(preset_layer(&set, name)?);
     }
+    let mut recompute = std::collections::BTreeSet::new();
     if let Some(path) = &args.answers.answers_file {
-        layers.push(load_answers_file(path)?);
+        let file = load_answers_file(&set, path)?;
+        layers.push(file.layer);
+        recompute = file.recompute;
     }
     layers.push(set_layer(&args.answers.sets)?);
     // The directory's last component names the project unless --name does.
@@ -81,6 +84,7 @@ pub fn run(args: NewArgs, matches: &ArgMatches) -> Result<ExitCode> {
         use_defaults: args.answers.use_defaults,
         other_versions: true,
         hints: flag_hints(&set, &command),
+        recompute,
         steps: true,
         ..Options::default()
     };

@@ -662,3 +662,84 @@ fn an_empty_folder_is_written_into_and_kept() {
         .collect();
     assert_eq!(beside.len(), 2, "{beside:?}");
 }
+
+/// A record reused as answers file: an answer that only followed others (the base image from
+/// the Python version and Debian release) follows the answers given now, as `upgrade`
+/// recomputes it; one chosen by hand is kept.
+#[test]
+fn a_reused_records_computed_answers_follow_the_new_ones() {
+    let (tmp, root) = generate("svc", &["-y", "--no-lock"]);
+    let record = root.join(".pyscaffold.yml");
+    let record = record.to_str().unwrap();
+    let from = |name: &str| {
+        std::fs::read_to_string(tmp.path().join(name).join("Dockerfile"))
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("FROM "))
+            .unwrap()
+            .to_string()
+    };
+    for (name, extra, want) in [
+        (
+            "py312",
+            &["--python", "3.12"][..],
+            "FROM python:3.12-slim-trixie",
+        ),
+        (
+            "bookworm",
+            &["--set", "debian_release=bookworm"][..],
+            "FROM python:3.13-slim-bookworm",
+        ),
+        ("same", &[][..], "FROM python:3.13-slim-trixie"),
+    ] {
+        let mut args = vec!["new", name, "-y", "--no-lock", "--answers", record];
+        args.extend_from_slice(extra);
+        let out = run(tmp.path(), &args);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert!(from(name).starts_with(want), "{name}: {}", from(name));
+    }
+    // A base image chosen by hand stays, and a Python version that contradicts it is refused.
+    let (tmp2, mirrored) = generate(
+        "mirrored",
+        &[
+            "-y",
+            "--no-lock",
+            "--set",
+            "base_image=registry.example.com/mirror/python:3.13-slim-trixie",
+        ],
+    );
+    let record = mirrored.join(".pyscaffold.yml");
+    let out = run(
+        tmp2.path(),
+        &[
+            "new",
+            "again",
+            "-y",
+            "--no-lock",
+            "--answers",
+            record.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dockerfile = std::fs::read_to_string(tmp2.path().join("again/Dockerfile")).unwrap();
+    assert!(dockerfile.contains("FROM registry.example.com/mirror/python:3.13-slim-trixie"));
+    let out = run(
+        tmp2.path(),
+        &[
+            "new",
+            "older",
+            "-y",
+            "--no-lock",
+            "--answers",
+            record.to_str().unwrap(),
+            "--python",
+            "3.12",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("runs Python 3.13"),
+        "{}",
+        stderr(&out)
+    );
+}
