@@ -117,7 +117,6 @@ pub fn run(args: InitArgs, matches: &ArgMatches) -> Result<ExitCode> {
         no_default,
         recompute,
         steps: true,
-        ..Options::default()
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut terminal = TerminalPrompter::new();
