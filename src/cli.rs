@@ -637,7 +637,12 @@ fn with_question_help(
         if !choices.is_empty() {
             help.push_str(&format!(" [choices: {}]", choices.join(", ")));
         }
-        if let Some(default) = question.default.as_ref().filter(|_| defaults) {
+        // An empty default (`--image`: the CI's own registry) is said by the flag's own help.
+        if let Some(default) = question
+            .default
+            .as_ref()
+            .filter(|d| defaults && !d.to_string().is_empty())
+        {
             help.push_str(&format!(" [default: {default}]"));
         }
         command = command.mut_arg(id, |a| {
