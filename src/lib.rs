@@ -79,6 +79,9 @@ where
     if !asks_only_version(&args) {
         interrupt::install();
     }
+    if renders_newest(&args) {
+        template_set::builtin::compile_newest_early();
+    }
     let matches = match cli::command_for_parsing().try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
@@ -113,12 +116,27 @@ fn asks_only_version(args: &[OsString]) -> bool {
     matches!(args, [_, flag] if flag == "--version" || flag == "-V")
 }
 
+/// Whether the command is `new` or `init`, whose argument parsing loads the newest built-in
+/// template version.
+fn renders_newest(args: &[OsString]) -> bool {
+    matches!(args.get(1), Some(command) if command == "new" || command == "init")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn args(list: &[&str]) -> Vec<OsString> {
         list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn only_new_and_init_compile_the_newest_templates_before_parsing() {
+        assert!(renders_newest(&args(&["pyscaffold", "new", "svc"])));
+        assert!(renders_newest(&args(&["pyscaffold", "init", "--dry-run"])));
+        assert!(!renders_newest(&args(&["pyscaffold", "upgrade", "new"])));
+        assert!(!renders_newest(&args(&["pyscaffold", "--version"])));
+        assert!(!renders_newest(&args(&["pyscaffold"])));
     }
 
     #[test]

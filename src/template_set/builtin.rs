@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Result, anyhow};
 use include_dir::{Dir, include_dir};
@@ -92,13 +92,16 @@ pub fn load(version: &Version) -> Result<TemplateSet> {
     if let Some(set) = cached(&COMPILED, &name) {
         return Ok(set);
     }
-    // The templates first, on another thread, while the data is parsed here.
-    let (templates, parsed) = match cached(&PARSED, &name) {
-        Some(parsed) => (
+    // The templates first, on another thread (since the start of the run, for `new` and
+    // `init`: [`compile_newest_early`]), while the data is parsed here.
+    let (templates, parsed) = match (take_early(&name), cached(&PARSED, &name)) {
+        (Some((_, templates)), Some(parsed)) => (templates, parsed),
+        (Some((files, templates)), None) => (templates, parse_and_remember(version, files)?),
+        (None, Some(parsed)) => (
             Templates::compile_in_background(Arc::clone(&parsed.files)),
             parsed,
         ),
-        None => {
+        (None, None) => {
             let files = embedded_files(version)?;
             let templates = Templates::compile_in_background(Arc::clone(&files));
             (templates, parse_and_remember(version, files)?)
@@ -107,6 +110,41 @@ pub fn load(version: &Version) -> Result<TemplateSet> {
     let set = (*parsed).clone().compiled(templates);
     remember(&COMPILED, name, &set);
     Ok(set)
+}
+
+/// The newest version's templates, compiling since the start of the run.
+type Early = (String, TemplateFiles, Templates);
+static EARLY: Mutex<Option<Early>> = Mutex::new(None);
+
+/// Starts compiling the newest built-in version's templates on another thread, before the
+/// arguments are even parsed: `new` and `init` load that version to parse their arguments
+/// (their `--help` names its choices and defaults), and compiling its templates is the longest
+/// part of their start. [`load`] takes them; if it is never asked for that version, they are
+/// dropped with the process.
+pub fn compile_newest_early() {
+    let Ok(version) = latest() else { return };
+    let Ok(files) = embedded_files(&version) else {
+        return;
+    };
+    let templates = Templates::compile_in_background(Arc::clone(&files));
+    *EARLY.lock().unwrap_or_else(PoisonError::into_inner) =
+        Some((version.to_string(), files, templates));
+}
+
+fn take_early(name: &str) -> Option<(TemplateFiles, Templates)> {
+    take_early_from(&EARLY, name)
+}
+
+/// What `slot` holds if it is version `name`'s, leaving another version's there.
+fn take_early_from(slot: &Mutex<Option<Early>>, name: &str) -> Option<(TemplateFiles, Templates)> {
+    let mut early = slot.lock().unwrap_or_else(PoisonError::into_inner);
+    match early.take() {
+        Some((version, files, templates)) if version == name => Some((files, templates)),
+        other => {
+            *early = other;
+            None
+        }
+    }
 }
 
 static PARSED: Mutex<BTreeMap<String, Arc<ParsedSet>>> = Mutex::new(BTreeMap::new());
@@ -273,6 +311,22 @@ mod tests {
 
     fn yaml_source(version: &Version) -> SetSource {
         embedded_source(version, DataFormat::Yaml, embedded_files(version).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn templates_compiled_early_serve_their_own_version_once() {
+        let newest = latest().unwrap();
+        let files = embedded_files(&newest).unwrap();
+        let slot = Mutex::new(Some((
+            newest.to_string(),
+            Arc::clone(&files),
+            Templates::compile_in_background(files),
+        )));
+        assert!(take_early_from(&slot, "0.1.0").is_none());
+        let (files, templates) = take_early_from(&slot, &newest.to_string()).unwrap();
+        assert!(files.contains_key("Dockerfile"));
+        assert!(templates.get().unwrap().contains_template("Dockerfile"));
+        assert!(take_early_from(&slot, &newest.to_string()).is_none());
     }
 
     #[test]
