@@ -3,8 +3,8 @@
 `cp -r` of the tree it writes, for this build and a baseline build.
 
 Each command runs RUNS times (fresh target folders for `new` and `cp -r`), the commands taking
-turns, so that a slow spell of a shared machine slows them alike; the table gives the median
-and the fastest run. It is done twice: with the trees on a memory file system (/dev/shm) where
+turns in a shuffled order, so that a slow spell of a shared machine slows them alike and no
+command always follows the same one; the table gives the median and the fastest run. It is done twice: with the trees on a memory file system (/dev/shm) where
 there is one, which shows the programs' own work, and on the disk of the system's temporary
 folder, where people run `new` and where file creation costs both commands more (`--dir`, given
 once or more, picks the folders). Wall time includes process start; compare the ratios within
@@ -16,6 +16,7 @@ import datetime
 import os
 import pathlib
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -30,17 +31,35 @@ NEW = ["-y", "--ci", "github,gitlab,circleci", "--image", "registry.example.com/
 
 def timed(commands, cwd, runs):
     """Runs each of `commands` (label -> function of the run's index giving the arguments)
-    `runs` times, in turns; returns label -> (median ms, fastest ms)."""
+    `runs` times, in turns, in a new order each turn (seeded, so a run can be repeated): a
+    command that always ran right after the same other one measured up to 0.7 ms apart from
+    the same binary elsewhere in the turn. Returns label -> each run's seconds, by turn."""
     times = {label: [] for label in commands}
+    order = random.Random(20261207)
     for i in range(runs):
-        for label, make_args in commands.items():
-            args = make_args(i)
+        labels = list(commands)
+        order.shuffle(labels)
+        for label in labels:
+            args = commands[label](i)
             start = time.perf_counter()
             done = subprocess.run(args, cwd=cwd, capture_output=True)
             times[label].append(time.perf_counter() - start)
             if done.returncode != 0:
                 sys.exit(f"{args[:3]} failed: {done.stderr.decode()}")
-    return {label: (statistics.median(t) * 1000, min(t) * 1000) for label, t in times.items()}
+    return times
+
+
+def summary(times):
+    """(median ms, fastest ms) of one command's runs."""
+    return statistics.median(times) * 1000, min(times) * 1000
+
+
+def paired(ours, theirs):
+    """Turn by turn, `ours` against `theirs`: the median of the differences in ms, and in how
+    many turns ours was faster. Two commands of one turn ran within milliseconds of each
+    other, so the machine's slow spells, which move both medians, cancel out."""
+    differences = [(a - b) * 1000 for a, b in zip(ours, theirs)]
+    return statistics.median(differences), sum(d < 0 for d in differences)
 
 
 def main(argv=None):
@@ -61,10 +80,10 @@ def main(argv=None):
     lines = [
         f"Measured {when} on {platform.node()} ({os.cpu_count()} cores, "
         f"{platform.system()} {platform.release()}), one run of {args.runs} repetitions each, "
-        f"in turns.",
+        f"in turns, in a shuffled order.",
     ]
     for where in folders:
-        fs, rows = measure(builds, where, args.runs)
+        fs, rows, notes = measure(builds, where, args.runs)
         lines += [
             "",
             f"Trees written to {fs} (`{where}`):",
@@ -72,6 +91,7 @@ def main(argv=None):
             "| command | median | fastest | median against `cp -r` |",
             "|---|---|---|---|",
         ] + [f"| {name} | {m:.2f} ms | {f:.2f} ms | {ratio} |" for name, (m, f), ratio in rows]
+        lines += [""] + [f"- {note}" for note in notes]
     text = "\n".join(lines)
     print(text)
     if args.write:
@@ -108,7 +128,8 @@ def measure(builds, where, runs):
             commands[f"new {label}"] = lambda i, b=binary, n=n: [b, "new", f"b{n}-{i}", *NEW]
         for label, binary in builds:
             commands[f"version {label}"] = lambda i, b=binary: [b, "--version"]
-        got = timed(commands, root, runs)
+        times = timed(commands, root, runs)
+        got = {label: summary(t) for label, t in times.items()}
         cp = got["cp"]
         rows.append(("`cp -r` of the tree `new` writes", cp, "1.00x"))
         for label, _ in builds:
@@ -117,8 +138,14 @@ def measure(builds, where, runs):
                          f"{made[0] / cp[0]:.2f}x"))
         for label, _ in builds:
             rows.append((f"{label}: `pyscaffold --version`", got[f"version {label}"], "-"))
+        (ours, _), (theirs, _) = builds
+        notes = []
+        for what, command in (("`new`", "new"), ("`--version`", "version")):
+            median, faster = paired(times[f"{command} {ours}"], times[f"{command} {theirs}"])
+            notes.append(f"{ours}'s {what} against the {theirs}'s, turn by turn: {median:+.2f} ms "
+                         f"(median of the differences), faster in {faster} of {runs} turns.")
         fs = file_system(root)
-    return fs, rows
+    return fs, rows, notes
 
 
 if __name__ == "__main__":

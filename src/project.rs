@@ -50,14 +50,36 @@ pub fn find_root(start: &Path) -> Option<std::path::PathBuf> {
 }
 
 /// The project for a command run in `dir`: the folder [`find_root`] finds (saying so when it
-/// is above `dir`), or `dir` itself, whose missing record the command then reports.
-pub fn root_for(dir: &Path) -> std::path::PathBuf {
+/// is above `dir`). A folder with no record in it or above is refused, naming where the search
+/// went; `dir` itself is given back when something else is wrong with it (missing, a record
+/// that is a link or a folder), which loading its record reports.
+pub fn root_for(dir: &Path) -> Result<std::path::PathBuf> {
     match find_root(dir) {
         Some(root) if root != dir => {
             eprintln!("note: the project is `{}`", root.display());
-            root
+            Ok(root)
         }
-        _ => dir.to_path_buf(),
+        None if dir.is_dir() && std::fs::symlink_metadata(dir.join(RECORD_FILE)).is_err() => {
+            let absolute = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+            let stop = match absolute.ancestors().find(|d| d.join(".git").exists()) {
+                Some(repository) => {
+                    format!("up to the repository's root `{}`", repository.display())
+                }
+                None => "up to the file system's root".to_string(),
+            };
+            Err(bad_input(
+                format!(
+                    "`{}` is not in a project pyscaffold generated: neither it nor a folder above \
+                     it, {stop}, has `{RECORD_FILE}`",
+                    dir.display()
+                ),
+                "run the command in the project's directory or below it, or pass `-C DIR`; if \
+                 the record was deleted, restore it from version control (`git checkout -- \
+                 .pyscaffold.yml`); a directory pyscaffold did not generate has nothing to \
+                 upgrade (`pyscaffold init` adds the packaging to it)",
+            ))
+        }
+        _ => Ok(dir.to_path_buf()),
     }
 }
 

@@ -302,7 +302,7 @@ fn bad_input_is_refused_and_changes_nothing() {
             "no record",
             |r| std::fs::remove_file(r.join(".pyscaffold.yml")).unwrap(),
             vec![],
-            "has no `.pyscaffold.yml`",
+            "is not in a project pyscaffold generated",
         ),
         (
             "corrupt record",
@@ -824,7 +824,8 @@ fn commands_run_inside_the_project_find_it_above() {
     let outside = upgrade(tmp.path(), &["--check"]);
     assert_eq!(outside.status.code(), Some(2));
     assert!(
-        stderr(&outside).contains("has no `.pyscaffold.yml`"),
+        stderr(&outside)
+            .contains("is not in a project pyscaffold generated: neither it nor a folder above it"),
         "{}",
         stderr(&outside)
     );
