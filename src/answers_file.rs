@@ -119,7 +119,10 @@ pub struct AnswersFile {
 
 /// Reads `--answers FILE` as an answer layer for `set`.
 pub fn load_answers_file(set: &TemplateSet, path: &Path) -> Result<AnswersFile> {
-    let origin = format!("answers file `{}`", path.display());
+    let origin = format!(
+        "answers file `{}`",
+        crate::resolve::quoted(&path.display().to_string())
+    );
     if !path.is_file() {
         return Err(bad_input(
             format!("{origin} does not exist or is not a file"),

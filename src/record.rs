@@ -190,7 +190,10 @@ pub fn load(root: &Path) -> Result<Record> {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !root.is_dir() => {
             return Err(bad_input(
-                format!("the directory `{}` does not exist", root.display()),
+                format!(
+                    "the directory `{}` does not exist",
+                    crate::resolve::quoted(&root.display().to_string())
+                ),
                 "give the project's directory with `-C DIR`, or run the command inside it",
             ));
         }
@@ -212,6 +215,16 @@ pub fn load(root: &Path) -> Result<Record> {
                     "move it away and restore the file from version control (`git checkout -- \
                      {RECORD_FILE}`)"
                 ),
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidFilename => {
+            return Err(bad_input(
+                format!(
+                    "the path `{}` is too long for the file system",
+                    crate::resolve::quoted(&root.display().to_string())
+                ),
+                "give the project's directory with a shorter path (`-C DIR`), or run the \
+                 command inside it",
             ));
         }
         Err(e) => return Err(e).with_context(|| format!("cannot read `{shown}`")),

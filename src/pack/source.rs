@@ -239,7 +239,10 @@ pub fn read_folder(path: &Path) -> Result<Fetched> {
     let path = &std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if !path.is_dir() {
         return Err(bad_input(
-            format!("the pack folder `{}` does not exist", path.display()),
+            format!(
+                "the pack folder `{}` does not exist",
+                crate::resolve::quoted(&path.display().to_string())
+            ),
             "give the folder that holds the pack's `pack.yaml`, or a git URL",
         ));
     }
