@@ -17,7 +17,7 @@ use crate::template_set::TemplateSet;
 const NEW_EXAMPLES: &str = "\
 Examples:
   pyscaffold new billing-api                      ask every question on the terminal
-  pyscaffold new billing-api -y                   take the defaults (Flask, requirements.txt, GitHub Actions)
+  pyscaffold new billing-api -y                   take the defaults (Flask, pip, GitHub Actions)
   pyscaffold new billing-api --port 8080 --ci github --system-package libpq5 -y
   pyscaffold new billing-api --preset flask-small --set health_path=/livez -y
   pyscaffold new shop --framework django --installer poetry --ci github,gitlab -y
@@ -660,7 +660,72 @@ fn with_question_help(
             }
         });
     }
-    command
+    match set_only_questions(set, &command, defaults) {
+        Some(section) => {
+            let after = command
+                .get_after_help()
+                .map(|h| format!("\n\n{h}"))
+                .unwrap_or_default();
+            command.after_help(format!("{section}{after}"))
+        }
+        None => command,
+    }
+}
+
+/// How wide a line of the questions at the end of `new --help` may be: clap wraps help text at
+/// 100 columns without a terminal.
+const HELP_WIDTH: usize = 98;
+
+/// The questions `command` has no flag for, which `--set ID=VALUE` answers: each with its
+/// prompt, choices and (with `defaults`) its default, for the end of `--help`.
+fn set_only_questions(
+    set: &TemplateSet,
+    command: &clap::Command,
+    defaults: bool,
+) -> Option<String> {
+    let lines: Vec<String> = set
+        .questions
+        .iter()
+        .filter(|q| q.ask && !command.get_arguments().any(|a| a.get_id() == q.id.as_str()))
+        .map(|question| {
+            let mut parts = vec![question.prompt.clone()];
+            let choices = question.choice_values();
+            if !choices.is_empty() {
+                parts.push(format!("[choices: {}]", choices.join(", ")));
+            }
+            match question.default.as_ref().filter(|_| defaults) {
+                Some(default) if crate::template_set::is_tera_value(default) => {
+                    parts.push("[default: from the answers before it]".to_string());
+                }
+                Some(default) if !default.to_string().is_empty() => {
+                    parts.push(format!("[default: {default}]"));
+                }
+                _ => {}
+            }
+            // The prompt, choices and default each start a line when the line would pass
+            // `HELP_WIDTH`: clap would wrap it again, to the first column.
+            let mut text = format!("  {}", question.id);
+            let mut line = HELP_WIDTH;
+            for part in parts {
+                if line + 1 + part.len() > HELP_WIDTH {
+                    text.push_str("\n      ");
+                    line = 6;
+                } else {
+                    text.push(' ');
+                    line += 1;
+                }
+                text.push_str(&part);
+                line += part.len();
+            }
+            text
+        })
+        .collect();
+    (!lines.is_empty()).then(|| {
+        format!(
+            "Questions without a flag of their own (answer them with `--set ID=VALUE`):\n{}",
+            lines.join("\n")
+        )
+    })
 }
 
 /// A question's choices for shell completion. Any text parses: the answer is checked against

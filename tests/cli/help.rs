@@ -99,3 +99,39 @@ fn completions_exist_for_every_shell_and_an_unknown_shell_is_bad_input() {
         stderr(&out)
     );
 }
+
+#[test]
+fn new_help_lists_the_questions_only_set_answers_with_their_defaults() {
+    let tmp = TempDir::new().unwrap();
+    let help = stdout(&run(tmp.path(), &["new", "--help"]));
+    let section = help
+        .split("Questions without a flag of their own (answer them with `--set ID=VALUE`):\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no section of --set questions: {help}"));
+    let section = section.split("\n\n").next().unwrap();
+    for expected in [
+        "  uid\n      Numeric user and group id the app runs as [default: 10001]",
+        "  debian_release\n      Debian release of the base image [choices: trixie, bookworm] [default: trixie]",
+        "  base_image\n      Base image (a mirror of the official python image works too)\n      [default: from the answers before it]",
+    ] {
+        assert!(
+            section.contains(expected),
+            "{expected:?} is missing from:\n{section}"
+        );
+    }
+    // Questions with a flag are not repeated, nor those a command sets itself.
+    for flagged in ["\n  port\n", "\n  framework\n", "\n  adopted\n"] {
+        assert!(!section.contains(flagged), "{flagged:?} in:\n{section}");
+    }
+    // No line is wrapped again to the first column by clap.
+    for line in section.lines() {
+        assert!(line.starts_with("  "), "{line:?} in:\n{section}");
+        assert!(line.len() <= 100, "{line:?}");
+    }
+    // `init` lists them without defaults: detection gives those.
+    let init = stdout(&run(tmp.path(), &["init", "--help"]));
+    assert!(
+        init.contains("  uid\n      Numeric user and group id the app runs as\n"),
+        "{init}"
+    );
+}
