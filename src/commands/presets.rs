@@ -5,9 +5,15 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::PresetsArgs;
-use crate::template_set::builtin;
+use crate::error::bad_input;
+use crate::pack::Pack;
+use crate::presets::Preset;
+use crate::resolve::quoted;
+use crate::template_set::{TemplateSet, builtin};
 
 /// Prints `NAME  description`, one preset a line, to stdout; a pack's presets name the pack.
+/// A pack's preset whose answers name no question or a value its question refuses is listed,
+/// then reported as the pack's bad input (`new --preset` would refuse it).
 pub fn run(args: &PresetsArgs) -> Result<ExitCode> {
     let packs = crate::pack::select(&args.packs, args.no_pack)?;
     let set = crate::pack::layered(&builtin::latest()?, &packs)?;
@@ -22,5 +28,46 @@ pub fn run(args: &PresetsArgs) -> Result<ExitCode> {
             .unwrap_or_default();
         println!("{:width$}  {}{from}", preset.name, preset.description);
     }
-    Ok(ExitCode::SUCCESS)
+    let set = &set;
+    let problems: Vec<String> = packs
+        .iter()
+        .flat_map(|pack| {
+            pack.presets
+                .iter()
+                .flat_map(move |preset| preset_problems(set, pack, preset))
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    Err(bad_input(
+        format!(
+            "`pyscaffold new --preset` would refuse these presets:\n  {}",
+            problems.join("\n  ")
+        ),
+        "fix the preset's answers in the pack (`pyscaffold pack check DIR` renders every preset; \
+         `pyscaffold new --help` lists the questions and what they take)",
+    ))
+}
+
+/// What is wrong with the answers of `pack`'s `preset`, each naming the preset and the line.
+fn preset_problems(set: &TemplateSet, pack: &Pack, preset: &Preset) -> Vec<String> {
+    let mut answers: Vec<_> = preset.answers.iter().collect();
+    answers.sort_by_key(|a| a.line);
+    answers
+        .into_iter()
+        .filter_map(|answer| {
+            let problem = match set.question(&answer.id) {
+                None => "no such question".to_string(),
+                Some(question) => question.from_raw(&answer.value).err()?,
+            };
+            Some(format!(
+                "{} preset `{}`, line {}: `{}`: {problem}",
+                pack.label(),
+                preset.name,
+                answer.line,
+                quoted(&answer.id)
+            ))
+        })
+        .collect()
 }
