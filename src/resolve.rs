@@ -535,6 +535,14 @@ pub fn value_help(question: &Question) -> String {
     if let Ok(Some(text)) = help_of(question, &tera::Context::new()) {
         help.push_str(&format!("; {text}"));
     }
+    // The default, when it is a value of its own, as an answer that is taken.
+    if let Some(default) = question
+        .default
+        .as_ref()
+        .filter(|d| !crate::template_set::is_tera_value(d) && !d.to_text().is_empty())
+    {
+        help.push_str(&format!("; the default is `{}`", default.to_text()));
+    }
     help
 }
 
