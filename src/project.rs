@@ -50,17 +50,25 @@ pub fn find_root(start: &Path) -> Option<std::path::PathBuf> {
 }
 
 /// The project for a command run in `dir`: the folder [`find_root`] finds (saying so when it
-/// is above `dir`). A folder with no record in it or above is refused, naming where the search
-/// went; `dir` itself is given back when something else is wrong with it (missing, a record
-/// that is a link or a folder), which loading its record reports.
-pub fn root_for(dir: &Path) -> Result<std::path::PathBuf> {
+/// is above `dir`), or `dir` itself, whose missing record [`require_record`] reports once an
+/// interrupted run there was recovered (its record may be in the staging folder).
+pub fn root_for(dir: &Path) -> std::path::PathBuf {
     match find_root(dir) {
         Some(root) if root != dir => {
             eprintln!("note: the project is `{}`", root.display());
-            Ok(root)
+            root
         }
-        None if dir.is_dir() && std::fs::symlink_metadata(dir.join(RECORD_FILE)).is_err() => {
-            let absolute = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        _ => dir.to_path_buf(),
+    }
+}
+
+/// Refuses `root`, the folder [`root_for`] gave, when it has no record: no folder above had
+/// one either, and the message says where that search stopped. Anything else wrong with it
+/// (missing, a record that is a link or a folder) is left to loading the record.
+pub fn require_record(root: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(root.join(RECORD_FILE)) {
+        Err(_) if root.is_dir() => {
+            let absolute = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
             let stop = match absolute.ancestors().find(|d| d.join(".git").exists()) {
                 Some(repository) => {
                     format!("up to the repository's root `{}`", repository.display())
@@ -71,7 +79,7 @@ pub fn root_for(dir: &Path) -> Result<std::path::PathBuf> {
                 format!(
                     "`{}` is not in a project pyscaffold generated: neither it nor a folder above \
                      it, {stop}, has `{RECORD_FILE}`",
-                    dir.display()
+                    root.display()
                 ),
                 "run the command in the project's directory or below it, or pass `-C DIR`; if \
                  the record was deleted, restore it from version control (`git checkout -- \
@@ -79,7 +87,7 @@ pub fn root_for(dir: &Path) -> Result<std::path::PathBuf> {
                  upgrade (`pyscaffold init` adds the packaging to it)",
             ))
         }
-        _ => Ok(dir.to_path_buf()),
+        _ => Ok(()),
     }
 }
 

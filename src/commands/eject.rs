@@ -38,7 +38,7 @@ fn normalise(path: &Path, folder: bool) -> String {
 pub fn run(mut args: EjectArgs) -> Result<ExitCode> {
     // Run from a folder inside the project, paths are relative to that folder (`..` and
     // absolute paths into the project too).
-    let root = crate::project::root_for(&args.dir)?;
+    let root = crate::project::root_for(&args.dir);
     let top = std::fs::canonicalize(&root).ok();
     let inside = std::fs::canonicalize(&args.dir)
         .ok()
@@ -59,6 +59,7 @@ pub fn run(mut args: EjectArgs) -> Result<ExitCode> {
     } else {
         None
     };
+    crate::project::require_record(&args.dir)?;
     // The record checked as `upgrade` checks it: eject does not rewrite a tampered one.
     let mut record = crate::project::load(&args.dir)?.record;
     let mut changed = Vec::new();
