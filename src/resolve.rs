@@ -104,7 +104,12 @@ pub fn resolve(
             }
             continue;
         }
-        let default = default_of(set, question, &context)?;
+        // With an earlier answer missing, a default built from it cannot render: it is then no
+        // default, and the error names only the missing answer, not this one too.
+        let (default, follows_missing) = match default_of(set, question, &context) {
+            Err(_) if !missing.is_empty() => (None, true),
+            other => (other?, false),
+        };
         if steps.is_some()
             && review.is_none()
             && !options.use_defaults
@@ -150,7 +155,9 @@ pub fn resolve(
                             ),
                             (_, Some(value)) => (value, "default".to_string()),
                             (_, None) => {
-                                missing.push(question);
+                                if !follows_missing {
+                                    missing.push(question);
+                                }
                                 continue;
                             }
                         }
@@ -168,7 +175,9 @@ pub fn resolve(
             (None, _) => match default {
                 Some(value) => (value, "default".to_string()),
                 None => {
-                    missing.push(question);
+                    if !follows_missing {
+                        missing.push(question);
+                    }
                     continue;
                 }
             },
@@ -535,13 +544,17 @@ pub fn value_help(question: &Question) -> String {
     if let Ok(Some(text)) = help_of(question, &tera::Context::new()) {
         help.push_str(&format!("; {text}"));
     }
-    // The default, when it is a value of its own, as an answer that is taken.
-    if let Some(default) = question
-        .default
-        .as_ref()
-        .filter(|d| !crate::template_set::is_tera_value(d) && !d.to_text().is_empty())
-    {
-        help.push_str(&format!("; the default is `{}`", default.to_text()));
+    // The template's own default, when it is a value of its own, as an answer that is taken
+    // (not named as the default: detection, a preset or a record may give another); not for
+    // choices and booleans, whose values the error lists, nor where the help has an example.
+    if let Some(default) = question.default.as_ref().filter(|d| {
+        question.choices.is_empty()
+            && question.kind != crate::questions::Kind::Bool
+            && !help.contains("e.g.")
+            && !crate::template_set::is_tera_value(d)
+            && !d.to_text().is_empty()
+    }) {
+        help.push_str(&format!("; e.g. `{}`", default.to_text()));
     }
     help
 }
@@ -597,15 +610,16 @@ fn missing_error(missing: &[&Question], options: &Options) -> anyhow::Error {
             "no answer for {} and {}",
             ids.join(", "),
             // `-y` on a terminal asks nothing either.
-            if options.use_defaults {
-                "`-y` asks nothing (it takes the defaults, and these have none)"
-            } else {
-                "no terminal to ask on"
+            match (options.use_defaults, missing.len()) {
+                (true, 1) => "`-y` asks nothing (it takes the defaults, and this has none)",
+                (true, _) => "`-y` asks nothing (it takes the defaults, and these have none)",
+                (false, _) => "no terminal to ask on",
             }
         ),
         format!(
-            "answer with {} (or put them in an answers file for `--answers`)",
-            ways.join("; ")
+            "answer with {} (or put {} in an answers file for `--answers`)",
+            ways.join("; "),
+            if missing.len() == 1 { "it" } else { "them" }
         ),
     )
 }
