@@ -672,6 +672,16 @@ fn with_question_help(
     }
 }
 
+/// Whether `question` applies only to an adopted project (`init`): its condition is `adopted`
+/// or `adopted and ...`, as the built-in questions write it. (Evaluating it instead would not
+/// tell: a condition on an answer not given yet is false too.)
+fn only_adopted(question: &crate::questions::Question) -> bool {
+    question.when.as_deref().is_some_and(|when| {
+        let when = when.trim();
+        when == "adopted" || when.starts_with("adopted and ")
+    })
+}
+
 /// How wide a line of the questions at the end of `new --help` may be: clap wraps help text at
 /// 100 columns without a terminal.
 const HELP_WIDTH: usize = 98;
@@ -687,6 +697,8 @@ fn set_only_questions(
         .questions
         .iter()
         .filter(|q| q.ask && !command.get_arguments().any(|a| a.get_id() == q.id.as_str()))
+        // `new`'s list leaves out what applies only to `init`.
+        .filter(|q| !defaults || !only_adopted(q))
         .map(|question| {
             let mut parts = vec![question.prompt.clone()];
             let choices = question.choice_values();

@@ -119,8 +119,14 @@ fn new_help_lists_the_questions_only_set_answers_with_their_defaults() {
             "{expected:?} is missing from:\n{section}"
         );
     }
-    // Questions with a flag are not repeated, nor those a command sets itself.
-    for flagged in ["\n  port\n", "\n  framework\n", "\n  adopted\n"] {
+    // Questions with a flag are not repeated, nor those a command sets itself, nor, for `new`,
+    // those that apply only to `init`.
+    for flagged in [
+        "\n  port\n",
+        "\n  framework\n",
+        "\n  adopted\n",
+        "\n  collectstatic\n",
+    ] {
         assert!(!section.contains(flagged), "{flagged:?} in:\n{section}");
     }
     // No line is wrapped again to the first column by clap.
