@@ -137,7 +137,8 @@ fn new_help_lists_the_questions_only_set_answers_with_their_defaults() {
     // `init` lists them without defaults: detection gives those.
     let init = stdout(&run(tmp.path(), &["init", "--help"]));
     assert!(
-        init.contains("  uid\n      Numeric user and group id the app runs as\n"),
+        init.contains("  uid\n      Numeric user and group id the app runs as\n")
+            && init.contains("\n  collectstatic\n"),
         "{init}"
     );
 }
