@@ -9,13 +9,13 @@ use include_dir::{Dir, include_dir};
 use crate::answers::yaml_layer;
 use crate::cli::{PackCheckArgs, PackCommand, PackNewArgs, PackTestArgs};
 use crate::error::bad_input;
-use crate::resolve::{Given, GivenValue, Layer, LayerKind, Options, resolve};
+use crate::resolve::{Layer, LayerKind};
 use crate::template_set::{PARTIALS, RenderMeta, builtin};
 
 static SKELETON: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates/pack-skeleton");
 
 /// The project name `pack check` renders with.
-const CHECK_NAME: &str = "example-service";
+use crate::pack::CHECK_NAME;
 
 pub fn run(command: PackCommand) -> Result<ExitCode> {
     match command {
@@ -177,23 +177,8 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
     let undropped = set.without_drops();
     let mut unmatched: Vec<&crate::template_set::DropRule> = set.drops.iter().collect();
     let mut missing: Vec<String> = Vec::new();
-    for (label, mut layers) in cases {
-        layers.push(Layer {
-            kind: LayerKind::Flag,
-            origin: "pack check".to_string(),
-            answers: vec![Given {
-                id: "name".to_string(),
-                value: GivenValue::Text(CHECK_NAME.to_string()),
-                at: "the project name `pack check` uses".to_string(),
-                written: None,
-            }],
-        });
-        let options = Options {
-            use_defaults: true,
-            other_versions: true,
-            ..Options::default()
-        };
-        let resolved = resolve(&set, &layers, None, &options);
+    for (label, layers) in cases {
+        let resolved = crate::pack::resolve_as_new(&set, layers);
         if let Ok(r) = &resolved
             && let Ok(all) = undropped.render(&r.answers, &RenderMeta::current())
         {

@@ -4,11 +4,12 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use crate::answers::yaml_layer;
 use crate::cli::PresetsArgs;
 use crate::error::bad_input;
 use crate::pack::Pack;
 use crate::presets::Preset;
-use crate::resolve::quoted;
+use crate::resolve::{LayerKind, quoted};
 use crate::template_set::{TemplateSet, builtin};
 
 /// Prints `NAME  description`, one preset a line, to stdout; a pack's presets name the pack.
@@ -50,11 +51,13 @@ pub fn run(args: &PresetsArgs) -> Result<ExitCode> {
     ))
 }
 
-/// What is wrong with the answers of `pack`'s `preset`, each naming the preset and the line.
+/// What is wrong with the answers of `pack`'s `preset`: each answer that names no question or
+/// a value its question refuses, with its line; else what `new --preset` refuses of them
+/// together (a combination a rule forbids).
 fn preset_problems(set: &TemplateSet, pack: &Pack, preset: &Preset) -> Vec<String> {
     let mut answers: Vec<_> = preset.answers.iter().collect();
     answers.sort_by_key(|a| a.line);
-    answers
+    let each: Vec<String> = answers
         .into_iter()
         .filter_map(|answer| {
             let problem = match set.question(&answer.id) {
@@ -69,5 +72,22 @@ fn preset_problems(set: &TemplateSet, pack: &Pack, preset: &Preset) -> Vec<Strin
                 quoted(&answer.id)
             ))
         })
-        .collect()
+        .collect();
+    if !each.is_empty() {
+        return each;
+    }
+    let layer = yaml_layer(
+        LayerKind::Preset,
+        format!("preset `{}` of {}", preset.name, pack.label()),
+        preset.answers.clone(),
+    );
+    match crate::pack::resolve_as_new(set, vec![layer]) {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![format!(
+            "{} preset `{}`: {}",
+            pack.label(),
+            preset.name,
+            crate::error::redact(&e.to_string())
+        )],
+    }
 }

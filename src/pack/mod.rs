@@ -686,3 +686,31 @@ pub fn configured() -> Result<Vec<String>> {
     }
     Ok(crate::config::load()?.packs)
 }
+
+/// The project name `pack check` and `presets` try a pack's presets with.
+pub const CHECK_NAME: &str = "example-service";
+
+/// The answers `pyscaffold new example-service -y` resolves over `layers` (a preset's, or
+/// none for the defaults): how `pack check` and `presets --pack` try a pack's presets.
+pub fn resolve_as_new(
+    set: &TemplateSet,
+    mut layers: Vec<crate::resolve::Layer>,
+) -> Result<crate::resolve::Resolved> {
+    use crate::resolve::{Given, GivenValue, Layer, LayerKind, Options};
+    layers.push(Layer {
+        kind: LayerKind::Flag,
+        origin: "pack check".to_string(),
+        answers: vec![Given {
+            id: "name".to_string(),
+            value: GivenValue::Text(CHECK_NAME.to_string()),
+            at: "the project name `pack check` uses".to_string(),
+            written: None,
+        }],
+    });
+    let options = Options {
+        use_defaults: true,
+        other_versions: true,
+        ..Options::default()
+    };
+    crate::resolve::resolve(set, &layers, None, &options)
+}
