@@ -79,7 +79,10 @@ pub fn run(mut args: EjectArgs) -> Result<ExitCode> {
         };
         if paths.is_empty() {
             return Err(bad_input(
-                format!("`{given}` is not a file (or folder) pyscaffold generated in this project"),
+                format!(
+                    "`{}` is not a file (or folder) pyscaffold generated in this project",
+                    crate::resolve::quoted(given)
+                ),
                 format!(
                     "give a path listed under `files:` in `{RECORD_FILE}`, or a folder of them \
                      (`docker/`); a path is taken from the folder you are in, as git takes it"

@@ -41,7 +41,7 @@ fn new(args: &PackNewArgs) -> Result<ExitCode> {
         .unwrap_or(false);
     if !valid {
         return Err(bad_input(
-            format!("`{name}` is not a pack name"),
+            format!("`{}` is not a pack name", crate::resolve::quoted(&name)),
             "use lowercase letters, digits and dashes, starting with a letter; `--name NAME` \
              sets a name other than the folder's",
         ));
@@ -278,7 +278,10 @@ fn test(args: &PackTestArgs) -> Result<ExitCode> {
     };
     if !given.exists() {
         return Err(bad_input(
-            format!("`{}` does not exist", args.dir.display()),
+            format!(
+                "`{}` does not exist",
+                crate::resolve::quoted(&args.dir.display().to_string())
+            ),
             "give the folder of the pack's git checkout (`pyscaffold pack new DIR` starts one)",
         ));
     }

@@ -443,13 +443,19 @@ pub fn detect(root: &Path) -> Result<Detection> {
 pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     let meta = std::fs::metadata(root).map_err(|e| {
         bad_input(
-            format!("cannot read `{}`: {e}", root.display()),
+            format!(
+                "cannot read `{}`: {e}",
+                crate::resolve::quoted(&root.display().to_string())
+            ),
             "give the folder of an existing Python project, e.g. `services/billing` or `.`",
         )
     })?;
     if !meta.is_dir() {
         return Err(bad_input(
-            format!("`{}` is not a folder", root.display()),
+            format!(
+                "`{}` is not a folder",
+                crate::resolve::quoted(&root.display().to_string())
+            ),
             "give the folder of an existing Python project, e.g. `services/billing` or `.`",
         ));
     }

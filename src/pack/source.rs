@@ -431,7 +431,7 @@ impl Cache {
         Err(bad_input(
             format!(
                 "cannot fetch pack `{}`: {}",
-                public_url(url),
+                crate::resolve::quoted(&public_url(url)),
                 said.lines()
                     .filter(|l| !l.trim().is_empty())
                     .collect::<Vec<_>>()
