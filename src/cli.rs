@@ -384,7 +384,7 @@ pub struct UpgradeArgs {
     /// several packs); repeatable
     #[arg(long = "pack-ref", value_name = "TAG")]
     pub pack_refs: Vec<String>,
-    /// The project directory (default: the current directory)
+    /// The project directory, or a folder inside it
     #[arg(short = 'C', value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
 }
@@ -395,7 +395,7 @@ pub struct EjectArgs {
     /// runs in
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<String>,
-    /// The project directory (default: the current directory)
+    /// The project directory, or a folder inside it
     #[arg(short = 'C', value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
 }

@@ -77,14 +77,22 @@ pub fn require_record(root: &Path) -> Result<()> {
             };
             Err(bad_input(
                 format!(
-                    "`{}` is not in a project pyscaffold generated: neither it nor a folder above \
-                     it, {stop}, has `{RECORD_FILE}`",
-                    root.display()
+                    "`{}`{} is not in a project pyscaffold generated: neither it nor a folder \
+                     above it, {stop}, has `{RECORD_FILE}`",
+                    crate::resolve::quoted(&root.display().to_string()),
+                    if absolute.as_path() == root {
+                        String::new()
+                    } else {
+                        format!(
+                            " (`{}`)",
+                            crate::resolve::quoted(&absolute.display().to_string())
+                        )
+                    }
                 ),
-                "run the command in the project's directory or below it, or pass `-C DIR`; if \
-                 the record was deleted, restore it from version control (`git checkout -- \
-                 .pyscaffold.yml`); a directory pyscaffold did not generate has nothing to \
-                 upgrade (`pyscaffold init` adds the packaging to it)",
+                "run the command in the project's directory or below it, or give it with `-C \
+                 DIR`; if the record was deleted, restore it from version control (`git checkout \
+                 -- .pyscaffold.yml`); a directory pyscaffold did not generate has no record \
+                 (`pyscaffold init` adds the packaging to it)",
             ))
         }
         _ => Ok(()),

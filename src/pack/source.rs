@@ -432,10 +432,7 @@ impl Cache {
             format!(
                 "cannot fetch pack `{}`: {}",
                 crate::resolve::quoted(&public_url(url)),
-                said.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                one_line(&said)
             ),
             "check the URL and that `git ls-remote URL` works for you (private packs \
              authenticate through your git setup: ssh agent or credential helper); nothing was \
@@ -658,9 +655,40 @@ fn ssh_command() -> String {
     })
 }
 
+/// Git's message on one line: a line that continues the sentence before it (it starts in
+/// lower case, or the one before ends without a stop) joins it with a space, others with `; `.
+fn one_line(said: &str) -> String {
+    let mut out = String::new();
+    for line in said.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            let continues = line.starts_with(|c: char| c.is_lowercase())
+                && !line.starts_with("fatal:")
+                || out.ends_with('.');
+            out.push_str(if continues { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gits_message_reads_as_one_line_of_sentences() {
+        let said = "fatal: 'pk' does not appear to be a git repository\nfatal: Could not read from \
+                    remote repository.\n\nPlease make sure you have the correct access rights\nand \
+                    the repository exists.\n";
+        assert_eq!(
+            one_line(said),
+            "fatal: 'pk' does not appear to be a git repository; fatal: Could not read from remote \
+             repository. Please make sure you have the correct access rights and the repository \
+             exists."
+        );
+        assert_eq!(one_line("a\nB"), "a; B");
+        assert_eq!(one_line(""), "");
+    }
 
     #[test]
     fn sources_parse_as_folders_or_git() {
