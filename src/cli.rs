@@ -682,6 +682,38 @@ fn only_adopted(question: &crate::questions::Question) -> bool {
     })
 }
 
+/// A default computed from other answers, as help shows it: each `{{ answer ... }}` as
+/// `<answer>` (`python:<python_version>-slim-<debian_release>`); one with `{% %}` logic as
+/// "from the answers before it".
+fn shape_of(default: &str) -> String {
+    const COMPUTED: &str = "from the answers before it";
+    if default.contains("{%") {
+        return COMPUTED.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = default;
+    while let Some(start) = rest.find("{{") {
+        let Some(end) = rest[start..].find("}}") else {
+            return COMPUTED.to_string();
+        };
+        let inside = rest[start + 2..start + end]
+            .trim_start_matches('-')
+            .trim_start();
+        let id: String = inside
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if id.is_empty() {
+            return COMPUTED.to_string();
+        }
+        out.push_str(&rest[..start]);
+        out.push_str(&format!("<{id}>"));
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// How wide a line of the questions at the end of `new --help` may be: clap wraps help text at
 /// 100 columns without a terminal.
 const HELP_WIDTH: usize = 98;
@@ -707,7 +739,7 @@ fn set_only_questions(
             }
             match question.default.as_ref().filter(|_| defaults) {
                 Some(default) if crate::template_set::is_tera_value(default) => {
-                    parts.push("[default: from the answers before it]".to_string());
+                    parts.push(format!("[default: {}]", shape_of(&default.to_text())));
                 }
                 Some(default) if !default.to_string().is_empty() => {
                     parts.push(format!("[default: {default}]"));
@@ -788,6 +820,25 @@ mod tests {
             .collect();
         out.sort();
         out
+    }
+
+    #[test]
+    fn a_computed_default_shows_the_answers_it_is_made_of() {
+        assert_eq!(
+            shape_of("python:{{ python_version }}-slim-{{ debian_release }}"),
+            "python:<python_version>-slim-<debian_release>"
+        );
+        assert_eq!(
+            shape_of("python -m {{ name | replace(from='-', to='_') }}.worker"),
+            "python -m <name>.worker"
+        );
+        assert_eq!(
+            shape_of("{% if x %}a{% endif %}"),
+            "from the answers before it"
+        );
+        assert_eq!(shape_of("{{ 'a' }}"), "from the answers before it");
+        assert_eq!(shape_of("{{ unclosed"), "from the answers before it");
+        assert_eq!(shape_of("plain"), "plain");
     }
 
     #[test]

@@ -112,7 +112,7 @@ fn new_help_lists_the_questions_only_set_answers_with_their_defaults() {
     for expected in [
         "  uid\n      Numeric user and group id the app runs as [default: 10001]",
         "  debian_release\n      Debian release of the base image [choices: trixie, bookworm] [default: trixie]",
-        "  base_image\n      Base image (a mirror of the official python image works too)\n      [default: from the answers before it]",
+        "  base_image\n      Base image (a mirror of the official python image works too)\n      [default: python:<python_version>-slim-<debian_release>]",
     ] {
         assert!(
             section.contains(expected),
