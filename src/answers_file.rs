@@ -121,7 +121,7 @@ pub struct AnswersFile {
 pub fn load_answers_file(set: &TemplateSet, path: &Path) -> Result<AnswersFile> {
     let origin = format!(
         "answers file `{}`",
-        crate::resolve::quoted(&path.display().to_string())
+        crate::error::quoted(&path.display().to_string())
     );
     if !path.is_file() {
         return Err(bad_input(

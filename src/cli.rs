@@ -506,7 +506,7 @@ pub fn flag_layer(set: &TemplateSet, command: &clap::Command, matches: &ArgMatch
             .map_or_else(|| question.id.clone(), |l| format!("--{l}"));
         answers.push(Given {
             id: question.id.clone(),
-            at: format!("`{flag} {}`", crate::resolve::quoted(&text)),
+            at: format!("`{flag} {}`", crate::error::quoted(&text)),
             value: GivenValue::Text(text),
             written: None,
         });

@@ -62,6 +62,18 @@ pub fn bad_input(message: impl Into<String>, help: impl Into<String>) -> anyhow:
     UserError::new(message, help).into()
 }
 
+/// An answer or a path as a message quotes it: whole when short, else its start and its length
+/// (a long answer is refused, and the message must not repeat it).
+pub fn quoted(text: &str) -> String {
+    const SHOWN: usize = 60;
+    let length = text.chars().count();
+    if length <= SHOWN * 2 {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(SHOWN).collect();
+    format!("{start}... ({length} characters)")
+}
+
 /// `text` with the password of every `user:password@` in it (a URL's or an image reference's
 /// credentials) replaced by `***`, so an error never echoes a secret back to a CI log.
 pub fn redact(text: &str) -> String {

@@ -79,13 +79,13 @@ pub fn require_record(root: &Path) -> Result<()> {
                 format!(
                     "`{}`{} is not in a project pyscaffold generated: neither it nor a folder \
                      above it, {stop}, has `{RECORD_FILE}`",
-                    crate::resolve::quoted(&root.display().to_string()),
+                    crate::error::quoted(&root.display().to_string()),
                     if absolute.as_path() == root {
                         String::new()
                     } else {
                         format!(
                             " (`{}`)",
-                            crate::resolve::quoted(&absolute.display().to_string())
+                            crate::error::quoted(&absolute.display().to_string())
                         )
                     }
                 ),

@@ -12,7 +12,7 @@ use anyhow::Result;
 
 use crate::answers::Answers;
 pub use crate::answers::{Given, GivenValue, Layer, LayerKind};
-use crate::error::bad_input;
+use crate::error::{bad_input, quoted};
 use crate::questions::{Kind, Question, is_none_item};
 use crate::template_set::{TemplateSet, help_of};
 use crate::value::{RawValue, Value};
@@ -488,18 +488,6 @@ pub fn followed_defaults(set: &TemplateSet, answers: &BTreeMap<String, Value>) -
         }
     }
     out
-}
-
-/// An answer as a message quotes it: whole when short, else its start and its length (a long
-/// answer is refused, and the message must not repeat it).
-pub fn quoted(text: &str) -> String {
-    const SHOWN: usize = 60;
-    let length = text.chars().count();
-    if length <= SHOWN * 2 {
-        return text.to_string();
-    }
-    let start: String = text.chars().take(SHOWN).collect();
-    format!("{start}... ({length} characters)")
 }
 
 /// Parses `--set KEY=VALUE` items into a layer.

@@ -81,7 +81,7 @@ pub fn run(mut args: EjectArgs) -> Result<ExitCode> {
             return Err(bad_input(
                 format!(
                     "`{}` is not a file (or folder) pyscaffold generated in this project",
-                    crate::resolve::quoted(given)
+                    crate::error::quoted(given)
                 ),
                 format!(
                     "give a path listed under `files:` in `{RECORD_FILE}`, or a folder of them \

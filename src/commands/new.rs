@@ -198,7 +198,7 @@ pub(crate) fn preset_layer(set: &TemplateSet, name: &str) -> Result<Layer> {
             "`pyscaffold presets` with the same `--pack` describes them"
         };
         return Err(bad_input(
-            format!("unknown preset `{}`", crate::resolve::quoted(name)),
+            format!("unknown preset `{}`", crate::error::quoted(name)),
             format!("pick one of: {} ({listing})", known.join(", ")),
         ));
     };

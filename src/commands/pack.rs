@@ -41,7 +41,7 @@ fn new(args: &PackNewArgs) -> Result<ExitCode> {
         .unwrap_or(false);
     if !valid {
         return Err(bad_input(
-            format!("`{}` is not a pack name", crate::resolve::quoted(&name)),
+            format!("`{}` is not a pack name", crate::error::quoted(&name)),
             "use lowercase letters, digits and dashes, starting with a letter; `--name NAME` \
              sets a name other than the folder's",
         ));
@@ -280,7 +280,7 @@ fn test(args: &PackTestArgs) -> Result<ExitCode> {
         return Err(bad_input(
             format!(
                 "`{}` does not exist",
-                crate::resolve::quoted(&args.dir.display().to_string())
+                crate::error::quoted(&args.dir.display().to_string())
             ),
             "give the folder of the pack's git checkout (`pyscaffold pack new DIR` starts one)",
         ));

@@ -7,9 +7,10 @@ use anyhow::Result;
 use crate::answers::yaml_layer;
 use crate::cli::PresetsArgs;
 use crate::error::bad_input;
+use crate::error::quoted;
 use crate::pack::Pack;
 use crate::presets::Preset;
-use crate::resolve::{LayerKind, quoted};
+use crate::resolve::LayerKind;
 use crate::template_set::{TemplateSet, builtin};
 
 /// Prints `NAME  description`, one preset a line, to stdout; a pack's presets name the pack.

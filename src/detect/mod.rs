@@ -445,7 +445,7 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
         bad_input(
             format!(
                 "cannot read `{}`: {e}",
-                crate::resolve::quoted(&root.display().to_string())
+                crate::error::quoted(&root.display().to_string())
             ),
             "give the folder of an existing Python project, e.g. `services/billing` or `.`",
         )
@@ -454,7 +454,7 @@ pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
         return Err(bad_input(
             format!(
                 "`{}` is not a folder",
-                crate::resolve::quoted(&root.display().to_string())
+                crate::error::quoted(&root.display().to_string())
             ),
             "give the folder of an existing Python project, e.g. `services/billing` or `.`",
         ));

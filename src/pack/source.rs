@@ -241,7 +241,7 @@ pub fn read_folder(path: &Path) -> Result<Fetched> {
         return Err(bad_input(
             format!(
                 "the pack folder `{}` does not exist",
-                crate::resolve::quoted(&path.display().to_string())
+                crate::error::quoted(&path.display().to_string())
             ),
             "give the folder that holds the pack's `pack.yaml`, or a git URL",
         ));
@@ -431,7 +431,7 @@ impl Cache {
         Err(bad_input(
             format!(
                 "cannot fetch pack `{}`: {}",
-                crate::resolve::quoted(&public_url(url)),
+                crate::error::quoted(&public_url(url)),
                 one_line(&said)
             ),
             "check the URL and that `git ls-remote URL` works for you (private packs \

@@ -70,7 +70,7 @@ pub fn parse_known(text: &str, flag: &str) -> Result<Version> {
         .join(", ");
     let version = Version::parse(text.trim_start_matches('v')).map_err(|_| {
         bad_input(
-            format!("`{flag} {}` is not a version", crate::resolve::quoted(text)),
+            format!("`{flag} {}` is not a version", crate::error::quoted(text)),
             format!("give one of the built-in template versions: {list} (`pyscaffold versions`)"),
         )
     })?;
