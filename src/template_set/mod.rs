@@ -344,7 +344,8 @@ impl Templates {
     ///
     /// The compile usually ends within a millisecond of the first render, so the wait yields
     /// the processor for up to two milliseconds before it sleeps: waking a sleeping thread
-    /// costs about a fifth of a millisecond on a virtual machine, a tenth of `new`'s work.
+    /// costs about a fifth of a millisecond on a virtual machine, a twentieth of `new`'s own
+    /// work.
     fn get(&self) -> Result<&tera::Tera, String> {
         let until = std::time::Instant::now() + std::time::Duration::from_millis(2);
         while self.done.get().is_none() && std::time::Instant::now() < until {
