@@ -123,6 +123,16 @@ pub fn load_answers_file(set: &TemplateSet, path: &Path) -> Result<AnswersFile> 
         "answers file `{}`",
         crate::error::quoted(&path.display().to_string())
     );
+    let record = path.join(RECORD_FILE);
+    if path.is_dir() && record.is_file() {
+        return Err(bad_input(
+            format!("{origin} is a project's folder, not a file"),
+            format!(
+                "pass its record, `--answers {}`, to reuse that project's answers",
+                crate::error::quoted(&record.display().to_string())
+            ),
+        ));
+    }
     if !path.is_file() {
         return Err(bad_input(
             format!("{origin} does not exist or is not a file"),

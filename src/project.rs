@@ -51,15 +51,25 @@ pub fn find_root(start: &Path) -> Option<std::path::PathBuf> {
 
 /// The project for a command run in `dir`: the folder [`find_root`] finds (saying so when it
 /// is above `dir`), or `dir` itself, whose missing record [`require_record`] reports once an
-/// interrupted run there was recovered (its record may be in the staging folder).
-pub fn root_for(dir: &Path) -> std::path::PathBuf {
-    match find_root(dir) {
+/// interrupted run there was recovered (its record may be in the staging folder). A `dir` that
+/// is a file is refused (`-C Dockerfile`), as git refuses it.
+pub fn root_for(dir: &Path) -> Result<std::path::PathBuf> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(bad_input(
+            format!(
+                "`{}` is a file, not a folder",
+                crate::error::quoted(&dir.display().to_string())
+            ),
+            "give the project's folder, or a folder inside it, with `-C DIR`",
+        ));
+    }
+    Ok(match find_root(dir) {
         Some(root) if root != dir => {
             eprintln!("note: the project is `{}`", root.display());
             root
         }
         _ => dir.to_path_buf(),
-    }
+    })
 }
 
 /// Refuses `root`, the folder [`root_for`] gave, when it has no record: no folder above had

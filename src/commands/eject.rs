@@ -38,7 +38,7 @@ fn normalise(path: &Path, folder: bool) -> String {
 pub fn run(mut args: EjectArgs) -> Result<ExitCode> {
     // Run from a folder inside the project, paths are relative to that folder (`..` and
     // absolute paths into the project too).
-    let root = crate::project::root_for(&args.dir);
+    let root = crate::project::root_for(&args.dir)?;
     let top = std::fs::canonicalize(&root).ok();
     let inside = std::fs::canonicalize(&args.dir)
         .ok()

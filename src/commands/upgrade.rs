@@ -22,7 +22,7 @@ use crate::upgrade::{Request, is_seeded_skip, prepare_project, refuse_leftover_m
 /// Runs `upgrade`.
 pub fn run(mut args: UpgradeArgs) -> Result<ExitCode> {
     // Run from a folder inside the project, it finds the project above, as git does.
-    args.dir = crate::project::root_for(&args.dir);
+    args.dir = crate::project::root_for(&args.dir)?;
     let root = args.dir.as_path();
     let writes = !(args.check || args.dry_run);
     // One command at a time in the project, and an interrupted earlier run is undone (or
