@@ -119,17 +119,14 @@ pub struct AnswersFile {
 
 /// Reads `--answers FILE` as an answer layer for `set`.
 pub fn load_answers_file(set: &TemplateSet, path: &Path) -> Result<AnswersFile> {
-    let origin = format!(
-        "answers file `{}`",
-        crate::error::quoted(&path.display().to_string())
-    );
+    let origin = format!("answers file `{}`", crate::error::quoted_path(path));
     let record = path.join(RECORD_FILE);
     if path.is_dir() && record.is_file() {
         return Err(bad_input(
             format!("{origin} is a project's folder, not a file"),
             format!(
                 "pass its record, `--answers {}`, to reuse that project's answers",
-                crate::error::quoted(&record.display().to_string())
+                crate::error::quoted_path(&record)
             ),
         ));
     }

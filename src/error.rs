@@ -74,6 +74,11 @@ pub fn quoted(text: &str) -> String {
     format!("{start}... ({length} characters)")
 }
 
+/// A path as a message quotes it ([`quoted`]).
+pub fn quoted_path(path: &std::path::Path) -> String {
+    quoted(&path.display().to_string())
+}
+
 /// `text` with the password of every `user:password@` in it (a URL's or an image reference's
 /// credentials) replaced by `***`, so an error never echoes a secret back to a CI log.
 pub fn redact(text: &str) -> String {

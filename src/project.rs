@@ -58,7 +58,7 @@ pub fn root_for(dir: &Path) -> Result<std::path::PathBuf> {
         return Err(bad_input(
             format!(
                 "`{}` is a file, not a folder",
-                crate::error::quoted(&dir.display().to_string())
+                crate::error::quoted_path(dir)
             ),
             "give the project's folder, or a folder inside it, with `-C DIR`",
         ));
@@ -89,14 +89,11 @@ pub fn require_record(root: &Path) -> Result<()> {
                 format!(
                     "`{}`{} is not in a project pyscaffold generated: neither it nor a folder \
                      above it, {stop}, has `{RECORD_FILE}`",
-                    crate::error::quoted(&root.display().to_string()),
+                    crate::error::quoted_path(root),
                     if absolute.as_path() == root {
                         String::new()
                     } else {
-                        format!(
-                            " (`{}`)",
-                            crate::error::quoted(&absolute.display().to_string())
-                        )
+                        format!(" (`{}`)", crate::error::quoted_path(&absolute))
                     }
                 ),
                 "run the command in the project's directory or below it, or give it with `-C \

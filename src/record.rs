@@ -192,7 +192,7 @@ pub fn load(root: &Path) -> Result<Record> {
             return Err(bad_input(
                 format!(
                     "the directory `{}` does not exist",
-                    crate::error::quoted(&root.display().to_string())
+                    crate::error::quoted_path(root)
                 ),
                 "give the project's directory with `-C DIR`, or run the command inside it",
             ));
@@ -221,7 +221,7 @@ pub fn load(root: &Path) -> Result<Record> {
             return Err(bad_input(
                 format!(
                     "the path `{}` is too long for the file system",
-                    crate::error::quoted(&root.display().to_string())
+                    crate::error::quoted_path(root)
                 ),
                 "give the project's directory with a shorter path (`-C DIR`), or run the \
                  command inside it",

@@ -278,10 +278,7 @@ fn test(args: &PackTestArgs) -> Result<ExitCode> {
     };
     if !given.exists() {
         return Err(bad_input(
-            format!(
-                "`{}` does not exist",
-                crate::error::quoted(&args.dir.display().to_string())
-            ),
+            format!("`{}` does not exist", crate::error::quoted_path(&args.dir)),
             "give the folder of the pack's git checkout (`pyscaffold pack new DIR` starts one)",
         ));
     }

@@ -6,16 +6,16 @@ use anyhow::Result;
 
 use crate::answers::yaml_layer;
 use crate::cli::PresetsArgs;
-use crate::error::bad_input;
-use crate::error::quoted;
+use crate::error::{bad_input, quoted};
 use crate::pack::Pack;
 use crate::presets::Preset;
 use crate::resolve::LayerKind;
 use crate::template_set::{TemplateSet, builtin};
 
 /// Prints `NAME  description`, one preset a line, to stdout; a pack's presets name the pack.
-/// A pack's preset whose answers name no question or a value its question refuses is listed,
-/// then reported as the pack's bad input (`new --preset` would refuse it).
+/// A pack's preset that `new --preset` would refuse (an answer naming no question or a value its
+/// question refuses, or answers that together break a rule) is listed, then reported as the
+/// pack's bad input.
 pub fn run(args: &PresetsArgs) -> Result<ExitCode> {
     let packs = crate::pack::select(&args.packs, args.no_pack)?;
     let set = crate::pack::layered(&builtin::latest()?, &packs)?;

@@ -443,19 +443,13 @@ pub fn detect(root: &Path) -> Result<Detection> {
 pub fn detect_with(root: &Path, knowledge: &Knowledge) -> Result<Detection> {
     let meta = std::fs::metadata(root).map_err(|e| {
         bad_input(
-            format!(
-                "cannot read `{}`: {e}",
-                crate::error::quoted(&root.display().to_string())
-            ),
+            format!("cannot read `{}`: {e}", crate::error::quoted_path(root)),
             "give the folder of an existing Python project, e.g. `services/billing` or `.`",
         )
     })?;
     if !meta.is_dir() {
         return Err(bad_input(
-            format!(
-                "`{}` is not a folder",
-                crate::error::quoted(&root.display().to_string())
-            ),
+            format!("`{}` is not a folder", crate::error::quoted_path(root)),
             "give the folder of an existing Python project, e.g. `services/billing` or `.`",
         ));
     }

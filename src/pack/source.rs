@@ -241,7 +241,7 @@ pub fn read_folder(path: &Path) -> Result<Fetched> {
         return Err(bad_input(
             format!(
                 "the pack folder `{}` does not exist",
-                crate::error::quoted(&path.display().to_string())
+                crate::error::quoted_path(path)
             ),
             "give the folder that holds the pack's `pack.yaml`, or a git URL",
         ));
