@@ -560,18 +560,23 @@ pub fn subcommand_args<A: Args>(name: &'static str) -> clap::Command {
 /// folders' names, and other commands load what they use), so a start costs no template
 /// parsing.
 pub fn command_for_parsing() -> clap::Command {
-    let version = match crate::template_set::builtin::latest() {
+    named(Cli::command())
+        .version(version_text())
+        .mut_subcommand("new", |new| new.defer(builtin_question_help))
+        .mut_subcommand("init", |init| init.defer(builtin_choices_help))
+}
+
+/// What `--version` prints after the command's name: this build's version and the newest
+/// built-in template version, e.g. `0.1.0 (templates builtin 0.16.0)`.
+pub fn version_text() -> String {
+    match crate::template_set::builtin::latest() {
         Ok(newest) => format!(
             "{} (templates {} {newest})",
             crate::VERSION,
             crate::template_set::builtin::BUILTIN_ID
         ),
         Err(_) => crate::VERSION.to_string(),
-    };
-    named(Cli::command())
-        .version(version)
-        .mut_subcommand("new", |new| new.defer(builtin_question_help))
-        .mut_subcommand("init", |init| init.defer(builtin_choices_help))
+    }
 }
 
 /// `pyscaffold new --version` prints `pyscaffold 0.1.0 (...)`, as `pyscaffold --version` does

@@ -227,6 +227,17 @@ fn version_names_the_template_set() {
             pyscaffold::template_set::builtin::latest().unwrap()
         )
     );
+    // `--version` alone skips the argument parser; `-V` and a subcommand's `--version` print
+    // the same line through it.
+    for args in [
+        &["-V"][..],
+        &["new", "--version"][..],
+        &["upgrade", "-V"][..],
+    ] {
+        let other = run(tmp.path(), args);
+        assert!(other.status.success(), "{args:?}: {}", stderr(&other));
+        assert_eq!(stdout(&other), stdout(&out), "{args:?}");
+    }
 }
 
 #[test]
