@@ -69,6 +69,89 @@ fn maturin_build(maturin: &Path, out: &Path) -> PathBuf {
     wheels[0].clone()
 }
 
+/// How an ELF executable is linked, from its header and program headers.
+#[derive(Debug, PartialEq)]
+struct ElfLinking {
+    /// `ET_DYN` (a position-independent executable) rather than `ET_EXEC`.
+    position_independent: bool,
+    /// A `PT_INTERP` header: the kernel starts the dynamic loader first.
+    interpreter: bool,
+    /// A `PT_DYNAMIC` header: shared libraries or relocations to apply at start.
+    dynamic_section: bool,
+}
+
+/// Reads a 64-bit little-endian ELF file's type and program headers.
+fn elf_linking(bytes: &[u8]) -> Result<ElfLinking, String> {
+    let u16_at = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .ok_or(format!("the file ends before byte {at}"))
+    };
+    let u32_at = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+            .ok_or(format!("the file ends before byte {at}"))
+    };
+    let u64_at = |at: usize| {
+        bytes
+            .get(at..at + 8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap()))
+            .ok_or(format!("the file ends before byte {at}"))
+    };
+    if bytes.get(..6) != Some(b"\x7fELF\x02\x01".as_slice()) {
+        return Err("not a 64-bit little-endian ELF file".into());
+    }
+    let kind = u16_at(0x10)?;
+    let table = usize::try_from(u64_at(0x20)?).map_err(|e| e.to_string())?;
+    let entry_size = usize::from(u16_at(0x36)?);
+    let entries = usize::from(u16_at(0x38)?);
+    let types = (0..entries)
+        .map(|i| u32_at(table + i * entry_size))
+        .collect::<Result<Vec<u32>, String>>()?;
+    const PT_DYNAMIC: u32 = 2;
+    const PT_INTERP: u32 = 3;
+    const ET_DYN: u16 = 3;
+    Ok(ElfLinking {
+        position_independent: kind == ET_DYN,
+        interpreter: types.contains(&PT_INTERP),
+        dynamic_section: types.contains(&PT_DYNAMIC),
+    })
+}
+
+#[test]
+fn elf_linking_tells_a_static_executable_from_a_dynamic_one() {
+    // This test binary is a dynamically linked, position-independent executable.
+    let this = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+    assert_eq!(
+        elf_linking(&this),
+        Ok(ElfLinking {
+            position_independent: true,
+            interpreter: true,
+            dynamic_section: true,
+        })
+    );
+    // A header alone: a fixed-address executable with no program headers.
+    let mut header = vec![0u8; 64];
+    header[..6].copy_from_slice(b"\x7fELF\x02\x01");
+    header[0x10] = 2;
+    header[0x20] = 64;
+    header[0x36] = 56;
+    assert_eq!(
+        elf_linking(&header),
+        Ok(ElfLinking {
+            position_independent: false,
+            interpreter: false,
+            dynamic_section: false,
+        })
+    );
+    // Program headers past the end of the file, and a file that is not ELF.
+    header[0x38] = 1;
+    assert!(elf_linking(&header).unwrap_err().contains("ends before"));
+    assert!(elf_linking(b"#!/bin/sh\n").is_err());
+}
+
 fn version_line(binary: &Path) -> String {
     let out = Command::new(binary)
         .arg("--version")
@@ -88,9 +171,15 @@ fn the_wheel_installs_the_pyscaffold_command_with_pip_and_uv() {
     let wheel = build_wheel(&maturin, &tmp.path().join("dist"));
     let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
     let version = env!("CARGO_PKG_VERSION");
-    // One binary for any CPython 3 on glibc Linux; installable from the package index.
+    // One binary for any CPython 3 on Linux; installable from the package index.
     assert!(
-        name.starts_with(&format!("pyscaffold_docker-{version}-py3-none-manylinux_")),
+        name.starts_with(&format!("pyscaffold_docker-{version}-py3-none-manylinux")),
+        "{name}"
+    );
+    // Linked statically, it asks nothing of the system's C library: the oldest manylinux tag.
+    #[cfg(target_arch = "x86_64")]
+    assert!(
+        name.ends_with("-manylinux1_x86_64.manylinux_2_5_x86_64.whl"),
         "{name}"
     );
 
@@ -176,6 +265,18 @@ fn the_wheel_installs_the_pyscaffold_command_with_pip_and_uv() {
     );
     assert!(ok, "pip install: {text}");
     let installed = venv.join("bin/pyscaffold");
+    // Linked statically at a fixed address (pyproject.toml's rustc-args): no loader, no
+    // shared library, so it runs on any x86_64 Linux and starts without relocating itself.
+    assert_eq!(
+        elf_linking(&std::fs::read(&installed).unwrap()),
+        Ok(ElfLinking {
+            position_independent: false,
+            interpreter: false,
+            dynamic_section: false,
+        }),
+        "{}",
+        installed.display()
+    );
     assert!(
         version_line(&installed).starts_with(&format!("pyscaffold {version} (templates ")),
         "{}",
