@@ -72,7 +72,7 @@ where
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     // `pyscaffold --version` alone prints what clap would, without building the command's
-    // argument definitions (a quarter of its time). It has nothing to protect either.
+    // argument definitions (a sixth of its time). It has nothing to protect either.
     if asks_only_version(&args) {
         println!("pyscaffold {}", cli::version_text());
         return Ok(ExitCode::SUCCESS);
