@@ -494,19 +494,31 @@ pub fn flag_layer(set: &TemplateSet, command: &clap::Command, matches: &ArgMatch
         if matches.value_source(&question.id) != Some(ValueSource::CommandLine) {
             continue;
         }
-        let Ok(Some(values)) = matches.try_get_raw(&question.id) else {
+        let Ok(Some(occurrences)) = matches.try_get_raw_occurrences(&question.id) else {
             continue;
         };
-        let text = values
-            .map(|v| v.to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join(",");
+        // Each time the flag was given, as typed (`--ci github --ci none`); the answer is all
+        // of their items.
+        let typed: Vec<String> = occurrences
+            .map(|values| {
+                values
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        let text = typed.join(",");
         let flag = arg
             .get_long()
             .map_or_else(|| question.id.clone(), |l| format!("--{l}"));
+        let at = typed
+            .iter()
+            .map(|one| format!("{flag} {one}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         answers.push(Given {
             id: question.id.clone(),
-            at: format!("`{flag} {}`", crate::error::quoted(&text)),
+            at: format!("`{}`", crate::error::quoted(&at)),
             value: GivenValue::Text(text),
             written: None,
         });
