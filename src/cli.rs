@@ -783,10 +783,31 @@ fn set_only_questions(
         .collect();
     (!lines.is_empty()).then(|| {
         format!(
-            "Questions without a flag of their own (answer them with `--set ID=VALUE`):\n{}",
-            lines.join("\n")
+            "Questions without a flag of their own (answer them with `--set ID=VALUE`):\n{}\n\n{}",
+            lines.join("\n"),
+            pack_note(defaults, std::env::var_os("PYSCAFFOLD_PACK").as_deref())
         )
     })
+}
+
+/// What the help's questions and defaults leave out: a pack's (`pack_env`: `PYSCAFFOLD_PACK`).
+fn pack_note(defaults: bool, pack_env: Option<&std::ffi::OsStr>) -> String {
+    let which = match pack_env.filter(|v| !v.is_empty()) {
+        Some(pack) => format!(
+            "`PYSCAFFOLD_PACK` names one here (`{}`), so it applies unless `--no-pack` is given",
+            crate::error::quoted(&pack.to_string_lossy())
+        ),
+        None => "`--pack`, `PYSCAFFOLD_PACK` or the config file's `pack:` names one".to_string(),
+    };
+    let what = if defaults {
+        "The questions and defaults above are the built-in templates'"
+    } else {
+        "The questions above are the built-in templates'"
+    };
+    format!(
+        "{what}. A pack may also change defaults, lock answers and add questions (its \
+         `pack.yaml` lists them); {which}."
+    )
 }
 
 /// A question's choices for shell completion. Any text parses: the answer is checked against
@@ -819,6 +840,24 @@ impl clap::builder::TypedValueParser for Choices {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_help_says_a_pack_may_change_what_it_lists_and_names_the_configured_one() {
+        let plain = super::pack_note(true, None);
+        assert!(plain.starts_with("The questions and defaults above are the built-in"));
+        assert!(plain.contains("`--pack`, `PYSCAFFOLD_PACK` or the config file's `pack:`"));
+        let set = super::pack_note(false, Some(std::ffi::OsStr::new("../acme-pack")));
+        assert!(set.starts_with("The questions above are the built-in templates'."));
+        assert!(
+            set.contains("`PYSCAFFOLD_PACK` names one here (`../acme-pack`)"),
+            "{set}"
+        );
+        assert_eq!(
+            super::pack_note(true, Some(std::ffi::OsStr::new(""))),
+            plain,
+            "an empty PYSCAFFOLD_PACK names no pack"
+        );
+    }
+
     use super::*;
 
     /// What [`flag_layer`] and [`flag_hints`] read of an argument.

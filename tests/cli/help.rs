@@ -141,4 +141,25 @@ fn new_help_lists_the_questions_only_set_answers_with_their_defaults() {
             && init.contains("\n  collectstatic\n"),
         "{init}"
     );
+    // What a pack may change is said after the list, naming the pack `PYSCAFFOLD_PACK` gives.
+    let flat = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat(&help).contains(
+            "The questions and defaults above are the built-in templates'. A pack may also \
+             change defaults, lock answers and add questions"
+        ),
+        "{help}"
+    );
+    let with_pack = crate::support::command(tmp.path(), &["new", "--help"])
+        .env("PYSCAFFOLD_PACK", "../acme-pack")
+        .output()
+        .unwrap();
+    assert!(
+        flat(&stdout(&with_pack)).contains(
+            "`PYSCAFFOLD_PACK` names one here (`../acme-pack`), so it applies unless \
+             `--no-pack` is given"
+        ),
+        "{}",
+        stdout(&with_pack)
+    );
 }
