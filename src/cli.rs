@@ -16,7 +16,7 @@ use crate::template_set::TemplateSet;
 
 const NEW_EXAMPLES: &str = "\
 Examples:
-  pyscaffold new billing-api                      ask every question on the terminal
+  pyscaffold new billing-api                      ask the essential questions on the terminal
   pyscaffold new billing-api -y                   take the defaults (Flask, pip, GitHub Actions)
   pyscaffold new billing-api --port 8080 --ci github --system-package libpq5 -y
   pyscaffold new billing-api --preset flask-small --set health_path=/livez -y
@@ -372,7 +372,7 @@ pub struct UpgradeArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
     /// Take the default for a new question instead of asking
-    #[arg(short = 'y', long = "defaults")]
+    #[arg(short = 'y', long = "defaults", visible_alias = "yes")]
     pub use_defaults: bool,
     /// Upgrade even though the git repository has uncommitted changes
     #[arg(long)]
@@ -476,7 +476,7 @@ pub struct AnswerArgs {
     #[arg(long, conflicts_with = "packs", help_heading = "Packs")]
     pub no_pack: bool,
     /// Take the default for every question not answered otherwise; never prompt
-    #[arg(short = 'y', long = "defaults", help_heading = "Answers")]
+    #[arg(short = 'y', long = "defaults", visible_alias = "yes", help_heading = "Answers")]
     pub use_defaults: bool,
 }
 
@@ -793,10 +793,25 @@ fn set_only_questions(
 /// What the help's questions and defaults leave out: a pack's (`pack_env`: `PYSCAFFOLD_PACK`).
 fn pack_note(defaults: bool, pack_env: Option<&std::ffi::OsStr>) -> String {
     let which = match pack_env.filter(|v| !v.is_empty()) {
-        Some(pack) => format!(
-            "`PYSCAFFOLD_PACK` names one here (`{}`), so it applies unless `--no-pack` is given",
-            crate::error::quoted(&pack.to_string_lossy())
-        ),
+        Some(pack) => {
+            // Shown on one line: control characters as escapes.
+            let shown: String = pack
+                .to_string_lossy()
+                .chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            format!(
+                "`PYSCAFFOLD_PACK` names one here (`{}`), so it applies unless `--pack` or \
+                 `--no-pack` is given",
+                crate::error::quoted(&shown)
+            )
+        }
         None => "`--pack`, `PYSCAFFOLD_PACK` or the config file's `pack:` names one".to_string(),
     };
     let what = if defaults {
@@ -851,6 +866,8 @@ mod tests {
             set.contains("`PYSCAFFOLD_PACK` names one here (`../acme-pack`)"),
             "{set}"
         );
+        let odd = super::pack_note(true, Some(std::ffi::OsStr::new("a\nb\tc")));
+        assert!(odd.contains("(`a\\nb\\tc`)"), "{odd}");
         assert_eq!(
             super::pack_note(true, Some(std::ffi::OsStr::new(""))),
             plain,

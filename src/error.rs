@@ -40,7 +40,8 @@ impl UserError {
 
 /// Output piped into a reader that stopped early (`pyscaffold fleet report ... | head`) ends the
 /// program quietly with the shell's status for SIGPIPE (141), as other command-line tools do,
-/// instead of a panic message. Every other panic is reported as before.
+/// instead of a panic message; standard output that cannot be written otherwise (a full disk,
+/// `>/dev/full`) is an error with status 1. Every other panic is reported as before.
 pub fn quiet_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -50,8 +51,15 @@ pub fn quiet_broken_pipe() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or_default();
-        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
-            std::process::exit(141);
+        if let Some(cause) = text.strip_prefix("failed printing to stdout: ") {
+            if cause.contains("Broken pipe") {
+                std::process::exit(141);
+            }
+            eprintln!(
+                "{} cannot write to standard output: {cause}",
+                label("error:", Label::Error)
+            );
+            std::process::exit(i32::from(EXIT_FAILURE));
         }
         default(info);
     }));

@@ -89,7 +89,12 @@ where
         Ok(m) => m,
         Err(e) => {
             // Help and version go to stdout with status 0; usage errors to stderr with 2.
-            let _ = e.print();
+            if let Err(err) = e.print() {
+                if err.kind() == std::io::ErrorKind::BrokenPipe {
+                    return Ok(ExitCode::from(141));
+                }
+                return Err(anyhow::Error::new(err).context("cannot write to standard output"));
+            }
             return Ok(ExitCode::from(e.exit_code() as u8));
         }
     };

@@ -70,12 +70,7 @@ pub fn write(stage: &Path, ops: &[Op]) -> Result<()> {
         journal: 1,
         ops: ops.to_vec(),
     })?;
-    if let Some(seal) = seal_path(stage) {
-        // Without a state folder the run still goes ahead; only its recovery is then by hand.
-        if seal.parent().is_some_and(|d| fs::create_dir_all(d).is_ok()) {
-            let _ = write_synced(&seal, crate::digest::sha256_hex(text.as_bytes()).as_bytes());
-        }
-    }
+    seal(stage, &text)?;
     let partial = stage.join("journal.partial");
     write_synced(&partial, text.as_bytes())?;
     fs::rename(&partial, stage.join(JOURNAL))
@@ -84,33 +79,190 @@ pub fn write(stage: &Path, ops: &[Op]) -> Result<()> {
     Ok(())
 }
 
-/// Where the seal of the journal in `stage` is kept: `$PYSCAFFOLD_STATE_DIR`, else
-/// `$XDG_STATE_HOME/pyscaffold`, else `~/.local/state/pyscaffold`, under `journals/`, named by
-/// the hash of the staging folder's absolute path.
-fn seal_path(stage: &Path) -> Option<PathBuf> {
-    let var = |name| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
+/// Writes the seal of the journal `text` in `stage` in the first state folder that takes it.
+/// With none, the run stops before it changes anything: an interruption could not be undone.
+fn seal(stage: &Path, text: &str) -> Result<()> {
+    let digest = crate::digest::sha256_hex(text.as_bytes());
+    let mut tried = Vec::new();
+    for state in state_folders(&StateEnv::from_process()) {
+        match write_seal(&state, stage, &digest) {
+            Ok(()) => return Ok(()),
+            Err(err) => tried.push(format!(
+                "`{}` ({})",
+                state.folder.display(),
+                crate::error::chain(err.as_ref())
+            )),
+        }
+    }
+    Err(crate::error::UserError::new(
+        format!(
+            "cannot keep the seal that lets an interrupted run be undone: no state folder can be \
+             written ({}); nothing was changed",
+            if tried.is_empty() {
+                "none is known".to_string()
+            } else {
+                tried.join("; ")
+            }
+        ),
+        "set PYSCAFFOLD_STATE_DIR to a folder this user can write, outside the project (e.g. \
+         `export PYSCAFFOLD_STATE_DIR=/var/tmp/pyscaffold-state-$(id -u)`), and run again",
+    )
+    .into())
+}
+
+/// Writes `digest` as the seal of `stage` in `state`, making its folders as needed.
+fn write_seal(state: &StateFolder, stage: &Path, digest: &str) -> Result<()> {
+    let journals = state.folder.join("journals");
+    if state.private {
+        make_private(&state.folder)?;
+    }
+    fs::create_dir_all(&journals)?;
+    write_synced(&journals.join(seal_name(stage)?), digest.as_bytes())
+}
+
+/// Makes the shared temporary folder's `folder` this user's alone (mode 0700), or checks that
+/// it is one.
+fn make_private(folder: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        match fs::DirBuilder::new().mode(0o700).create(folder) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    if !is_private(folder) {
+        anyhow::bail!("it is not a folder of this user's alone (mode 0700)");
+    }
+    Ok(())
+}
+
+/// Whether `folder` is a real folder owned by this user that nobody else may read or write.
+fn is_private(folder: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        fs::symlink_metadata(folder).is_ok_and(|meta| {
+            meta.is_dir()
+                && Some(meta.uid()) == current_user()
+                && meta.permissions().mode() & 0o077 == 0
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = folder;
+        false
+    }
+}
+
+/// This process's effective user id.
+fn current_user() -> Option<u32> {
+    #[cfg(unix)]
+    {
+        Some(rustix::process::geteuid().as_raw())
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The environment variables that place the state folder.
+#[derive(Debug, Default)]
+struct StateEnv {
+    pyscaffold_state_dir: Option<PathBuf>,
+    xdg_state_home: Option<PathBuf>,
+    home: Option<PathBuf>,
+    temp: PathBuf,
+}
+
+impl StateEnv {
+    fn from_process() -> Self {
+        let var = |name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Self {
+            pyscaffold_state_dir: var("PYSCAFFOLD_STATE_DIR"),
+            xdg_state_home: var("XDG_STATE_HOME"),
+            home: var("HOME"),
+            temp: std::env::temp_dir(),
+        }
+    }
+}
+
+/// A folder a seal may be kept in.
+#[derive(Debug, PartialEq)]
+struct StateFolder {
+    folder: PathBuf,
+    /// In the shared temporary folder: made this user's alone before use.
+    private: bool,
+}
+
+/// Where seals are kept, in the order they are tried: `$PYSCAFFOLD_STATE_DIR` (relative to the
+/// current folder if relative), else `$XDG_STATE_HOME/pyscaffold` (if absolute, as the XDG
+/// specification asks), else `~/.local/state/pyscaffold` (if the home folder is an absolute
+/// path that exists: a missing one is not made); then, for a user with none of these writable,
+/// `pyscaffold-state-UID` in the temporary folder, made this user's alone.
+fn state_folders(env: &StateEnv) -> Vec<StateFolder> {
+    let mut folders = Vec::new();
+    let primary = if let Some(dir) = &env.pyscaffold_state_dir {
+        std::path::absolute(dir).ok()
+    } else if let Some(dir) = env.xdg_state_home.as_ref().filter(|d| d.is_absolute()) {
+        Some(dir.join("pyscaffold"))
+    } else {
+        env.home
+            .as_ref()
+            .filter(|h| h.is_absolute() && h.is_dir())
+            .map(|h| h.join(".local/state/pyscaffold"))
     };
-    let state = var("PYSCAFFOLD_STATE_DIR")
-        .or_else(|| var("XDG_STATE_HOME").map(|d| d.join("pyscaffold")))
-        .or_else(|| var("HOME").map(|h| h.join(".local/state/pyscaffold")))?;
-    let absolute = std::path::absolute(stage).ok()?;
-    let name = crate::digest::sha256_hex(absolute.to_string_lossy().as_bytes());
-    Some(state.join("journals").join(name))
+    folders.extend(primary.map(|folder| StateFolder {
+        folder,
+        private: false,
+    }));
+    if let Some(uid) = current_user() {
+        folders.push(StateFolder {
+            folder: env.temp.join(format!("pyscaffold-state-{uid}")),
+            private: true,
+        });
+    }
+    folders
+}
+
+/// A seal's file name: the hash of the staging folder's absolute path.
+fn seal_name(stage: &Path) -> Result<String> {
+    let absolute = std::path::absolute(stage)?;
+    Ok(crate::digest::sha256_hex(
+        absolute.to_string_lossy().as_bytes(),
+    ))
+}
+
+/// The seal files the journal in `stage` may have, one per state folder.
+fn seal_paths(stage: &Path) -> Vec<PathBuf> {
+    let Ok(name) = seal_name(stage) else {
+        return Vec::new();
+    };
+    state_folders(&StateEnv::from_process())
+        .into_iter()
+        // A seal in the temporary folder counts only if that folder is this user's alone.
+        .filter(|state| !state.private || is_private(&state.folder))
+        .map(|state| state.folder.join("journals").join(&name))
+        .collect()
 }
 
 /// Whether the journal text in `stage` carries this machine's seal.
 fn sealed(stage: &Path, text: &str) -> bool {
-    seal_path(stage)
-        .and_then(|seal| fs::read_to_string(seal).ok())
-        .is_some_and(|recorded| recorded.trim() == crate::digest::sha256_hex(text.as_bytes()))
+    let digest = crate::digest::sha256_hex(text.as_bytes());
+    seal_paths(stage)
+        .iter()
+        .any(|seal| fs::read_to_string(seal).is_ok_and(|recorded| recorded.trim() == digest))
 }
 
 /// Removes the seal of the journal in `stage`.
 pub fn unseal(stage: &Path) {
-    if let Some(seal) = seal_path(stage) {
+    for seal in seal_paths(stage) {
         let _ = fs::remove_file(seal);
     }
 }
@@ -493,6 +645,51 @@ pub fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_folders_follow_the_variables_and_ignore_relative_or_missing_homes() {
+        let temp = PathBuf::from("/tmp");
+        let fallback = current_user().map(|uid| StateFolder {
+            folder: temp.join(format!("pyscaffold-state-{uid}")),
+            private: true,
+        });
+        let folders = |env: StateEnv| -> Vec<PathBuf> {
+            let got = state_folders(&env);
+            assert_eq!(got.last(), fallback.as_ref(), "{got:?}");
+            got.into_iter()
+                .filter(|f| !f.private)
+                .map(|f| f.folder)
+                .collect()
+        };
+        let root = std::env::temp_dir();
+        let env = |state: Option<&str>, xdg: Option<&str>, home: Option<&Path>| StateEnv {
+            pyscaffold_state_dir: state.map(PathBuf::from),
+            xdg_state_home: xdg.map(PathBuf::from),
+            home: home.map(Path::to_path_buf),
+            temp: temp.clone(),
+        };
+        assert_eq!(
+            folders(env(Some("/srv/state"), Some("/xdg"), Some(&root))),
+            [PathBuf::from("/srv/state")]
+        );
+        assert_eq!(
+            folders(env(Some("rel"), None, None)),
+            [std::path::absolute("rel").unwrap()]
+        );
+        assert_eq!(
+            folders(env(None, Some("/xdg"), Some(&root))),
+            [PathBuf::from("/xdg/pyscaffold")]
+        );
+        // A relative XDG_STATE_HOME is ignored, as the XDG specification asks.
+        assert_eq!(
+            folders(env(None, Some("relstate"), Some(&root))),
+            [root.join(".local/state/pyscaffold")]
+        );
+        // A relative or missing home gives none: only the temporary folder is left.
+        assert!(folders(env(None, None, Some(Path::new("rel")))).is_empty());
+        assert!(folders(env(None, None, Some(&root.join("no-such-home-here")))).is_empty());
+        assert!(folders(env(None, None, None)).is_empty());
+    }
 
     #[test]
     fn emptied_folders_go_even_when_a_stopped_run_removed_the_lower_ones() {

@@ -157,7 +157,7 @@ fn new_help_lists_the_questions_only_set_answers_with_their_defaults() {
     assert!(
         flat(&stdout(&with_pack)).contains(
             "`PYSCAFFOLD_PACK` names one here (`../acme-pack`), so it applies unless \
-             `--no-pack` is given"
+             `--pack` or `--no-pack` is given"
         ),
         "{}",
         stdout(&with_pack)

@@ -151,6 +151,81 @@ fn fresh_copy(fx: &Fixture, name: &str) -> PathBuf {
     root
 }
 
+/// A user whose home folder does not exist (a service account, a container's `nobody`) still
+/// gets an interrupted run undone: the seal goes to a folder of the user's own in the
+/// temporary folder, and the missing home is not made. With no state folder writable at all,
+/// the run stops before it changes anything.
+#[test]
+fn without_a_home_folder_the_seal_goes_to_the_temporary_folder() {
+    let fx = fixture();
+    let root = fresh_copy(&fx, "homeless");
+    let scratch = root.parent().unwrap().join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let home = scratch.join("no-such-home");
+    let homeless = |args: &[&str], temp: &Path| {
+        let mut cmd = command(&root, args);
+        cmd.env("HOME", &home)
+            .env_remove("XDG_STATE_HOME")
+            .env_remove("PYSCAFFOLD_STATE_DIR")
+            .env("TMPDIR", temp);
+        cmd
+    };
+    // Stopped in the middle of putting files in place (after the journal, steps 1 to 3 being
+    // staging, journal and the first move): the next command undoes it.
+    let temp = scratch.join("tmp");
+    std::fs::create_dir_all(&temp).unwrap();
+    let out = homeless(&["upgrade", "-y"], &temp)
+        .env("PYSCAFFOLD_TEST_STOP_AFTER", "6")
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("stopping after writer step 6"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!home.exists(), "the missing home folder was made");
+    let uid = std::fs::metadata(&root).map(|m| {
+        use std::os::unix::fs::MetadataExt as _;
+        m.uid()
+    });
+    let state = temp.join(format!("pyscaffold-state-{}", uid.unwrap()));
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{}", state.display());
+    }
+    let check = homeless(&["upgrade", "--check"], &temp).output().unwrap();
+    assert!(
+        stderr(&check).contains("its changes were undone"),
+        "recovery did not undo the run: {}",
+        stderr(&check)
+    );
+    assert_eq!(which(&snapshot(&root), &fx.before, &fx.after), Ok("before"));
+
+    // Nothing writable: the state folder and the temporary folder lie under a file.
+    let file = scratch.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = homeless(&["upgrade", "-y"], &file.join("tmp"))
+        .env("PYSCAFFOLD_STATE_DIR", file.join("state"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot keep the seal that lets an interrupted run be undone"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("help: set PYSCAFFOLD_STATE_DIR"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(which(&snapshot(&root), &fx.before, &fx.after), Ok("before"));
+    let out = homeless(&["upgrade", "-y"], &temp).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(which(&snapshot(&root), &fx.before, &fx.after), Ok("after"));
+}
+
 #[test]
 fn stopped_after_any_writer_step_the_next_command_finds_before_or_after() {
     let fx = fixture();

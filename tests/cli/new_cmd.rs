@@ -621,6 +621,37 @@ fn a_flag_that_replaces_a_set_answer_on_the_same_command_line_says_so() {
     assert!(!stderr(&out).contains("replaces"), "{}", stderr(&out));
 }
 
+/// Standard output that cannot be written (a full disk) is an error with status 1, not a
+/// panic, and not a success.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_standard_output_is_an_error() {
+    let tmp = TempDir::new().unwrap();
+    for args in [
+        &["--version"][..],
+        &["versions"][..],
+        &["new", "--help"][..],
+        &["new", "svc", "-y", "--dry-run"][..],
+    ] {
+        let out = crate::support::command(tmp.path(), args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("cannot write to standard output"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(!tmp.path().join("svc").exists());
+}
+
 #[test]
 fn a_subcommand_version_names_pyscaffold() {
     let tmp = TempDir::new().unwrap();
