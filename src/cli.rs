@@ -476,7 +476,12 @@ pub struct AnswerArgs {
     #[arg(long, conflicts_with = "packs", help_heading = "Packs")]
     pub no_pack: bool,
     /// Take the default for every question not answered otherwise; never prompt
-    #[arg(short = 'y', long = "defaults", visible_alias = "yes", help_heading = "Answers")]
+    #[arg(
+        short = 'y',
+        long = "defaults",
+        visible_alias = "yes",
+        help_heading = "Answers"
+    )]
     pub use_defaults: bool,
 }
 

@@ -106,17 +106,26 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
     let Some(top) = packs.last() else {
         return Ok(ExitCode::SUCCESS);
     };
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     println!(
-        "{} over templates builtin {version}: manifest ok, {} templates, {} presets, {} locked \
-         answers",
+        "{} over templates builtin {version}: manifest ok, {}, {}, {}",
         packs
             .iter()
             .map(crate::pack::Pack::label)
             .collect::<Vec<_>>()
             .join(" + "),
-        packs.iter().map(|p| p.templates.len()).sum::<usize>(),
-        packs.iter().map(|p| p.presets.len()).sum::<usize>(),
-        set.locked.len()
+        count(
+            packs.iter().map(|p| p.templates.len()).sum(),
+            "template",
+            "templates"
+        ),
+        count(
+            packs.iter().map(|p| p.presets.len()).sum(),
+            "preset",
+            "presets"
+        ),
+        count(set.locked.len(), "locked answer", "locked answers"),
     );
     let mut problems = 0;
     // Every template is written by a rule, included, or replaces a built-in one.
@@ -204,7 +213,7 @@ fn check(args: &PackCheckArgs) -> Result<ExitCode> {
             }
         }
         if outcome.failures.is_empty() {
-            println!("ok      {label}: {} files", files.len());
+            println!("ok      {label}: {} files validated", files.len());
         } else {
             problems += 1;
             println!("FAILED  {label}: {} files", files.len());

@@ -490,6 +490,10 @@ fn pack_new_writes_a_skeleton_that_passes_its_own_check() {
     let check = run(tmp.path(), &["pack", "check", "acme-pack"]);
     let (said, err) = (stdout(&check), stderr(&check));
     assert!(check.status.success(), "{said}{err}");
+    assert!(
+        said.contains("manifest ok, 1 template, 1 preset, 1 locked answer\n"),
+        "{said}"
+    );
     assert!(said.contains("ok      the defaults: "), "{said}");
     assert!(said.contains("ok      preset `service`: "), "{said}");
     if crate::support::in_ci() {
