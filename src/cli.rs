@@ -372,7 +372,12 @@ pub struct UpgradeArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
     /// Take the default for a new question instead of asking
-    #[arg(short = 'y', long = "defaults", visible_alias = "yes")]
+    #[arg(
+        short = 'y',
+        long = "defaults",
+        visible_alias = "yes",
+        overrides_with = "use_defaults"
+    )]
     pub use_defaults: bool,
     /// Upgrade even though the git repository has uncommitted changes
     #[arg(long)]
@@ -480,6 +485,7 @@ pub struct AnswerArgs {
         short = 'y',
         long = "defaults",
         visible_alias = "yes",
+        overrides_with = "use_defaults",
         help_heading = "Answers"
     )]
     pub use_defaults: bool,

@@ -83,8 +83,29 @@ pub fn write(stage: &Path, ops: &[Op]) -> Result<()> {
 /// With none, the run stops before it changes anything: an interruption could not be undone.
 fn seal(stage: &Path, text: &str) -> Result<()> {
     let digest = crate::digest::sha256_hex(text.as_bytes());
+    let env = StateEnv::from_process();
+    let project = project_of(stage);
+    // A seal inside the project would travel with its files, the very case it tells apart: a
+    // state folder the user named there is refused, one derived there (the home folder as the
+    // project) passed over.
+    if let Some(named) = env.named_folder().filter(|f| f.starts_with(&project)) {
+        return Err(bad_input(
+            format!(
+                "the state folder `{}` is inside the project `{}`: the seal that lets an \
+                 interrupted run be undone would travel with the project's files; nothing was \
+                 changed",
+                named.display(),
+                project.display()
+            ),
+            "point PYSCAFFOLD_STATE_DIR (or XDG_STATE_HOME) at a folder outside the project, or \
+             unset it",
+        ));
+    }
+    let folders = state_folders(&env)
+        .into_iter()
+        .filter(|f| !f.folder.starts_with(&project));
     let mut tried = Vec::new();
-    for state in state_folders(&StateEnv::from_process()) {
+    for state in folders {
         match write_seal(&state, stage, &digest) {
             Ok(()) => return Ok(()),
             Err(err) => tried.push(format!(
@@ -174,10 +195,28 @@ struct StateEnv {
     pyscaffold_state_dir: Option<PathBuf>,
     xdg_state_home: Option<PathBuf>,
     home: Option<PathBuf>,
-    temp: PathBuf,
+    /// The shared temporary folders, in order: `/var/tmp` (kept across reboots, so a seal
+    /// outlives a power cut), then the system's temporary folder.
+    temps: Vec<PathBuf>,
 }
 
 impl StateEnv {
+    /// The state folder a variable names, if one does (`PYSCAFFOLD_STATE_DIR`, or an absolute
+    /// `XDG_STATE_HOME`).
+    fn named_folder(&self) -> Option<PathBuf> {
+        state_folders(self)
+            .into_iter()
+            .next()
+            .filter(|_| {
+                self.pyscaffold_state_dir.is_some()
+                    || self
+                        .xdg_state_home
+                        .as_ref()
+                        .is_some_and(|d| d.is_absolute())
+            })
+            .map(|f| f.folder)
+    }
+
     fn from_process() -> Self {
         let var = |name| {
             std::env::var_os(name)
@@ -188,9 +227,26 @@ impl StateEnv {
             pyscaffold_state_dir: var("PYSCAFFOLD_STATE_DIR"),
             xdg_state_home: var("XDG_STATE_HOME"),
             home: var("HOME"),
-            temp: std::env::temp_dir(),
+            temps: shared_temporary_folders(),
         }
     }
+}
+
+/// `/var/tmp` where there is one, then the system's temporary folder (`TMPDIR`). A debug
+/// build's tests put another folder in place of `/var/tmp` with `PYSCAFFOLD_TEST_VAR_TMP`.
+fn shared_temporary_folders() -> Vec<PathBuf> {
+    let var_tmp = PathBuf::from("/var/tmp");
+    #[cfg(debug_assertions)]
+    let var_tmp = std::env::var_os("PYSCAFFOLD_TEST_VAR_TMP").map_or(var_tmp, PathBuf::from);
+    let mut folders = Vec::new();
+    if cfg!(unix) && var_tmp.is_dir() {
+        folders.push(var_tmp);
+    }
+    let temp = std::env::temp_dir();
+    if !folders.contains(&temp) {
+        folders.push(temp);
+    }
+    folders
 }
 
 /// A folder a seal may be kept in.
@@ -205,7 +261,8 @@ struct StateFolder {
 /// current folder if relative), else `$XDG_STATE_HOME/pyscaffold` (if absolute, as the XDG
 /// specification asks), else `~/.local/state/pyscaffold` (if the home folder is an absolute
 /// path that exists: a missing one is not made); then, for a user with none of these writable,
-/// `pyscaffold-state-UID` in the temporary folder, made this user's alone.
+/// `pyscaffold-state-UID` in `/var/tmp` or else in the temporary folder, made this user's
+/// alone.
 fn state_folders(env: &StateEnv) -> Vec<StateFolder> {
     let mut folders = Vec::new();
     let primary = if let Some(dir) = &env.pyscaffold_state_dir {
@@ -223,12 +280,21 @@ fn state_folders(env: &StateEnv) -> Vec<StateFolder> {
         private: false,
     }));
     if let Some(uid) = current_user() {
-        folders.push(StateFolder {
-            folder: env.temp.join(format!("pyscaffold-state-{uid}")),
+        folders.extend(env.temps.iter().map(|temp| StateFolder {
+            folder: temp.join(format!("pyscaffold-state-{uid}")),
             private: true,
-        });
+        }));
     }
     folders
+}
+
+/// The project a staging folder belongs to: its parent, absolute.
+fn project_of(stage: &Path) -> PathBuf {
+    let parent = match stage.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf())
 }
 
 /// A seal's file name: the hash of the staging folder's absolute path.
@@ -244,10 +310,13 @@ fn seal_paths(stage: &Path) -> Vec<PathBuf> {
     let Ok(name) = seal_name(stage) else {
         return Vec::new();
     };
+    let project = project_of(stage);
     state_folders(&StateEnv::from_process())
         .into_iter()
-        // A seal in the temporary folder counts only if that folder is this user's alone.
+        // A seal in the temporary folder counts only if that folder is this user's alone, and
+        // none inside the project counts.
         .filter(|state| !state.private || is_private(&state.folder))
+        .filter(|state| !state.folder.starts_with(&project))
         .map(|state| state.folder.join("journals").join(&name))
         .collect()
 }
@@ -474,13 +543,17 @@ pub fn recover(root: &Path) -> Result<Vec<Recovered>> {
         if !sealed(&stage, text.as_deref().unwrap_or_default()) {
             return Err(bad_input(
                 format!(
-                    "`{name}` holds a journal that no pyscaffold run on this machine left (its \
-                     seal in the state folder is missing), so it is not undone or completed: it \
-                     may have come with the project's files"
+                    "`{name}` holds a journal that no pyscaffold run of this user's on this \
+                     machine left (its seal in the state folder is missing), so it is not undone \
+                     or completed: it may have come with the project's files, or another user's \
+                     run, or one whose seal was lost, left it"
                 ),
                 format!(
-                    "check `git status` and the files it names, then delete the folder `{name}` \
-                     and run again; nothing was changed"
+                    "nothing was changed. If it came with the files (`git status` shows it), \
+                     delete the folder `{name}`; if not, move it out of the project rather than \
+                     delete it: `{name}/old/` holds the files the run moved aside and \
+                     `{name}/journal.json` where each was, so you can restore them (or `git \
+                     checkout` them), then run again"
                 ),
             ));
         }
@@ -647,15 +720,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_staging_folder_belongs_to_its_parent_folder() {
+        assert_eq!(
+            project_of(Path::new("/srv/api/.pyscaffold-staging-x")),
+            PathBuf::from("/srv/api")
+        );
+        let here = std::path::absolute(".").unwrap();
+        assert_eq!(project_of(Path::new(".pyscaffold-staging-x")), here);
+        let named = |state: Option<&str>, xdg: Option<&str>| {
+            StateEnv {
+                pyscaffold_state_dir: state.map(PathBuf::from),
+                xdg_state_home: xdg.map(PathBuf::from),
+                home: Some(std::env::temp_dir()),
+                temps: Vec::new(),
+            }
+            .named_folder()
+        };
+        assert_eq!(named(Some("/s"), None), Some(PathBuf::from("/s")));
+        assert_eq!(
+            named(None, Some("/x")),
+            Some(PathBuf::from("/x/pyscaffold"))
+        );
+        assert_eq!(named(None, Some("rel")), None);
+        assert_eq!(named(None, None), None);
+    }
+
+    #[test]
     fn state_folders_follow_the_variables_and_ignore_relative_or_missing_homes() {
-        let temp = PathBuf::from("/tmp");
-        let fallback = current_user().map(|uid| StateFolder {
-            folder: temp.join(format!("pyscaffold-state-{uid}")),
-            private: true,
-        });
+        let temps = vec![PathBuf::from("/var/tmp"), PathBuf::from("/tmp")];
+        let fallback: Vec<StateFolder> = current_user()
+            .map(|uid| {
+                temps
+                    .iter()
+                    .map(|t| StateFolder {
+                        folder: t.join(format!("pyscaffold-state-{uid}")),
+                        private: true,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let folders = |env: StateEnv| -> Vec<PathBuf> {
             let got = state_folders(&env);
-            assert_eq!(got.last(), fallback.as_ref(), "{got:?}");
+            assert!(got.ends_with(&fallback), "{got:?}");
             got.into_iter()
                 .filter(|f| !f.private)
                 .map(|f| f.folder)
@@ -666,7 +772,7 @@ mod tests {
             pyscaffold_state_dir: state.map(PathBuf::from),
             xdg_state_home: xdg.map(PathBuf::from),
             home: home.map(Path::to_path_buf),
-            temp: temp.clone(),
+            temps: temps.clone(),
         };
         assert_eq!(
             folders(env(Some("/srv/state"), Some("/xdg"), Some(&root))),

@@ -340,9 +340,13 @@ pub fn recover(root: &Path) -> Result<()> {
         match outcome {
             Recovered::RolledBack { files } => eprintln!(
                 "note: an earlier pyscaffold run in `{}` was interrupted before it finished; \
-                 its changes were undone ({files} files put back), so the project is as it was \
-                 before that run",
-                root.display()
+                 its changes were undone ({}), so the project is as it was before that run",
+                root.display(),
+                match files {
+                    0 => "it had moved no file yet".to_string(),
+                    1 => "1 file put back".to_string(),
+                    n => format!("{n} files put back"),
+                }
             ),
             Recovered::Completed => eprintln!(
                 "note: an earlier pyscaffold run in `{}` was interrupted after every file was in \

@@ -162,17 +162,19 @@ fn without_a_home_folder_the_seal_goes_to_the_temporary_folder() {
     let scratch = root.parent().unwrap().join("scratch");
     std::fs::create_dir_all(&scratch).unwrap();
     let home = scratch.join("no-such-home");
+    // `/var/tmp`, kept across reboots, comes first; the test build takes a stand-in for it.
     let homeless = |args: &[&str], temp: &Path| {
         let mut cmd = command(&root, args);
         cmd.env("HOME", &home)
             .env_remove("XDG_STATE_HOME")
             .env_remove("PYSCAFFOLD_STATE_DIR")
-            .env("TMPDIR", temp);
+            .env("PYSCAFFOLD_TEST_VAR_TMP", temp)
+            .env("TMPDIR", temp.join("tmp"));
         cmd
     };
     // Stopped in the middle of putting files in place (after the journal, steps 1 to 3 being
     // staging, journal and the first move): the next command undoes it.
-    let temp = scratch.join("tmp");
+    let temp = scratch.join("var-tmp");
     std::fs::create_dir_all(&temp).unwrap();
     let out = homeless(&["upgrade", "-y"], &temp)
         .env("PYSCAFFOLD_TEST_STOP_AFTER", "6")
@@ -202,10 +204,28 @@ fn without_a_home_folder_the_seal_goes_to_the_temporary_folder() {
     );
     assert_eq!(which(&snapshot(&root), &fx.before, &fx.after), Ok("before"));
 
-    // Nothing writable: the state folder and the temporary folder lie under a file.
+    // A state folder named inside the project would travel with it: refused.
+    for (var, value) in [
+        ("PYSCAFFOLD_STATE_DIR", root.join(".state")),
+        ("XDG_STATE_HOME", root.join("state")),
+    ] {
+        let out = homeless(&["upgrade", "-y"], &temp)
+            .env(var, &value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is inside the project"),
+            "{var}: {}",
+            stderr(&out)
+        );
+        assert_eq!(which(&snapshot(&root), &fx.before, &fx.after), Ok("before"));
+    }
+
+    // Nothing writable: the state folder and the temporary folders lie under a file.
     let file = scratch.join("a-file");
     std::fs::write(&file, "").unwrap();
-    let out = homeless(&["upgrade", "-y"], &file.join("tmp"))
+    let out = homeless(&["upgrade", "-y"], &file.join("var-tmp"))
         .env("PYSCAFFOLD_STATE_DIR", file.join("state"))
         .output()
         .unwrap();
@@ -399,11 +419,11 @@ fn a_planted_staging_folder_is_never_trusted() {
         // Inside the project, but no run here wrote it: its seal is missing.
         (
             "compose.yaml".to_string(),
-            "that no pyscaffold run on this machine left",
+            "that no pyscaffold run of this user's on this machine left",
         ),
         (
             "src/evil.py".to_string(),
-            "that no pyscaffold run on this machine left",
+            "that no pyscaffold run of this user's on this machine left",
         ),
     ] {
         let journal = serde_json::json!({"journal": 1, "ops": [{"op": "aside", "path": path, "backup": "old/x"}]});

@@ -652,6 +652,19 @@ fn a_full_standard_output_is_an_error() {
     assert!(!tmp.path().join("svc").exists());
 }
 
+/// `-y` is also `--yes`, and saying it twice (a script that adds it again) is no error.
+#[test]
+fn yes_may_be_spelt_out_and_repeated() {
+    let tmp = TempDir::new().unwrap();
+    for (name, args) in [("a", &["-y", "--yes"][..]), ("b", &["-yy"][..])] {
+        let mut all = vec!["new", name, "--no-lock"];
+        all.extend_from_slice(args);
+        let out = run(tmp.path(), &all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(tmp.path().join(name).join("Dockerfile").is_file());
+    }
+}
+
 #[test]
 fn a_subcommand_version_names_pyscaffold() {
     let tmp = TempDir::new().unwrap();
