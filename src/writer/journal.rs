@@ -125,8 +125,8 @@ fn seal(stage: &Path, text: &str) -> Result<()> {
                 tried.join("; ")
             }
         ),
-        "set PYSCAFFOLD_STATE_DIR to a folder this user can write, outside the project (e.g. \
-         `export PYSCAFFOLD_STATE_DIR=/var/tmp/pyscaffold-state-$(id -u)`), and run again",
+        "set PYSCAFFOLD_STATE_DIR to a folder this user can write, outside the project and kept \
+         across reboots (`export PYSCAFFOLD_STATE_DIR=...`), and run again",
     )
     .into())
 }
