@@ -806,17 +806,7 @@ fn pack_note(defaults: bool, pack_env: Option<&std::ffi::OsStr>) -> String {
     let which = match pack_env.filter(|v| !v.is_empty()) {
         Some(pack) => {
             // Shown on one line: control characters as escapes.
-            let shown: String = pack
-                .to_string_lossy()
-                .chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_default().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect();
+            let shown = crate::error::escape_controls(&pack.to_string_lossy());
             format!(
                 "`PYSCAFFOLD_PACK` names one here (`{}`), so it applies unless `--pack` or \
                  `--no-pack` is given",

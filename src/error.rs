@@ -82,6 +82,20 @@ pub fn quoted(text: &str) -> String {
     format!("{start}... ({length} characters)")
 }
 
+/// `text` on one line: each control character (a newline, a tab, an escape) as its Rust escape.
+pub fn escape_controls(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
 /// A path as a message quotes it ([`quoted`]).
 pub fn quoted_path(path: &std::path::Path) -> String {
     quoted(&path.display().to_string())

@@ -81,18 +81,7 @@ impl Row {
     fn failed(&mut self, error: &anyhow::Error) {
         let text = format!("{error:#}");
         let line = crate::error::redact(text.lines().next().unwrap_or_default());
-        self.error = Some(
-            line.chars()
-                .flat_map(|c| {
-                    let escaped: Vec<char> = if c.is_control() {
-                        c.escape_default().collect()
-                    } else {
-                        vec![c]
-                    };
-                    escaped
-                })
-                .collect(),
-        );
+        self.error = Some(crate::error::escape_controls(&line));
     }
 }
 
